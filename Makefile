@@ -1,0 +1,32 @@
+# PGXS build of the pg_tviews extension (C++17).
+#   make && make install            build and install into the server found by pg_config
+#   make installcheck               pg_regress suite against a running server (PGHOST/PGPORT)
+# The whole suite, with a throwaway server, is test/run_all.sh.
+
+EXTENSION  = pg_tviews
+MODULE_big = pg_tviews
+DATA       = sql/pg_tviews--0.1.0.sql
+PG_CONFIG ?= pg_config
+
+CORE_SRCS = $(wildcard src/core/*.cpp)
+PG_SRCS   = $(wildcard src/pg/*.cpp)
+OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+
+# pg_regress topics: sql/<name>.sql against expected/<name>.out
+REGRESS      = $(shell cat test/regress_schedule)
+REGRESS_OPTS = --inputdir=. --load-extension=pg_tviews --dbname=contrib_regression
+
+# Debian's server is built with LLVM; PGXS would then also emit JIT bitcode
+# for every source with clang. Our code is C++ and never benefits from
+# inlining into JIT-compiled expressions, so switch bitcode generation off.
+override with_llvm = no
+
+PG_CPPFLAGS = -I$(CURDIR)/include
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -Wno-register -fPIC
+SHLIB_LINK  = -lstdc++ -lfmt
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PGXS passes CFLAGS to the C++ compiler too; drop the C-only flags g++ warns about.
+override CXXFLAGS := $(filter-out -Wmissing-prototypes -Wdeclaration-after-statement -Wno-format-truncation -Wno-stringop-truncation -Wimplicit-fallthrough=3 -Wcast-function-type -Wshadow=compatible-local,$(CXXFLAGS)) $(PG_CXXFLAGS)

@@ -1,0 +1,42 @@
+// Errors raised by the pure core. The PostgreSQL layer turns them into
+// ereport(ERROR) with the same SQLSTATE, message, detail and hint.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace pg_tviews {
+
+struct TviewError : std::runtime_error {
+    std::string sqlstate;  // five characters, e.g. "42P01"
+    std::string detail;
+    std::string hint;
+
+    TviewError(std::string state, const std::string& message,
+               std::string detail_text = {}, std::string hint_text = {})
+        : std::runtime_error(message),
+          sqlstate(std::move(state)),
+          detail(std::move(detail_text)),
+          hint(std::move(hint_text)) {}
+};
+
+// SQLSTATEs used by the engine (names as in PostgreSQL's errcodes.txt).
+namespace sqlstate {
+inline constexpr const char* kInvalidName = "42602";            // invalid_name
+inline constexpr const char* kUndefinedTable = "42P01";         // undefined_table
+inline constexpr const char* kUndefinedColumn = "42703";        // undefined_column
+inline constexpr const char* kDuplicateTable = "42P07";         // duplicate_table
+inline constexpr const char* kWrongObjectType = "42809";        // wrong_object_type
+inline constexpr const char* kFeatureNotSupported = "0A000";    // feature_not_supported
+inline constexpr const char* kInvalidDefinition = "42P17";      // invalid_object_definition
+inline constexpr const char* kDatatypeMismatch = "42804";       // datatype_mismatch
+inline constexpr const char* kSyntaxError = "42601";            // syntax_error
+inline constexpr const char* kUniqueViolation = "23505";        // unique_violation
+inline constexpr const char* kNotNullViolation = "23502";       // not_null_violation
+inline constexpr const char* kInvalidRecursion = "42P19";       // invalid_recursive_definition
+inline constexpr const char* kProgramLimitExceeded = "54000";   // program_limit_exceeded
+inline constexpr const char* kInternalError = "XX000";          // internal_error
+inline constexpr const char* kOutOfMemory = "53200";            // out_of_memory
+}  // namespace sqlstate
+
+}  // namespace pg_tviews

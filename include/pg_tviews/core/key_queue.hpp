@@ -1,0 +1,74 @@
+// The per-transaction queue of keys to refresh, one key set per TVIEW.
+//
+// Keys are appended as they are captured and deduplicated lazily (sort +
+// unique) whenever a set has doubled since its last compaction, so memory
+// stays proportional to the distinct keys even when one row is written a
+// million times. A TVIEW can also be marked "full": every key must be
+// recomputed (after TRUNCATE of a base table, or when a base relation's
+// changes cannot be turned into a key query).
+//
+// Flushes inside a subtransaction are logged per nesting level so that,
+// when that subtransaction rolls back (and with it the refreshed rows),
+// the keys can be queued again.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+namespace pg_tviews {
+
+using TviewId = std::uint32_t;  // the TVIEW table's OID
+using Key = std::int64_t;
+
+class KeyQueue {
+public:
+    void add(TviewId tview, Key key);
+    void add_all(TviewId tview, const std::vector<Key>& keys);
+    void mark_full(TviewId tview);
+
+    bool empty() const;
+    // Number of distinct pending keys over all TVIEWs (compacts the sets).
+    std::size_t size();
+    // TVIEWs with anything pending, in ascending id order.
+    std::vector<TviewId> pending() const;
+    bool has_pending(TviewId tview) const;
+
+    struct Batch {
+        TviewId tview = 0;
+        bool full = false;
+        std::vector<Key> keys;  // sorted ascending, distinct
+    };
+    // Removes and returns what is pending for one TVIEW.
+    Batch take(TviewId tview);
+    // A sorted, distinct copy of the pending keys (for introspection).
+    std::vector<Key> peek(TviewId tview);
+    bool is_full(TviewId tview) const;
+
+    // Subtransaction bookkeeping. `level` is the transaction nesting level
+    // (1 = top level) at which a batch was flushed.
+    void record_flushed(int level, const Batch& batch);
+    void subxact_commit(int level);  // log entries at `level` move to level-1
+    void subxact_abort(int level);   // entries at >= level are queued again
+
+    void clear();  // end of transaction: nothing survives
+
+    std::size_t flushed_log_size() const { return flushed_.size(); }
+
+private:
+    struct Pending {
+        std::vector<Key> keys;
+        std::size_t compacted_size = 0;  // size right after the last compaction
+        bool full = false;
+    };
+    static void compact(Pending& p);
+
+    std::map<TviewId, Pending> pending_;
+    struct Flushed {
+        int level;
+        Batch batch;
+    };
+    std::vector<Flushed> flushed_;
+};
+
+}  // namespace pg_tviews

@@ -1,0 +1,37 @@
+// SQL text that the engine generates. Every identifier is quoted and every
+// relation schema-qualified; values never appear in the text (they are
+// passed as parameters, $1 being the key array).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pg_tviews {
+
+// "name" with embedded quotes doubled. Always quotes: safe for any name.
+std::string quote_ident(const std::string& name);
+// "schema"."name"
+std::string qualify(const std::string& schema, const std::string& name);
+// 'text' with embedded quotes doubled (for literals in DDL only).
+std::string quote_literal(const std::string& text);
+
+struct RefreshTarget {
+    std::string schema;
+    std::string table;                 // tv_<e>
+    std::string view;                  // v_<e>
+    std::string key_column;            // pk_<e>
+    std::vector<std::string> columns;  // every column of the table, in order
+};
+
+// Lock the existing rows of the keys, in key order: SELECT ... FOR UPDATE.
+std::string lock_rows_sql(const RefreshTarget& t);
+// Delete rows of the key set that the view no longer produces.
+std::string delete_vanished_sql(const RefreshTarget& t);
+// Insert or update the rows the view produces for the key set, skipping
+// rows whose stored image is identical (no new tuple, no WAL, no cascade).
+std::string upsert_changed_sql(const RefreshTarget& t);
+// Full-refresh variants: the same over every key.
+std::string delete_vanished_all_sql(const RefreshTarget& t);
+std::string upsert_changed_all_sql(const RefreshTarget& t);
+
+}  // namespace pg_tviews

@@ -1,0 +1,103 @@
+// The border between C++ and PostgreSQL's longjmp-based error handling.
+//
+// Two rules keep them apart:
+//  * pg_call(fn): every server call that can ereport while C++ objects are
+//    alive runs inside pg_call. An ereport is caught (PG_TRY), copied into a
+//    PgException carrying the full ErrorData (SQLSTATE included), the
+//    server's error state is flushed and the memory context restored, and
+//    the C++ exception unwinds the C++ frames normally.
+//  * pg_entry(fn): every extern "C" entry point (SQL function, trigger,
+//    callback) runs its body inside pg_entry, which catches every C++
+//    exception and only after all C++ objects are destroyed re-raises it
+//    with ereport (PgException re-raised unchanged with ReThrowError).
+// Code passed to pg_call must not create C++ objects with destructors.
+#pragma once
+
+#include <exception>
+#include <type_traits>
+
+#include "pg_tviews/pg/postgres.hpp"
+
+namespace pg_tviews::pg {
+
+class PgException : public std::exception {
+public:
+    explicit PgException(ErrorData* edata) : edata_(edata) {}
+    ErrorData* edata() const noexcept { return edata_; }
+    int sqlerrcode() const noexcept { return edata_ ? edata_->sqlerrcode : 0; }
+    const char* what() const noexcept override {
+        return edata_ && edata_->message ? edata_->message : "PostgreSQL error";
+    }
+
+private:
+    ErrorData* edata_;  // palloc'd in the caller's memory context
+};
+
+// Copies the current error into the caller's context and clears it.
+ErrorData* capture_current_error(MemoryContext caller_context);
+
+template <typename Fn>
+auto pg_call(Fn&& fn) -> decltype(fn()) {
+    using Result = decltype(fn());
+    static_assert(std::is_void_v<Result> || std::is_trivially_copyable_v<Result>,
+                  "pg_call bodies return plain values only");
+    MemoryContext caller = CurrentMemoryContext;
+    ErrorData* volatile caught = nullptr;
+    if constexpr (std::is_void_v<Result>) {
+        PG_TRY();
+        { fn(); }
+        PG_CATCH();
+        { caught = capture_current_error(caller); }
+        PG_END_TRY();
+        if (caught) throw PgException(caught);
+    } else {
+        Result volatile result{};
+        PG_TRY();
+        { result = fn(); }
+        PG_CATCH();
+        { caught = capture_current_error(caller); }
+        PG_END_TRY();
+        if (caught) throw PgException(caught);
+        return result;
+    }
+}
+
+// Raises whatever `error` holds as a PostgreSQL error, after releasing it
+// (so no C++ object is alive when the ereport longjmps). Never returns.
+[[noreturn]] void raise_caught(std::exception_ptr& error);
+
+template <typename Fn>
+Datum pg_entry(Fn&& fn) noexcept {
+    std::exception_ptr error;
+    try {
+        return fn();
+    } catch (...) {
+        error = std::current_exception();
+    }
+    raise_caught(error);
+}
+
+template <typename Fn>
+void pg_entry_void(Fn&& fn) noexcept {
+    std::exception_ptr error;
+    try {
+        fn();
+        return;
+    } catch (...) {
+        error = std::current_exception();
+    }
+    raise_caught(error);
+}
+
+}  // namespace pg_tviews::pg
+
+// Defines a SQL-callable function whose body is C++ run inside pg_entry.
+#define PGTV_FUNCTION(name)                                                      \
+    extern "C" {                                                                 \
+    PG_FUNCTION_INFO_V1(name);                                                   \
+    }                                                                            \
+    static Datum name##_body(FunctionCallInfo);                                    \
+    extern "C" Datum name(PG_FUNCTION_ARGS) {                                    \
+        return pg_tviews::pg::pg_entry([&]() -> Datum { return name##_body(fcinfo); }); \
+    }                                                                            \
+    static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)

@@ -1,0 +1,106 @@
+// The per-backend cache of TVIEW metadata: for each TVIEW its names,
+// columns, owner, level and prepared refresh plans; for each base relation
+// the key sources (how its changes find keys) of every TVIEW reading it.
+//
+// Built lazily from pg_tview_meta and the views' rewritten queries, and
+// dropped whenever a relcache invalidation names any relation it watches
+// (tables, views, base relations, helper views, pg_tview_meta) — DDL from
+// any session reaches every backend this way. Entries are shared_ptr so a
+// reload never frees a plan that is executing; superseded entries are kept
+// until the transaction ends.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "pg_tviews/core/dep_graph.hpp"
+#include "pg_tviews/pg/postgres.hpp"
+
+namespace pg_tviews::pg {
+
+struct KeySource {
+    Oid relid = InvalidOid;
+    int mode = 0;  // KeyMode
+    AttrNumber attno = 0;
+    std::string sql_old;
+    std::string sql_new;
+    std::string reason;
+    SPIPlanPtr plan_old = nullptr;
+    SPIPlanPtr plan_new = nullptr;
+};
+
+struct TviewDef {
+    Oid table_oid = InvalidOid;
+    Oid view_oid = InvalidOid;
+    Oid owner = InvalidOid;
+    std::string schema;
+    std::string entity;
+    std::string table;
+    std::string view;
+    std::string key_column;
+    std::vector<std::string> columns;
+    std::vector<Oid> relations;
+    std::vector<Oid> helper_views;
+    std::vector<KeySource> sources;
+    int level = 0;
+    SPIPlanPtr lock_plan = nullptr;
+    SPIPlanPtr delete_plan = nullptr;
+    SPIPlanPtr upsert_plan = nullptr;
+    SPIPlanPtr delete_all_plan = nullptr;
+    SPIPlanPtr upsert_all_plan = nullptr;
+
+    ~TviewDef();
+};
+
+using TviewPtr = std::shared_ptr<TviewDef>;
+
+class Catalog {
+public:
+    // Reloads when stale. Counts a graph cache hit or miss.
+    void ensure_loaded();
+    void invalidate() noexcept { valid_ = false; }
+    // Relcache callback: drop the cache if `relid` is watched (or is 0).
+    void on_relcache(Oid relid) noexcept;
+    // Releases entries superseded by reloads (end of transaction).
+    void release_superseded() noexcept;
+
+    bool is_tview(Oid table_oid) const { return tviews_.count(table_oid) != 0; }
+    TviewPtr find(Oid table_oid) const;
+    // TVIEWs reading `relid`, with the indexes of their key sources for it.
+    struct Reader {
+        TviewPtr tview;
+        std::vector<std::size_t> sources;
+    };
+    std::vector<Reader> readers_of(Oid relid) const;
+    const DepGraph& graph() const { return graph_; }
+    std::vector<TviewPtr> all() const;
+    const std::string& extension_schema() const { return ext_schema_; }
+    bool extension_present() const { return ext_present_; }
+
+private:
+    void load();
+    void load_entries();
+
+    bool valid_ = false;
+    bool loading_ = false;  // any invalidation while loading makes it stale
+    bool ext_present_ = false;
+    std::string ext_schema_;
+    std::map<Oid, TviewPtr> tviews_;
+    std::map<Oid, std::vector<Oid>> readers_;  // relid -> TVIEW table oids
+    std::set<Oid> watched_;
+    DepGraph graph_;
+    std::vector<TviewPtr> superseded_;
+};
+
+Catalog& catalog();
+
+// Schema of the installed pg_tviews extension, or InvalidOid.
+Oid extension_namespace();
+
+// Owner of a relation (pg_class.relowner).
+Oid relation_owner(Oid relid);
+
+}  // namespace pg_tviews::pg

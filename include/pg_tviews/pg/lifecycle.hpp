@@ -1,0 +1,38 @@
+// Creating and dropping TVIEWs (the SQL functions and the DDL forms share
+// these).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pg_tviews/core/naming.hpp"
+#include "pg_tviews/pg/postgres.hpp"
+
+namespace pg_tviews::pg {
+
+// Where a TVIEW named by the user lives: schema and names.
+struct TviewLocation {
+    Oid namespace_oid = InvalidOid;
+    std::string schema;
+    TviewNames names;
+};
+
+// Resolves "tv_post", "post" or "schema.tv_post" for creation (the schema
+// named, else the first schema of search_path).
+TviewLocation locate_for_create(const std::string& tview_name);
+TviewLocation locate_for_create(RangeVar* rv);
+
+// Checks a definition before anything is created (errors leave nothing).
+void precheck_definition(const TviewLocation& where, const std::string& select_sql);
+
+// Creates view, table (unless `existing_table`), key, indexes, metadata and
+// triggers, and populates the table.
+void create_tview(const TviewLocation& where, const std::string& select_sql, Oid existing_table);
+
+// Drops TVIEWs (dependents first); returns the qualified names dropped.
+std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists);
+
+// Cleanup after DROP of a TVIEW's table or view (sql_drop event trigger).
+void cleanup_dropped();
+
+}  // namespace pg_tviews::pg

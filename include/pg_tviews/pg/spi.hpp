@@ -1,0 +1,43 @@
+// SPI from C++: every call goes through pg_call. Results are copied into
+// C++ values before the next call.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg_tviews/pg/border.hpp"
+
+namespace pg_tviews::pg {
+
+using SpiRow = std::vector<std::optional<std::string>>;
+
+class Spi {
+public:
+    Spi();
+    ~Spi();
+    Spi(const Spi&) = delete;
+    Spi& operator=(const Spi&) = delete;
+
+    // Runs `sql` (no parameters); returns the rows as text.
+    std::vector<SpiRow> query(const std::string& sql, bool read_only = false);
+    // Runs `sql` for its effect; returns SPI_processed.
+    uint64 exec(const std::string& sql);
+    // Runs `sql` with parameters; returns SPI_processed. `nulls` as in SPI.
+    uint64 exec_params(const std::string& sql, int nargs, Oid* types, Datum* values,
+                       const char* nulls, bool read_only = false);
+    void finish();
+
+private:
+    bool connected_ = false;
+};
+
+// Prepares and keeps a plan (it survives SPI_finish; free with SPI_freeplan).
+SPIPlanPtr prepare_kept(const std::string& sql, int nargs, Oid* types);
+// Executes a kept plan; returns SPI_processed.
+uint64 execute_plan(SPIPlanPtr plan, Datum* values, const char* nulls, bool read_only);
+
+// Builds an int8[] Datum from keys (palloc'd in the current context).
+Datum int8_array(const std::vector<int64>& keys);
+
+}  // namespace pg_tviews::pg

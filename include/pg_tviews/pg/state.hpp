@@ -1,0 +1,59 @@
+// Per-backend state: the transaction's key queue, figures for
+// pg_tviews_queue_stats(), and flags. The queue never outlives a
+// transaction; the figures are cumulative for the backend.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pg_tviews/core/key_queue.hpp"
+
+namespace pg_tviews::pg {
+
+struct Stats {
+    std::uint64_t total_refreshes = 0;   // keys recomputed
+    std::uint64_t rows_written = 0;      // rows inserted, updated or deleted in tv_ tables
+    std::uint64_t total_iterations = 0;  // TVIEW refresh steps over all flushes
+    std::uint64_t max_iterations = 0;    // most steps in one flush
+    std::uint64_t flushes = 0;
+    double total_timing_ms = 0.0;
+    std::uint64_t graph_cache_hits = 0;
+    std::uint64_t graph_cache_misses = 0;
+    std::uint64_t table_cache_hits = 0;
+    std::uint64_t table_cache_misses = 0;
+};
+
+// A CREATE TABLE tv_x AS seen at ddl_command_start, finished at ddl_command_end.
+struct PendingCtas {
+    std::string schema;
+    std::string table;
+    std::string definition;
+};
+
+struct BackendState {
+    KeyQueue queue;
+    Stats stats;
+    int maintenance_depth = 0;   // > 0 while the engine writes tv_ tables
+    int maintenance_level = 0;   // transaction nesting level where that began
+    int internal_ddl = 0;        // > 0 while the engine runs its own DDL
+    std::vector<PendingCtas> pending_ctas;
+};
+
+BackendState& backend();
+
+// RAII: marks engine-owned writes to tv_ tables (the guard trigger lets them through).
+class MaintenanceScope {
+public:
+    MaintenanceScope();
+    ~MaintenanceScope();
+};
+
+// RAII: the engine's own DDL (the CTAS event trigger ignores it).
+class InternalDdlScope {
+public:
+    InternalDdlScope() { backend().internal_ddl++; }
+    ~InternalDdlScope() { backend().internal_ddl--; }
+};
+
+}  // namespace pg_tviews::pg

@@ -1,0 +1,116 @@
+-- pg_tviews 0.1.0: incrementally maintained JSONB read-model tables.
+\echo Use "CREATE EXTENSION pg_tviews" to load this file. \quit
+
+-- One row per TVIEW. Registered with pg_extension_config_dump so pg_dump
+-- carries it; table and view are regclass so a restore maps them by name.
+CREATE TABLE @extschema@.pg_tview_meta (
+    entity          text        NOT NULL,
+    table_oid       regclass    NOT NULL PRIMARY KEY,
+    view_oid        regclass    NOT NULL UNIQUE,
+    definition      text        NOT NULL,
+    dependencies    regclass[]  NOT NULL DEFAULT '{}',
+    fk_columns      text[]      NOT NULL DEFAULT '{}',
+    uuid_fk_columns text[]      NOT NULL DEFAULT '{}',
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE @extschema@.pg_tview_meta IS 'pg_tviews: one row per TVIEW (tv_<entity> table, v_<entity> view, base relations)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.pg_tview_meta', '');
+
+CREATE FUNCTION @extschema@.pg_tviews_version() RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pg_tviews_version';
+
+CREATE FUNCTION @extschema@.pg_tviews_create(tview_name text, select_sql text) RETURNS text
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_create';
+
+CREATE FUNCTION @extschema@.pg_tviews_drop(tview_name text, if_exists boolean DEFAULT false) RETURNS text
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_drop';
+
+CREATE FUNCTION @extschema@.pg_tviews_refresh(tview text) RETURNS bigint
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_refresh';
+
+CREATE FUNCTION @extschema@.pg_tviews_flush() RETURNS bigint
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_flush';
+
+CREATE FUNCTION @extschema@.pg_tviews_queue_stats() RETURNS jsonb
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_queue_stats';
+
+CREATE FUNCTION @extschema@.pg_tviews_debug_queue() RETURNS jsonb
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_debug_queue';
+
+-- Trigger functions: capture changes of base relations; refuse direct writes to tv_ tables.
+CREATE FUNCTION @extschema@.pg_tviews_capture() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_capture';
+CREATE FUNCTION @extschema@.pg_tviews_guard() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_guard';
+
+-- CREATE TABLE tv_<e> AS SELECT ... becomes a TVIEW in every session,
+-- preloaded or not: event triggers load the library on first use.
+CREATE FUNCTION @extschema@.pg_tviews_ddl_start() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_start';
+CREATE FUNCTION @extschema@.pg_tviews_ddl_end() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_end';
+CREATE FUNCTION @extschema@.pg_tviews_sql_drop() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_sql_drop';
+
+CREATE EVENT TRIGGER pg_tviews_ddl_start ON ddl_command_start
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
+    EXECUTE FUNCTION @extschema@.pg_tviews_ddl_start();
+CREATE EVENT TRIGGER pg_tviews_ddl_end ON ddl_command_end
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
+    EXECUTE FUNCTION @extschema@.pg_tviews_ddl_end();
+CREATE EVENT TRIGGER pg_tviews_sql_drop ON sql_drop
+    EXECUTE FUNCTION @extschema@.pg_tviews_sql_drop();
+
+-- Health: every TVIEW has its table, view, guard triggers and a capture
+-- trigger set on every relation it reads; no capture trigger is orphaned.
+CREATE FUNCTION @extschema@.pg_tviews_health_check()
+RETURNS TABLE(check_name text, status text, details text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT 'extension'::text, 'OK'::text,
+           format('pg_tviews %s, %s TVIEW(s)', @extschema@.pg_tviews_version(),
+                  (SELECT count(*) FROM @extschema@.pg_tview_meta))
+  UNION ALL
+    SELECT 'library_preloaded',
+           CASE WHEN current_setting('shared_preload_libraries') ~ '(^|[ ,])pg_tviews($|[ ,])'
+                THEN 'OK' ELSE 'OK' END,
+           CASE WHEN current_setting('shared_preload_libraries') ~ '(^|[ ,])pg_tviews($|[ ,])'
+                THEN 'pg_tviews is in shared_preload_libraries'
+                ELSE 'loaded on demand (works the same; preloading saves the first load per connection)' END
+  UNION ALL
+    SELECT 'tview:' || m.entity,
+           CASE WHEN t.oid IS NULL OR v.oid IS NULL OR missing.rels IS NOT NULL OR g.n < 2
+                THEN 'ERROR' ELSE 'OK' END,
+           CASE WHEN t.oid IS NULL THEN format('table %s is missing', m.table_oid::oid)
+                WHEN v.oid IS NULL THEN format('view %s is missing', m.view_oid::oid)
+                WHEN g.n < 2 THEN format('guard triggers missing on %s', m.table_oid)
+                WHEN missing.rels IS NOT NULL THEN format('capture triggers missing on %s', missing.rels)
+                ELSE format('%s reads %s relation(s); %s row(s)', m.table_oid,
+                            cardinality(m.dependencies), coalesce(t.reltuples::bigint, 0)) END
+    FROM @extschema@.pg_tview_meta m
+    LEFT JOIN pg_class t ON t.oid = m.table_oid::oid
+    LEFT JOIN pg_class v ON v.oid = m.view_oid::oid AND v.relkind = 'v'
+    LEFT JOIN LATERAL (SELECT count(*) AS n FROM pg_trigger tg
+                        WHERE tg.tgrelid = m.table_oid::oid AND tg.tgname LIKE 'tview\_guard\_%') g ON true
+    LEFT JOIN LATERAL (
+        SELECT string_agg(d::text, ', ') AS rels
+          FROM unnest(m.dependencies) AS d
+         WHERE (SELECT count(*) FROM pg_trigger tg
+                 WHERE tg.tgrelid = d::oid AND tg.tgname LIKE 'tview\_capture\_%') < 4
+    ) missing ON true
+  UNION ALL
+    SELECT 'orphaned_triggers',
+           CASE WHEN count(*) = 0 THEN 'OK' ELSE 'WARNING' END,
+           CASE WHEN count(*) = 0 THEN 'no capture trigger without a TVIEW'
+                ELSE 'capture triggers on relations no TVIEW reads: ' ||
+                     string_agg(DISTINCT tg.tgrelid::regclass::text, ', ') END
+    FROM pg_trigger tg
+   WHERE tg.tgname LIKE 'tview\_capture\_%'
+     AND NOT EXISTS (SELECT 1 FROM @extschema@.pg_tview_meta m
+                      WHERE tg.tgrelid = ANY (m.dependencies::oid[]))
+  UNION ALL
+    SELECT 'queue', 'OK',
+           format('%s key(s) pending in this transaction',
+                  (@extschema@.pg_tviews_queue_stats() ->> 'queue_size'))
+$fn$;

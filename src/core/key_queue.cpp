@@ -1,0 +1,107 @@
+#include "pg_tviews/core/key_queue.hpp"
+
+#include <algorithm>
+
+namespace pg_tviews {
+
+void KeyQueue::compact(Pending& p) {
+    std::sort(p.keys.begin(), p.keys.end());
+    p.keys.erase(std::unique(p.keys.begin(), p.keys.end()), p.keys.end());
+    p.compacted_size = p.keys.size();
+}
+
+void KeyQueue::add(TviewId tview, Key key) {
+    Pending& p = pending_[tview];
+    p.keys.push_back(key);
+    if (p.keys.size() >= 2 * p.compacted_size + 64) compact(p);
+}
+
+void KeyQueue::add_all(TviewId tview, const std::vector<Key>& keys) {
+    if (keys.empty()) return;
+    Pending& p = pending_[tview];
+    p.keys.insert(p.keys.end(), keys.begin(), keys.end());
+    if (p.keys.size() >= 2 * p.compacted_size + 64) compact(p);
+}
+
+void KeyQueue::mark_full(TviewId tview) { pending_[tview].full = true; }
+
+bool KeyQueue::empty() const { return pending_.empty(); }
+
+std::size_t KeyQueue::size() {
+    std::size_t n = 0;
+    for (auto& [id, p] : pending_) {
+        compact(p);
+        n += p.keys.size();
+    }
+    return n;
+}
+
+std::vector<TviewId> KeyQueue::pending() const {
+    std::vector<TviewId> out;
+    out.reserve(pending_.size());
+    for (const auto& [id, p] : pending_) out.push_back(id);
+    return out;
+}
+
+bool KeyQueue::has_pending(TviewId tview) const { return pending_.count(tview) != 0; }
+
+bool KeyQueue::is_full(TviewId tview) const {
+    auto it = pending_.find(tview);
+    return it != pending_.end() && it->second.full;
+}
+
+KeyQueue::Batch KeyQueue::take(TviewId tview) {
+    Batch b;
+    b.tview = tview;
+    auto it = pending_.find(tview);
+    if (it == pending_.end()) return b;
+    compact(it->second);
+    b.full = it->second.full;
+    b.keys = std::move(it->second.keys);
+    pending_.erase(it);
+    return b;
+}
+
+std::vector<Key> KeyQueue::peek(TviewId tview) {
+    auto it = pending_.find(tview);
+    if (it == pending_.end()) return {};
+    compact(it->second);
+    return it->second.keys;
+}
+
+void KeyQueue::record_flushed(int level, const Batch& batch) {
+    // Only a flush inside a subtransaction can be undone without the whole
+    // transaction going away; at top level nothing needs remembering.
+    if (level <= 1) return;
+    flushed_.push_back(Flushed{level, batch});
+}
+
+void KeyQueue::subxact_commit(int level) {
+    for (auto& f : flushed_)
+        if (f.level >= level) f.level = level - 1;
+    // Entries that reached the top level can no longer be rolled back alone.
+    flushed_.erase(std::remove_if(flushed_.begin(), flushed_.end(),
+                                  [](const Flushed& f) { return f.level <= 1; }),
+                   flushed_.end());
+}
+
+void KeyQueue::subxact_abort(int level) {
+    std::vector<Flushed> keep;
+    for (auto& f : flushed_) {
+        if (f.level >= level) {
+            if (f.batch.full) mark_full(f.batch.tview);
+            add_all(f.batch.tview, f.batch.keys);
+            if (!f.batch.full && f.batch.keys.empty()) pending_[f.batch.tview];
+        } else {
+            keep.push_back(std::move(f));
+        }
+    }
+    flushed_ = std::move(keep);
+}
+
+void KeyQueue::clear() {
+    pending_.clear();
+    flushed_.clear();
+}
+
+}  // namespace pg_tviews

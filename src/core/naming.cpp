@@ -1,0 +1,71 @@
+#include "pg_tviews/core/naming.hpp"
+
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+
+namespace pg_tviews {
+
+namespace {
+constexpr const char* kPrefix = "tv_";
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+    return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+}  // namespace
+
+bool is_tview_table_name(const std::string& table) {
+    return starts_with(table, kPrefix) && table.size() > 3;
+}
+
+TviewNames names_for(const std::string& table_or_entity) {
+    if (table_or_entity.empty())
+        throw TviewError(sqlstate::kInvalidName, "TVIEW name must not be empty",
+                         {}, "Name the TVIEW tv_<entity>, for example tv_post.");
+    std::string entity = is_tview_table_name(table_or_entity)
+                             ? table_or_entity.substr(3)
+                             : table_or_entity;
+    if (table_or_entity == kPrefix)
+        throw TviewError(sqlstate::kInvalidName,
+                         fmt::format("\"{}\" is not a valid TVIEW name", table_or_entity),
+                         "The entity part after tv_ is empty.",
+                         "Name the TVIEW tv_<entity>, for example tv_post.");
+    TviewNames n;
+    n.entity = entity;
+    n.table = std::string(kPrefix) + entity;
+    n.view = "v_" + entity;
+    n.key_column = "pk_" + entity;
+    if (n.table.size() > kMaxIdentifierLength)
+        throw TviewError(sqlstate::kInvalidName,
+                         fmt::format("TVIEW name \"{}\" is too long", n.table),
+                         fmt::format("Identifiers are limited to {} bytes.",
+                                     kMaxIdentifierLength),
+                         "Choose a shorter entity name.");
+    return n;
+}
+
+bool wants_index(const std::string& column, const std::string& key_column) {
+    if (column == key_column) return false;
+    return column == "id" || (starts_with(column, "fk_") && column.size() > 3) ||
+           (ends_with(column, "_id") && column.size() > 3);
+}
+
+std::string index_name(const std::string& table, const std::string& column) {
+    std::string name = fmt::format("{}_{}_idx", table, column);
+    if (name.size() <= kMaxIdentifierLength) return name;
+    // Keep it unique per column: a short hash of the full name as suffix.
+    std::size_t h = std::hash<std::string>{}(table + "." + column);
+    std::string suffix = fmt::format("_{:08x}", static_cast<unsigned>(h & 0xffffffffu));
+    std::size_t cut = kMaxIdentifierLength - suffix.size();
+    // Never cut a UTF-8 character in half: back off over continuation bytes.
+    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+    return name.substr(0, cut) + suffix;
+}
+
+}  // namespace pg_tviews

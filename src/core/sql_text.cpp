@@ -1,0 +1,102 @@
+#include "pg_tviews/core/sql_text.hpp"
+
+#include <fmt/format.h>
+
+namespace pg_tviews {
+
+std::string quote_ident(const std::string& name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+std::string qualify(const std::string& schema, const std::string& name) {
+    return quote_ident(schema) + "." + quote_ident(name);
+}
+
+std::string quote_literal(const std::string& text) {
+    std::string out = "'";
+    for (char c : text) {
+        if (c == '\'') out += '\'';
+        out += c;
+    }
+    out += '\'';
+    return out;
+}
+
+namespace {
+
+std::string column_list(const std::vector<std::string>& cols, const char* prefix) {
+    std::string out;
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+        if (i) out += ", ";
+        out += prefix;
+        out += quote_ident(cols[i]);
+    }
+    return out;
+}
+
+std::string update_set_list(const RefreshTarget& t) {
+    std::string out;
+    for (const auto& c : t.columns) {
+        if (c == t.key_column) continue;
+        if (!out.empty()) out += ", ";
+        out += fmt::format("{0} = EXCLUDED.{0}", quote_ident(c));
+    }
+    return out;
+}
+
+// INSERT ... SELECT ... ON CONFLICT DO UPDATE, writing only rows whose
+// binary image differs (record_image_ne, the comparison REFRESH
+// MATERIALIZED VIEW CONCURRENTLY uses): 1.0 and 1.00 are different images.
+std::string upsert(const RefreshTarget& t, const std::string& where) {
+    std::string set = update_set_list(t);
+    std::string conflict =
+        set.empty() ? std::string("DO NOTHING")
+                    : fmt::format("DO UPDATE SET {} WHERE t.* OPERATOR(pg_catalog.*<>) EXCLUDED.*", set);
+    return fmt::format(
+        "INSERT INTO {tbl} AS t ({cols}) SELECT {vcols} FROM {view} v{where} "
+        "ON CONFLICT ({key}) {conflict}",
+        fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("cols", column_list(t.columns, "")),
+        fmt::arg("vcols", column_list(t.columns, "v.")),
+        fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("where", where),
+        fmt::arg("key", quote_ident(t.key_column)), fmt::arg("conflict", conflict));
+}
+
+}  // namespace
+
+std::string lock_rows_sql(const RefreshTarget& t) {
+    return fmt::format("SELECT t.{key} FROM {tbl} t WHERE t.{key} OPERATOR(pg_catalog.=) ANY ($1) "
+                       "ORDER BY t.{key} FOR UPDATE OF t",
+                       fmt::arg("key", quote_ident(t.key_column)),
+                       fmt::arg("tbl", qualify(t.schema, t.table)));
+}
+
+std::string delete_vanished_sql(const RefreshTarget& t) {
+    return fmt::format(
+        "DELETE FROM {tbl} t WHERE t.{key} OPERATOR(pg_catalog.=) ANY ($1) AND NOT EXISTS "
+        "(SELECT 1 FROM {view} v WHERE v.{key} OPERATOR(pg_catalog.=) t.{key})",
+        fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("key", quote_ident(t.key_column)),
+        fmt::arg("view", qualify(t.schema, t.view)));
+}
+
+std::string upsert_changed_sql(const RefreshTarget& t) {
+    return upsert(t, fmt::format(" WHERE v.{} OPERATOR(pg_catalog.=) ANY ($1)",
+                                 quote_ident(t.key_column)));
+}
+
+std::string delete_vanished_all_sql(const RefreshTarget& t) {
+    return fmt::format(
+        "DELETE FROM {tbl} t WHERE NOT EXISTS "
+        "(SELECT 1 FROM {view} v WHERE v.{key} OPERATOR(pg_catalog.=) t.{key})",
+        fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("key", quote_ident(t.key_column)),
+        fmt::arg("view", qualify(t.schema, t.view)));
+}
+
+std::string upsert_changed_all_sql(const RefreshTarget& t) { return upsert(t, ""); }
+
+}  // namespace pg_tviews

@@ -1,0 +1,164 @@
+// Trigger functions.
+//
+// pg_tviews_capture: AFTER INSERT / UPDATE / DELETE ... FOR EACH STATEMENT
+// with transition tables, and AFTER TRUNCATE, on every relation a TVIEW
+// reads. Computes the affected keys of every TVIEW reading the relation,
+// from the OLD and NEW rows, when the statement ends, and queues them.
+//
+// pg_tviews_guard: BEFORE ... FOR EACH STATEMENT on tv_ tables; refuses
+// writes that do not come from the engine.
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/run_as_owner.hpp"
+#include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/view_analysis.hpp"
+
+using namespace pg_tviews;
+using namespace pg_tviews::pg;
+
+namespace {
+
+int64 key_from_datum(Datum value, Oid type) {
+    switch (type) {
+        case INT2OID: return DatumGetInt16(value);
+        case INT4OID: return DatumGetInt32(value);
+        default: return DatumGetInt64(value);
+    }
+}
+
+// Reads the key column straight from a transition table.
+void read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::vector<int64>& out) {
+    if (rows == nullptr) return;
+    Oid type = TupleDescAttr(desc, attno - 1)->atttypid;
+    TupleTableSlot* slot = pg_call([&] {
+        TupleTableSlot* s = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+        int ptr = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
+        tuplestore_select_read_pointer(rows, ptr);
+        tuplestore_rescan(rows);
+        return s;
+    });
+    for (;;) {
+        bool isnull = true;
+        Datum value = 0;
+        bool more = pg_call([&] {
+            if (!tuplestore_gettupleslot(rows, true, false, slot)) return false;
+            value = slot_getattr(slot, attno, &isnull);
+            return true;
+        });
+        if (!more) break;
+        if (!isnull) out.push_back(key_from_datum(value, type));
+    }
+    pg_call([&] {
+        tuplestore_select_read_pointer(rows, 0);
+        ExecDropSingleTupleTableSlot(slot);
+    });
+}
+
+// Runs a key query over the registered transition table.
+void read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
+    SPIPlanPtr& plan = old_rows ? src.plan_old : src.plan_new;
+    if (plan == nullptr) {
+        plan = prepare_kept(old_rows ? src.sql_old : src.sql_new, 0, nullptr);
+        backend().stats.table_cache_misses++;
+    } else {
+        backend().stats.table_cache_hits++;
+    }
+    uint64 n = execute_plan(plan, nullptr, nullptr, true);
+    if (n == 0) return;
+    SPITupleTable* table = SPI_tuptable;
+    Oid type = TupleDescAttr(table->tupdesc, 0)->atttypid;
+    out.reserve(out.size() + n);
+    for (uint64 i = 0; i < n; i++) {
+        bool isnull = true;
+        Datum value = SPI_getbinval(table->vals[i], table->tupdesc, 1, &isnull);
+        if (!isnull) out.push_back(key_from_datum(value, type));
+    }
+}
+
+void capture(TriggerData* td) {
+    Oid relid = RelationGetRelid(td->tg_relation);
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    auto readers = cat.readers_of(relid);
+    if (readers.empty()) {
+        // A capture trigger exists, so some TVIEW reads this relation: the
+        // cache predates it (created in another session). Reload once.
+        cat.invalidate();
+        cat.ensure_loaded();
+        readers = cat.readers_of(relid);
+    }
+    BackendState& b = backend();
+    if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)) {
+        for (auto& r : readers) b.queue.mark_full(r.tview->table_oid);
+        return;
+    }
+    TupleDesc desc = RelationGetDescr(td->tg_relation);
+    bool spi_ready = false;
+    std::unique_ptr<Spi> spi;
+    for (auto& r : readers) {
+        std::vector<int64> keys;
+        for (std::size_t i : r.sources) {
+            KeySource& src = r.tview->sources[i];
+            if (src.mode == kKeyFull) {
+                b.queue.mark_full(r.tview->table_oid);
+            } else if (src.mode == kKeyDirect) {
+                read_direct(td->tg_oldtable, desc, src.attno, keys);
+                read_direct(td->tg_newtable, desc, src.attno, keys);
+            } else {
+                if (!spi_ready) {
+                    spi = std::make_unique<Spi>();
+                    pg_call([&] {
+                        if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
+                            elog(ERROR, "pg_tviews: could not register transition tables");
+                    });
+                    spi_ready = true;
+                }
+                RunAsOwner as_owner(r.tview->owner);
+                if (td->tg_oldtable) read_query(src, true, keys);
+                if (td->tg_newtable) read_query(src, false, keys);
+            }
+        }
+        if (!keys.empty()) b.queue.add_all(r.tview->table_oid, keys);
+    }
+    if (spi) spi->finish();
+    // Immediate mode: maintain at the end of every statement (but never from
+    // inside the engine's own writes: the running flush picks those up).
+    if (settings().refresh_mode == static_cast<int>(RefreshMode::kImmediate) && b.maintenance_depth == 0)
+        flush_queue();
+}
+
+const char* event_name(TriggerEvent event) {
+    if (TRIGGER_FIRED_BY_INSERT(event)) return "INSERT into";
+    if (TRIGGER_FIRED_BY_UPDATE(event)) return "UPDATE";
+    if (TRIGGER_FIRED_BY_DELETE(event)) return "DELETE from";
+    return "TRUNCATE";
+}
+
+}  // namespace
+
+PGTV_FUNCTION(pg_tviews_capture) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture() must be called as a trigger");
+    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    capture(td);
+    return PointerGetDatum(nullptr);
+}
+
+PGTV_FUNCTION(pg_tviews_guard) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_guard() must be called as a trigger");
+    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (backend().maintenance_depth > 0) return PointerGetDatum(nullptr);
+    std::string table = RelationGetRelationName(td->tg_relation);
+    throw TviewError(sqlstate::kWrongObjectType,
+                     fmt::format("cannot {} TVIEW \"{}\" directly", event_name(td->tg_event), table),
+                     fmt::format("\"{}\" is maintained by pg_tviews from the tables its view reads.", table),
+                     fmt::format("Write to those tables instead; SELECT pg_tviews_refresh('{}') rebuilds it.", table));
+}

@@ -1,0 +1,199 @@
+#include "pg_tviews/pg/catalog.hpp"
+
+#include "pg_tviews/core/naming.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/view_analysis.hpp"
+
+namespace pg_tviews::pg {
+
+Catalog& catalog() {
+    static Catalog instance;
+    return instance;
+}
+
+TviewDef::~TviewDef() {
+    SPIPlanPtr plans[] = {lock_plan, delete_plan, upsert_plan, delete_all_plan, upsert_all_plan};
+    for (SPIPlanPtr p : plans)
+        if (p) SPI_freeplan(p);
+    for (auto& s : sources) {
+        if (s.plan_old) SPI_freeplan(s.plan_old);
+        if (s.plan_new) SPI_freeplan(s.plan_new);
+    }
+}
+
+Oid extension_namespace() {
+    return pg_call([] {
+        Oid nsp = InvalidOid;
+        Relation rel = table_open(ExtensionRelationId, AccessShareLock);
+        ScanKeyData key;
+        ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("pg_tviews"));
+        SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, nullptr, 1, &key);
+        HeapTuple tup = systable_getnext(scan);
+        if (HeapTupleIsValid(tup)) nsp = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tup))->extnamespace;
+        systable_endscan(scan);
+        table_close(rel, AccessShareLock);
+        return nsp;
+    });
+}
+
+Oid relation_owner(Oid relid) {
+    return pg_call([&] {
+        HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+        if (!HeapTupleIsValid(tup)) elog(ERROR, "pg_tviews: cache lookup failed for relation %u", relid);
+        Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
+        ReleaseSysCache(tup);
+        return owner;
+    });
+}
+
+void Catalog::on_relcache(Oid relid) noexcept {
+    if (loading_ || relid == InvalidOid || watched_.count(relid)) valid_ = false;
+}
+
+void Catalog::release_superseded() noexcept {
+    try {
+        superseded_.clear();
+    } catch (...) {
+    }
+}
+
+TviewPtr Catalog::find(Oid table_oid) const {
+    auto it = tviews_.find(table_oid);
+    return it == tviews_.end() ? nullptr : it->second;
+}
+
+std::vector<TviewPtr> Catalog::all() const {
+    std::vector<TviewPtr> out;
+    for (const auto& [oid, def] : tviews_) out.push_back(def);
+    return out;
+}
+
+std::vector<Catalog::Reader> Catalog::readers_of(Oid relid) const {
+    std::vector<Reader> out;
+    auto it = readers_.find(relid);
+    if (it == readers_.end()) return out;
+    for (Oid t : it->second) {
+        Reader r{find(t), {}};
+        for (std::size_t i = 0; i < r.tview->sources.size(); i++)
+            if (r.tview->sources[i].relid == relid) r.sources.push_back(i);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void Catalog::ensure_loaded() {
+    Stats& stats = backend().stats;
+    if (valid_) {
+        stats.graph_cache_hits++;
+        return;
+    }
+    stats.graph_cache_misses++;
+    load();
+}
+
+namespace {
+
+std::string text_of(const char* s) { return s ? std::string(s) : std::string(); }
+
+void describe(TviewDef& d) {
+    const char* table = d.table.c_str();
+    const char* key = d.key_column.c_str();
+    Oid view = d.view_oid;
+    ViewShapeC* shape = nullptr;
+    List* sources = pg_call([&] {
+        Query* q = rewritten_view_query(view);
+        shape = describe_tview_query(q, table, key, view);
+        return build_key_sources(q, shape);
+    });
+    ListCell* lc;
+    foreach (lc, shape->column_names) d.columns.push_back(strVal(lfirst(lc)));
+    foreach (lc, shape->relations) d.relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
+    foreach (lc, shape->helper_views) d.helper_views.push_back(lfirst_oid(lc));
+    foreach (lc, sources) {
+        auto* ks = static_cast<KeySourceC*>(lfirst(lc));
+        KeySource s;
+        s.relid = ks->relid;
+        s.mode = ks->mode;
+        s.attno = ks->attno;
+        s.sql_old = text_of(ks->sql_old);
+        s.sql_new = text_of(ks->sql_new);
+        s.reason = text_of(ks->reason);
+        d.sources.push_back(std::move(s));
+    }
+}
+
+}  // namespace
+
+void Catalog::load() {
+    for (auto& [oid, def] : tviews_) superseded_.push_back(def);
+    tviews_.clear();
+    readers_.clear();
+    watched_.clear();
+    graph_ = DepGraph{};
+    ext_present_ = false;
+    // Valid from the start: an invalidation that arrives while loading
+    // (locks taken below accept invalidation messages) marks it stale again.
+    valid_ = true;
+    loading_ = true;
+    try {
+        load_entries();
+    } catch (...) {
+        loading_ = false;
+        valid_ = false;
+        throw;
+    }
+    loading_ = false;
+}
+
+void Catalog::load_entries() {
+
+    Oid nsp = extension_namespace();
+    if (nsp == InvalidOid) return;
+    ext_schema_ = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    Oid meta = pg_call([&] { return get_relname_relid("pg_tview_meta", nsp); });
+    if (meta == InvalidOid) return;
+    ext_present_ = true;
+    watched_.insert(meta);
+
+    Spi spi;
+    auto rows = spi.query("SELECT table_oid::oid, view_oid::oid, entity FROM " +
+                              qualify(ext_schema_, "pg_tview_meta") + " ORDER BY 1",
+                          true);
+    for (const auto& row : rows) {
+        auto def = std::make_shared<TviewDef>();
+        def->table_oid = static_cast<Oid>(std::stoul(*row[0]));
+        def->view_oid = static_cast<Oid>(std::stoul(*row[1]));
+        Oid table_oid = def->table_oid;
+        Oid view_oid = def->view_oid;
+        const char* table = pg_call([&] { return static_cast<const char*>(get_rel_name(table_oid)); });
+        const char* view = pg_call([&] { return static_cast<const char*>(get_rel_name(view_oid)); });
+        if (table == nullptr || view == nullptr) continue;  // being dropped
+        def->table = table;
+        def->view = view;
+        def->entity = *row[2];
+        def->key_column = names_for(def->table).key_column;
+        Oid nsp_oid = pg_call([&] { return get_rel_namespace(table_oid); });
+        def->schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp_oid)); });
+        def->owner = relation_owner(table_oid);
+        describe(*def);
+        tviews_[def->table_oid] = def;
+    }
+    for (auto& [oid, def] : tviews_) {
+        graph_.add_node(oid);
+        watched_.insert(def->table_oid);
+        watched_.insert(def->view_oid);
+        for (Oid r : def->relations) {
+            watched_.insert(r);
+            readers_[r].push_back(oid);
+            if (tviews_.count(r)) graph_.add_edge(r, oid);
+        }
+        for (Oid v : def->helper_views) watched_.insert(v);
+    }
+    for (auto& [oid, level] : graph_.levels()) tviews_[oid]->level = level;
+    spi.finish();
+}
+
+}  // namespace pg_tviews::pg

@@ -1,0 +1,269 @@
+// Creating a TVIEW: pg_tviews_create() and CREATE TABLE tv_<e> AS SELECT.
+//
+// The definition is parsed, analyzed, rewritten and checked first; then the
+// backing view v_<e>, the table tv_<e> with exactly the view's columns, its
+// population, primary key, FraiseQL indexes, the pg_tview_meta row, guard
+// triggers on the table and capture triggers on every relation read. Any
+// error aborts the transaction, so nothing is left behind.
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/lifecycle.hpp"
+#include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/view_analysis.hpp"
+
+namespace pg_tviews::pg {
+
+namespace {
+
+const char* const kCaptureTriggers[][3] = {
+    // name, event, referencing
+    {"tview_capture_ins", "INSERT", "REFERENCING NEW TABLE AS pg_tviews_new"},
+    {"tview_capture_upd", "UPDATE", "REFERENCING OLD TABLE AS pg_tviews_old NEW TABLE AS pg_tviews_new"},
+    {"tview_capture_del", "DELETE", "REFERENCING OLD TABLE AS pg_tviews_old"},
+    {"tview_capture_trunc", "TRUNCATE", ""},
+};
+
+std::string relation_sql_name(Oid relid) {
+    const char* nsp = pg_call([&] { return static_cast<const char*>(get_namespace_name(get_rel_namespace(relid))); });
+    const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
+    return qualify(nsp, rel);
+}
+
+std::string extension_schema() {
+    Oid nsp = extension_namespace();
+    return pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+}
+
+bool has_trigger(Spi& spi, Oid relid, const char* name) {
+    auto rows = spi.query(fmt::format("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname = {}",
+                                      relid, quote_literal(name)),
+                          true);
+    return !rows.empty();
+}
+
+void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema) {
+    std::string rel = relation_sql_name(relid);
+    spi.exec("LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE");
+    for (const auto& t : kCaptureTriggers) {
+        if (has_trigger(spi, relid, t[0])) continue;
+        spi.exec(fmt::format("CREATE TRIGGER {} AFTER {} ON {} {} FOR EACH STATEMENT EXECUTE FUNCTION {}()",
+                             quote_ident(t[0]), t[1], rel, t[2], qualify(ext_schema, "pg_tviews_capture")));
+    }
+}
+
+void install_guard_triggers(Spi& spi, const std::string& table, const std::string& ext_schema) {
+    spi.exec(fmt::format("CREATE TRIGGER tview_guard_dml BEFORE INSERT OR UPDATE OR DELETE ON {} "
+                         "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
+                         table, qualify(ext_schema, "pg_tviews_guard")));
+    spi.exec(fmt::format("CREATE TRIGGER tview_guard_truncate BEFORE TRUNCATE ON {} "
+                         "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
+                         table, qualify(ext_schema, "pg_tviews_guard")));
+}
+
+// The table must have exactly the view's columns and types.
+void check_same_columns(Oid table, Oid view, const std::string& table_name) {
+    const char* mismatch = pg_call([&]() -> const char* {
+        Relation t = relation_open(table, AccessShareLock);
+        Relation v = relation_open(view, AccessShareLock);
+        TupleDesc td = RelationGetDescr(t);
+        TupleDesc vd = RelationGetDescr(v);
+        const char* problem = nullptr;
+        int ti = 0;
+        for (int vi = 0; vi < vd->natts && !problem; vi++) {
+            Form_pg_attribute va = TupleDescAttr(vd, vi);
+            if (va->attisdropped) continue;
+            while (ti < td->natts && TupleDescAttr(td, ti)->attisdropped) ti++;
+            if (ti >= td->natts) {
+                problem = psprintf("the table lacks column \"%s\"", NameStr(va->attname));
+                break;
+            }
+            Form_pg_attribute ta = TupleDescAttr(td, ti++);
+            if (strcmp(NameStr(ta->attname), NameStr(va->attname)) != 0 || ta->atttypid != va->atttypid ||
+                ta->atttypmod != va->atttypmod)
+                problem = psprintf("column \"%s\" %s differs from the view's \"%s\" %s", NameStr(ta->attname),
+                                   format_type_with_typemod(ta->atttypid, ta->atttypmod), NameStr(va->attname),
+                                   format_type_with_typemod(va->atttypid, va->atttypmod));
+        }
+        relation_close(v, NoLock);
+        relation_close(t, NoLock);
+        return problem;
+    });
+    if (mismatch)
+        throw TviewError(sqlstate::kDatatypeMismatch,
+                         fmt::format("table \"{}\" does not match its view", table_name), mismatch,
+                         "Let pg_tviews create the table: drop it and use pg_tviews_create() or CREATE TABLE ... AS.");
+}
+
+void record_extension_dependency(Oid relid) {
+    pg_call([&] {
+        ObjectAddress rel, ext;
+        ObjectAddressSet(rel, RelationRelationId, relid);
+        ObjectAddressSet(ext, ExtensionRelationId, get_extension_oid("pg_tviews", false));
+        recordDependencyOn(&rel, &ext, DEPENDENCY_NORMAL);
+    });
+}
+
+std::string text_array_literal(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < items.size(); i++) {
+        if (i) out += ",";
+        out += "\"";
+        for (char c : items[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += "\"";
+    }
+    return out + "}";
+}
+
+}  // namespace
+
+TviewLocation locate_for_create(const std::string& tview_name) {
+    const char* name = tview_name.c_str();
+    RangeVar* rv = pg_call([&] { return makeRangeVarFromNameList(stringToQualifiedNameList(name)); });
+    return locate_for_create(rv);
+}
+
+TviewLocation locate_for_create(RangeVar* given) {
+    RangeVar* rv = pg_call([&] { return static_cast<RangeVar*>(copyObject(given)); });
+    std::string display = rv->schemaname ? fmt::format("{}.{}", rv->schemaname, rv->relname) : rv->relname;
+    TviewLocation where;
+    where.names = names_for(rv->relname);
+    if (rv->relpersistence == RELPERSISTENCE_TEMP || (rv->schemaname && strcmp(rv->schemaname, "pg_temp") == 0))
+        throw TviewError(sqlstate::kFeatureNotSupported, fmt::format("TVIEW \"{}\" cannot be temporary", display),
+                         "", "Create it in a permanent schema.");
+    rv->relname = pstrdup(where.names.table.c_str());
+    where.namespace_oid = pg_call([&] { return RangeVarGetCreationNamespace(rv); });
+    if (where.namespace_oid == PG_CATALOG_NAMESPACE || isAnyTempNamespace(where.namespace_oid))
+        throw TviewError(sqlstate::kFeatureNotSupported,
+                         fmt::format("TVIEW \"{}\" cannot be created in a system or temporary schema", display), "",
+                         "Name an ordinary schema, for example public.tv_post.");
+    Oid nsp = where.namespace_oid;
+    where.schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    return where;
+}
+
+void precheck_definition(const TviewLocation& where, const std::string& select_sql) {
+    const char* sql = select_sql.c_str();
+    const char* table = where.names.table.c_str();
+    const char* key = where.names.key_column.c_str();
+    pg_call([&] {
+        Query* q = parse_tview_select(sql, table);
+        check_tview_query(q, table);
+        ViewShapeC* shape = describe_tview_query(q, table, key, InvalidOid);
+        (void)build_key_sources(q, shape);
+    });
+}
+
+void create_tview(const TviewLocation& where, const std::string& select_sql, Oid existing_table) {
+    const TviewNames& n = where.names;
+    std::string table = qualify(where.schema, n.table);
+    std::string view = qualify(where.schema, n.view);
+    std::string ext_schema = extension_schema();
+    Oid nsp = where.namespace_oid;
+
+    InternalDdlScope internal_ddl;
+    Spi spi;
+    spi.exec(fmt::format("CREATE VIEW {} AS {}", view, select_sql));
+    Oid view_oid = pg_call([&] { return get_relname_relid(n.view.c_str(), nsp); });
+    if (existing_table == InvalidOid) spi.exec(fmt::format("CREATE TABLE {} (LIKE {})", table, view));
+    Oid table_oid = pg_call([&] { return get_relname_relid(n.table.c_str(), nsp); });
+    check_same_columns(table_oid, view_oid, n.table);
+
+    // The view's own analysis: columns, relations (a TVIEW cannot read itself).
+    const char* tname = n.table.c_str();
+    const char* key = n.key_column.c_str();
+    ViewShapeC* shape = pg_call([&] {
+        Query* q = rewritten_view_query(view_oid);
+        check_tview_query(q, tname);
+        return describe_tview_query(q, tname, key, view_oid);
+    });
+    std::vector<Oid> relations;
+    std::vector<std::string> columns;
+    ListCell* lc;
+    foreach (lc, shape->relations) relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
+    foreach (lc, shape->column_names) columns.push_back(strVal(lfirst(lc)));
+    for (Oid r : relations)
+        if (r == table_oid)
+            throw TviewError(sqlstate::kInvalidRecursion, fmt::format("TVIEW \"{}\" cannot read itself", n.table), "",
+                             "Read the base tables instead.");
+
+    {
+        MaintenanceScope writing;
+        spi.exec(fmt::format("INSERT INTO {} SELECT * FROM {}", table, view));
+    }
+    auto nulls = spi.query(fmt::format("SELECT count(*) FROM {} WHERE {} IS NULL", table, quote_ident(n.key_column)));
+    if (nulls.at(0).at(0).value_or("0") != "0")
+        throw TviewError(sqlstate::kNotNullViolation,
+                         fmt::format("key column \"{}\" of TVIEW \"{}\" is null in {} row(s)", n.key_column, n.table,
+                                     *nulls[0][0]),
+                         "", fmt::format("Every row needs a key: filter out rows without {0} or COALESCE it.",
+                                         n.key_column));
+    try {
+        spi.exec(fmt::format("ALTER TABLE {} ADD PRIMARY KEY ({})", table, quote_ident(n.key_column)));
+    } catch (const PgException& e) {
+        if (e.sqlerrcode() != ERRCODE_UNIQUE_VIOLATION) throw;
+        std::string detail = e.edata()->detail ? e.edata()->detail : "";
+        throw TviewError(sqlstate::kUniqueViolation,
+                         fmt::format("key column \"{}\" of TVIEW \"{}\" is not unique", n.key_column, n.table), detail,
+                         fmt::format("The SELECT must return one row per {0}: group by {0}, or aggregate the rows "
+                                     "that the joins multiply.",
+                                     n.key_column));
+    }
+    std::vector<std::string> fk_columns;
+    std::vector<std::string> uuid_fk_columns;
+    for (std::size_t i = 0; i < columns.size(); i++) {
+        const std::string& c = columns[i];
+        if (wants_index(c, n.key_column))
+            spi.exec(fmt::format("CREATE INDEX {} ON {} ({})", quote_ident(index_name(n.table, c)), table,
+                                 quote_ident(c)));
+        if (c.rfind("fk_", 0) == 0) fk_columns.push_back(c);
+        Oid type = list_nth_oid(shape->column_types, static_cast<int>(i));
+        if (type == UUIDOID && c.size() > 3 && c.compare(c.size() - 3, 3, "_id") == 0) uuid_fk_columns.push_back(c);
+    }
+
+    std::string deps = "{";
+    for (std::size_t i = 0; i < relations.size(); i++) deps += (i ? "," : "") + std::to_string(relations[i]);
+    deps += "}";
+    std::string fk_lit = text_array_literal(fk_columns);
+    std::string uuid_lit = text_array_literal(uuid_fk_columns);
+    Oid types[7] = {TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    Datum values[7];
+    pg_call([&] {
+        values[0] = CStringGetTextDatum(n.entity.c_str());
+        values[1] = ObjectIdGetDatum(table_oid);
+        values[2] = ObjectIdGetDatum(view_oid);
+        values[3] = CStringGetTextDatum(select_sql.c_str());
+        values[4] = CStringGetTextDatum(deps.c_str());
+        values[5] = CStringGetTextDatum(fk_lit.c_str());
+        values[6] = CStringGetTextDatum(uuid_lit.c_str());
+    });
+    spi.exec_params(fmt::format("INSERT INTO {} (entity, table_oid, view_oid, definition, dependencies, fk_columns, "
+                                "uuid_fk_columns) VALUES ($1, $2::pg_catalog.regclass, $3::pg_catalog.regclass, $4, "
+                                "$5::pg_catalog.oid[]::pg_catalog.regclass[], $6::pg_catalog.text[], "
+                                "$7::pg_catalog.text[])",
+                                qualify(ext_schema, "pg_tview_meta")),
+                    7, types, values, nullptr);
+
+    install_guard_triggers(spi, table, ext_schema);
+    for (Oid r : relations) install_capture_triggers(spi, r, ext_schema);
+    record_extension_dependency(table_oid);
+    record_extension_dependency(view_oid);
+    spi.finish();
+
+    // Every backend's cache must learn about the new TVIEW.
+    pg_call([&] {
+        CacheInvalidateRelcacheByRelid(table_oid);
+        CacheInvalidateRelcacheByRelid(view_oid);
+    });
+    for (Oid r : relations) pg_call([&] { CacheInvalidateRelcacheByRelid(r); });
+    catalog().invalidate();
+}
+
+}  // namespace pg_tviews::pg

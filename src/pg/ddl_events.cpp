@@ -1,0 +1,84 @@
+// Event triggers (created by the extension script, so they fire in every
+// session whether or not the library is preloaded):
+//   ddl_command_start on CREATE TABLE AS / SELECT INTO: a target named
+//     tv_<e> is checked (errors leave nothing behind) and switched to
+//     WITH NO DATA; the definition is kept for the end of the command.
+//   ddl_command_end: the empty table becomes a TVIEW (view, population,
+//     key, indexes, metadata, triggers) exactly as pg_tviews_create() does.
+//   sql_drop: cleanup after DROP TABLE / DROP VIEW of TVIEW objects.
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/lifecycle.hpp"
+#include "pg_tviews/pg/state.hpp"
+
+using namespace pg_tviews;
+using namespace pg_tviews::pg;
+
+namespace {
+
+EventTriggerData* event_data(FunctionCallInfo fcinfo) {
+    if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews event functions must be called as event triggers");
+    return reinterpret_cast<EventTriggerData*>(fcinfo->context);
+}
+
+}  // namespace
+
+PGTV_FUNCTION(pg_tviews_ddl_start) {
+    EventTriggerData* data = event_data(fcinfo);
+    if (backend().internal_ddl > 0 || !IsA(data->parsetree, CreateTableAsStmt)) return PointerGetDatum(nullptr);
+    auto* stmt = reinterpret_cast<CreateTableAsStmt*>(data->parsetree);
+    if (stmt->objtype != OBJECT_TABLE || stmt->into == nullptr || stmt->into->rel == nullptr)
+        return PointerGetDatum(nullptr);
+    IntoClause* into = stmt->into;
+    RangeVar* rv = into->rel;
+    if (!is_tview_table_name(rv->relname)) return PointerGetDatum(nullptr);
+    std::string display = rv->schemaname ? fmt::format("{}.{}", rv->schemaname, rv->relname) : rv->relname;
+    if (rv->relpersistence == RELPERSISTENCE_TEMP)
+        throw TviewError(sqlstate::kFeatureNotSupported, fmt::format("TVIEW \"{}\" cannot be temporary", display), "",
+                         "Drop TEMP, or give the temporary table a name that does not start with tv_.");
+    if (into->colNames != NIL)
+        throw TviewError(sqlstate::kFeatureNotSupported,
+                         fmt::format("CREATE TABLE {} (column names) AS is not supported for TVIEWs", display), "",
+                         "Name the columns with AS inside the SELECT.");
+    TviewLocation where = locate_for_create(rv);
+    Oid nsp = where.namespace_oid;
+    const char* table = where.names.table.c_str();
+    if (stmt->if_not_exists && pg_call([&] { return get_relname_relid(table, nsp); }) != InvalidOid)
+        return PointerGetDatum(nullptr);  // PostgreSQL skips it with a notice
+    auto* query = reinterpret_cast<Query*>(stmt->query);
+    // pg_get_querydef takes locks and may rewrite join alias lists in place,
+    // allocating in this short-lived context: deparse a copy.
+    std::string definition = pg_call(
+        [&] { return static_cast<const char*>(pg_get_querydef(reinterpret_cast<Query*>(copyObject(query)), false)); });
+    precheck_definition(where, definition);
+    into->skipData = true;
+    backend().pending_ctas.push_back(PendingCtas{where.schema, where.names.table, definition});
+    return PointerGetDatum(nullptr);
+}
+
+PGTV_FUNCTION(pg_tviews_ddl_end) {
+    (void)event_data(fcinfo);
+    BackendState& b = backend();
+    if (b.internal_ddl > 0 || b.pending_ctas.empty()) return PointerGetDatum(nullptr);
+    std::vector<PendingCtas> pending;
+    pending.swap(b.pending_ctas);
+    for (const auto& p : pending) {
+        TviewLocation where = locate_for_create(qualify(p.schema, p.table));
+        Oid nsp = where.namespace_oid;
+        const char* table = p.table.c_str();
+        Oid table_oid = pg_call([&] { return get_relname_relid(table, nsp); });
+        if (table_oid == InvalidOid) continue;
+        create_tview(where, p.definition, table_oid);
+    }
+    return PointerGetDatum(nullptr);
+}
+
+PGTV_FUNCTION(pg_tviews_sql_drop) {
+    (void)event_data(fcinfo);
+    cleanup_dropped();
+    return PointerGetDatum(nullptr);
+}

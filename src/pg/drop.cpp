@@ -1,0 +1,151 @@
+// Dropping TVIEWs: pg_tviews_drop() and DROP TABLE tv_<e> [CASCADE].
+//
+// DROP TABLE is PostgreSQL's own: dependencies decide RESTRICT/CASCADE (a
+// TVIEW built on tv_post has a view that depends on tv_post). The sql_drop
+// event trigger then removes what is left of every TVIEW whose table or
+// view went: the other half, its pg_tview_meta row, and capture triggers
+// no remaining TVIEW needs.
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/lifecycle.hpp"
+#include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/state.hpp"
+
+namespace pg_tviews::pg {
+
+namespace {
+
+bool relation_exists(Oid relid) {
+    return pg_call([&] { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); });
+}
+
+std::string qualified_name(Oid relid) {
+    const char* nsp = pg_call([&] { return static_cast<const char*>(get_namespace_name(get_rel_namespace(relid))); });
+    const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
+    return qualify(nsp, rel);
+}
+
+std::vector<Oid> parse_oid_array(const std::string& text) {
+    std::vector<Oid> out;
+    std::string digits;
+    for (char c : text) {
+        if (c >= '0' && c <= '9') {
+            digits += c;
+        } else if (!digits.empty()) {
+            out.push_back(static_cast<Oid>(std::stoul(digits)));
+            digits.clear();
+        }
+    }
+    if (!digits.empty()) out.push_back(static_cast<Oid>(std::stoul(digits)));
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists) {
+    const char* name = tview_name.c_str();
+    RangeVar* rv = pg_call([&] { return makeRangeVarFromNameList(stringToQualifiedNameList(name)); });
+    TviewNames n = names_for(rv->relname);
+    rv->relname = pstrdup(n.table.c_str());
+    Oid table_oid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    if (table_oid == InvalidOid || !cat.is_tview(table_oid)) {
+        if (if_exists) {
+            pg_call([&] { ereport(NOTICE, (errmsg("TVIEW \"%s\" does not exist, skipping", name))); });
+            return {};
+        }
+        throw TviewError(sqlstate::kUndefinedTable, fmt::format("TVIEW \"{}\" does not exist", tview_name), "",
+                         "SELECT entity, table_oid FROM pg_tview_meta lists the TVIEWs.");
+    }
+    // Dependents first (highest level first), then the TVIEW itself.
+    auto closure = cat.graph().dependents_closure(table_oid);
+    std::vector<TviewPtr> order;
+    for (Oid d : closure) order.push_back(cat.find(d));
+    std::sort(order.begin(), order.end(), [](const TviewPtr& a, const TviewPtr& b) {
+        return a->level != b->level ? a->level > b->level : a->table_oid > b->table_oid;
+    });
+    order.push_back(cat.find(table_oid));
+    std::vector<std::string> dropped;
+    Spi spi;
+    for (const auto& d : order) {
+        std::string qualified = qualify(d->schema, d->table);
+        spi.exec("DROP TABLE " + qualified);
+        dropped.push_back(qualified);
+    }
+    spi.finish();
+    return dropped;
+}
+
+void cleanup_dropped() {
+    Oid nsp = extension_namespace();
+    if (nsp == InvalidOid) return;  // DROP EXTENSION: its own dependencies clean up
+    const char* schema_c = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    if (schema_c == nullptr) return;
+    std::string schema = schema_c;
+    Oid meta_oid = pg_call([&] { return get_relname_relid("pg_tview_meta", nsp); });
+    if (meta_oid == InvalidOid) return;
+    std::string meta = qualify(schema, "pg_tview_meta");
+
+    Spi spi;
+    auto dropped_rows = spi.query(
+        "SELECT objid, original FROM pg_catalog.pg_event_trigger_dropped_objects() "
+        "WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objsubid = 0");
+    std::set<Oid> dropped;
+    std::set<Oid> dropped_by_user;
+    for (const auto& r : dropped_rows) {
+        Oid oid = static_cast<Oid>(std::stoul(*r[0]));
+        dropped.insert(oid);
+        if (r[1] && *r[1] == "t") dropped_by_user.insert(oid);
+    }
+    if (dropped.count(meta_oid)) return;
+    auto meta_rows =
+        spi.query("SELECT table_oid::oid, view_oid::oid, dependencies::oid[]::text, entity FROM " + meta);
+    std::set<Oid> released_relations;
+    bool changed = false;
+    InternalDdlScope internal_ddl;
+    for (const auto& r : meta_rows) {
+        Oid table_oid = static_cast<Oid>(std::stoul(*r[0]));
+        Oid view_oid = static_cast<Oid>(std::stoul(*r[1]));
+        bool table_gone = dropped.count(table_oid) != 0;
+        bool view_gone = dropped.count(view_oid) != 0;
+        if (!table_gone && !view_gone) continue;
+        if (!table_gone && dropped_by_user.count(view_oid)) {
+            std::string table = qualified_name(table_oid);
+            throw TviewError(sqlstate::kWrongObjectType,
+                             fmt::format("cannot drop view {}: it defines TVIEW {}", qualify(schema, "v_" + *r[3]),
+                                         table),
+                             "", fmt::format("DROP TABLE {} drops the TVIEW with its view.", table));
+        }
+        changed = true;
+        spi.exec(fmt::format("DELETE FROM {} WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid", meta,
+                             table_oid));
+        for (Oid dep : parse_oid_array(*r[2])) released_relations.insert(dep);
+        if (!table_gone && relation_exists(table_oid)) spi.exec("DROP TABLE " + qualified_name(table_oid));
+        if (!view_gone && relation_exists(view_oid)) spi.exec("DROP VIEW " + qualified_name(view_oid));
+    }
+    if (!changed) return;
+    // Capture triggers stay while any remaining TVIEW reads the relation.
+    for (Oid rel : released_relations) {
+        if (dropped.count(rel) || !relation_exists(rel)) continue;
+        auto still = spi.query(fmt::format("SELECT 1 FROM {} WHERE {}::pg_catalog.oid::pg_catalog.regclass "
+                                           "OPERATOR(pg_catalog.=) ANY (dependencies)",
+                                           meta, rel));
+        if (!still.empty()) continue;
+        std::string name = qualified_name(rel);
+        for (const char* trig : {"tview_capture_ins", "tview_capture_upd", "tview_capture_del", "tview_capture_trunc"})
+            spi.exec(fmt::format("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(trig), name));
+        pg_call([&] { CacheInvalidateRelcacheByRelid(rel); });
+    }
+    spi.finish();
+    catalog().invalidate();
+}
+
+}  // namespace pg_tviews::pg

@@ -1,0 +1,139 @@
+#include "pg_tviews/pg/flush.hpp"
+
+#include <chrono>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/run_as_owner.hpp"
+#include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/state.hpp"
+
+namespace pg_tviews::pg {
+
+Settings& settings() {
+    static Settings s;
+    return s;
+}
+
+namespace {
+
+RefreshTarget target_of(const TviewDef& d) {
+    return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns};
+}
+
+void prepare_plans(TviewDef& d) {
+    if (d.upsert_plan) return;
+    RefreshTarget t = target_of(d);
+    Oid key_array[1] = {INT8ARRAYOID};
+    d.lock_plan = prepare_kept(lock_rows_sql(t), 1, key_array);
+    d.delete_plan = prepare_kept(delete_vanished_sql(t), 1, key_array);
+    d.upsert_plan = prepare_kept(upsert_changed_sql(t), 1, key_array);
+    backend().stats.table_cache_misses++;
+}
+
+void prepare_full_plans(TviewDef& d) {
+    if (d.upsert_all_plan) return;
+    RefreshTarget t = target_of(d);
+    d.delete_all_plan = prepare_kept(delete_vanished_all_sql(t), 0, nullptr);
+    d.upsert_all_plan = prepare_kept(upsert_changed_all_sql(t), 0, nullptr);
+}
+
+// One refresh step of one TVIEW; returns rows written.
+std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
+    RunAsOwner as_owner(def->owner);
+    MaintenanceScope writing;
+    Spi spi;
+    std::uint64_t written = 0;
+    if (batch.full) {
+        prepare_full_plans(*def);
+        written += execute_plan(def->delete_all_plan, nullptr, nullptr, false);
+        written += execute_plan(def->upsert_all_plan, nullptr, nullptr, false);
+    } else {
+        if (def->upsert_plan)
+            backend().stats.table_cache_hits++;
+        else
+            prepare_plans(*def);
+        Datum keys[1] = {int8_array(batch.keys)};
+        execute_plan(def->lock_plan, keys, nullptr, false);
+        written += execute_plan(def->delete_plan, keys, nullptr, false);
+        written += execute_plan(def->upsert_plan, keys, nullptr, false);
+    }
+    spi.finish();
+    return written;
+}
+
+}  // namespace
+
+std::int64_t flush_queue() {
+    BackendState& b = backend();
+    if (b.queue.empty()) return 0;
+    auto started = std::chrono::steady_clock::now();
+    // At PRE_COMMIT the statement's portal and snapshot are gone; SPI needs
+    // an active snapshot (each write statement still takes a fresh one).
+    bool pushed = pg_call([] {
+        if (ActiveSnapshotSet()) return false;
+        PushActiveSnapshot(GetTransactionSnapshot());
+        return true;
+    });
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+
+    int level = pg_call([] { return GetCurrentTransactionNestLevel(); });
+    std::map<Oid, int> steps;
+    std::uint64_t iterations = 0;
+    std::int64_t keys = 0;
+    while (!b.queue.empty()) {
+        cat.ensure_loaded();
+        // Next: the pending TVIEW with the lowest (level, oid).
+        TviewPtr next;
+        Oid unknown = InvalidOid;
+        for (Oid oid : b.queue.pending()) {
+            TviewPtr d = cat.find(oid);
+            if (!d) {
+                unknown = oid;
+                break;
+            }
+            if (!next || d->level < next->level) next = d;
+        }
+        if (unknown != InvalidOid) {  // the TVIEW was dropped meanwhile
+            b.queue.take(unknown);
+            continue;
+        }
+        if (++steps[next->table_oid] > settings().max_propagation_depth)
+            throw TviewError(sqlstate::kProgramLimitExceeded,
+                             fmt::format("TVIEW \"{}\" was refreshed more than {} times in one flush",
+                                         next->table, settings().max_propagation_depth),
+                             "Triggers on TVIEW tables keep writing to the tables TVIEWs read.",
+                             "Raise pg_tviews.max_propagation_depth or remove the loop.");
+        KeyQueue::Batch batch = b.queue.take(next->table_oid);
+        b.stats.rows_written += refresh_batch(next, batch);
+        b.queue.record_flushed(level, batch);
+        keys += static_cast<std::int64_t>(batch.keys.size());
+        iterations++;
+    }
+    if (pushed) pg_call([] { PopActiveSnapshot(); });
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    b.stats.flushes++;
+    b.stats.total_iterations += iterations;
+    if (iterations > b.stats.max_iterations) b.stats.max_iterations = iterations;
+    b.stats.total_refreshes += static_cast<std::uint64_t>(keys);
+    b.stats.total_timing_ms += ms;
+    return keys;
+}
+
+std::int64_t refresh_full(const TviewPtr& tview) {
+    KeyQueue::Batch batch;
+    batch.tview = tview->table_oid;
+    batch.full = true;
+    std::uint64_t written = refresh_batch(tview, batch);
+    backend().stats.rows_written += written;
+    int level = pg_call([] { return GetCurrentTransactionNestLevel(); });
+    backend().queue.record_flushed(level, batch);
+    return static_cast<std::int64_t>(written);
+}
+
+}  // namespace pg_tviews::pg

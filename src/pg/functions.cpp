@@ -1,0 +1,125 @@
+// SQL-callable functions (see docs/sql-reference.md).
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/naming.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/lifecycle.hpp"
+#include "pg_tviews/pg/state.hpp"
+
+using namespace pg_tviews;
+using namespace pg_tviews::pg;
+
+#ifndef PG_TVIEWS_VERSION
+#define PG_TVIEWS_VERSION "0.1.0"
+#endif
+
+namespace {
+
+std::string text_arg(FunctionCallInfo fcinfo, int n) {
+    text* t = PG_GETARG_TEXT_PP(n);
+    return pg_call([&] { return static_cast<const char*>(text_to_cstring(t)); });
+}
+
+Datum text_result(const std::string& s) {
+    const char* c = s.c_str();
+    return pg_call([&] { return PointerGetDatum(cstring_to_text(c)); });
+}
+
+Datum jsonb_result(const nlohmann::json& j) {
+    std::string text = j.dump();
+    const char* c = text.c_str();
+    return pg_call([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(c)); });
+}
+
+TviewPtr find_tview(const std::string& name) {
+    const char* c = name.c_str();
+    RangeVar* rv = pg_call([&] { return makeRangeVarFromNameList(stringToQualifiedNameList(c)); });
+    TviewNames n = names_for(rv->relname);
+    rv->relname = pstrdup(n.table.c_str());
+    Oid oid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    TviewPtr def = oid == InvalidOid ? nullptr : cat.find(oid);
+    if (!def)
+        throw TviewError(sqlstate::kUndefinedTable, fmt::format("TVIEW \"{}\" does not exist", name), "",
+                         "SELECT entity, table_oid FROM pg_tview_meta lists the TVIEWs.");
+    return def;
+}
+
+}  // namespace
+
+PGTV_FUNCTION(pg_tviews_version) { return text_result(PG_TVIEWS_VERSION); }
+
+PGTV_FUNCTION(pg_tviews_create) {
+    std::string name = text_arg(fcinfo, 0);
+    std::string sql = text_arg(fcinfo, 1);
+    TviewLocation where = locate_for_create(name);
+    precheck_definition(where, sql);
+    create_tview(where, sql, InvalidOid);
+    return text_result(fmt::format("{}.{}", where.schema, where.names.table));
+}
+
+PGTV_FUNCTION(pg_tviews_drop) {
+    std::string name = text_arg(fcinfo, 0);
+    bool if_exists = PG_GETARG_BOOL(1);
+    auto dropped = drop_tview(name, if_exists);
+    std::string out;
+    for (const auto& d : dropped) out += (out.empty() ? "" : ", ") + d;
+    return text_result(out);
+}
+
+PGTV_FUNCTION(pg_tviews_refresh) {
+    TviewPtr def = find_tview(text_arg(fcinfo, 0));
+    PG_RETURN_INT64(refresh_full(def));
+}
+
+PGTV_FUNCTION(pg_tviews_flush) {
+    (void)fcinfo;
+    PG_RETURN_INT64(flush_queue());
+}
+
+PGTV_FUNCTION(pg_tviews_queue_stats) {
+    (void)fcinfo;
+    BackendState& b = backend();
+    const Stats& s = b.stats;
+    auto rate = [](std::uint64_t hits, std::uint64_t misses) {
+        return hits + misses == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(hits + misses);
+    };
+    nlohmann::json j = {
+        {"queue_size", b.queue.size()},
+        {"pending_tviews", b.queue.pending().size()},
+        {"total_refreshes", s.total_refreshes},
+        {"rows_written", s.rows_written},
+        {"total_flushes", s.flushes},
+        {"total_iterations", s.total_iterations},
+        {"max_iterations", s.max_iterations},
+        {"total_timing_ms", s.total_timing_ms},
+        {"graph_cache_hits", s.graph_cache_hits},
+        {"graph_cache_misses", s.graph_cache_misses},
+        {"graph_cache_hit_rate", rate(s.graph_cache_hits, s.graph_cache_misses)},
+        {"table_cache_hits", s.table_cache_hits},
+        {"table_cache_misses", s.table_cache_misses},
+        {"table_cache_hit_rate", rate(s.table_cache_hits, s.table_cache_misses)},
+    };
+    return jsonb_result(j);
+}
+
+PGTV_FUNCTION(pg_tviews_debug_queue) {
+    (void)fcinfo;
+    BackendState& b = backend();
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    nlohmann::json out = nlohmann::json::array();
+    for (Oid oid : b.queue.pending()) {
+        TviewPtr def = cat.find(oid);
+        std::string entity = def ? def->entity : std::to_string(oid);
+        if (b.queue.is_full(oid)) out.push_back({{"entity", entity}, {"pk", nullptr}, {"full", true}});
+        for (int64 key : b.queue.peek(oid)) out.push_back({{"entity", entity}, {"pk", key}});
+    }
+    return jsonb_result(out);
+}

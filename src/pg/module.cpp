@@ -1,0 +1,96 @@
+// Module initialization: GUCs and the per-backend callbacks (registered
+// once per backend, whether the library is preloaded or loaded on first use).
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/state.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+void _PG_init(void);
+}
+
+using namespace pg_tviews::pg;
+
+namespace {
+
+const struct config_enum_entry kRefreshModes[] = {
+    {"deferred", static_cast<int>(RefreshMode::kDeferred), false},
+    {"immediate", static_cast<int>(RefreshMode::kImmediate), false},
+    {nullptr, 0, false},
+};
+
+bool g_initialized = false;
+
+void end_of_transaction() noexcept {
+    BackendState& b = backend();
+    b.queue.clear();
+    b.maintenance_depth = 0;
+    b.internal_ddl = 0;
+    b.pending_ctas.clear();
+    catalog().release_superseded();
+}
+
+void on_xact(XactEvent event, void*) {
+    switch (event) {
+        case XACT_EVENT_PRE_COMMIT:
+        case XACT_EVENT_PRE_PREPARE:
+            // The last point where the transaction can still fail: maintain
+            // the tv_ tables now, as part of it.
+            pg_entry_void([] { flush_queue(); });
+            break;
+        case XACT_EVENT_COMMIT:
+        case XACT_EVENT_ABORT:
+        case XACT_EVENT_PREPARE:
+        case XACT_EVENT_PARALLEL_COMMIT:
+        case XACT_EVENT_PARALLEL_ABORT:
+            end_of_transaction();
+            break;
+        case XACT_EVENT_PARALLEL_PRE_COMMIT:
+            break;
+    }
+}
+
+void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
+    int level = GetCurrentTransactionNestLevel();
+    BackendState& b = backend();
+    switch (event) {
+        case SUBXACT_EVENT_COMMIT_SUB:
+            pg_entry_void([&] { b.queue.subxact_commit(level); });
+            break;
+        case SUBXACT_EVENT_ABORT_SUB:
+            // Rows refreshed inside the subtransaction are rolled back with
+            // it: queue their keys again.
+            pg_entry_void([&] { b.queue.subxact_abort(level); });
+            if (b.maintenance_depth > 0 && b.maintenance_level >= level) b.maintenance_depth = 0;
+            b.internal_ddl = 0;
+            b.pending_ctas.clear();
+            break;
+        case SUBXACT_EVENT_START_SUB:
+        case SUBXACT_EVENT_PRE_COMMIT_SUB:
+            break;
+    }
+}
+
+void on_relcache(Datum, Oid relid) { catalog().on_relcache(relid); }
+
+}  // namespace
+
+void _PG_init(void) {
+    if (g_initialized) return;
+    g_initialized = true;
+    Settings& s = settings();
+    DefineCustomEnumVariable("pg_tviews.refresh_mode",
+                             "When TVIEWs are maintained: at commit (deferred) or after every statement (immediate).",
+                             nullptr, &s.refresh_mode, static_cast<int>(RefreshMode::kDeferred), kRefreshModes,
+                             PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pg_tviews.max_propagation_depth",
+                            "Most refresh steps of one TVIEW in one flush before the flush fails.", nullptr,
+                            &s.max_propagation_depth, 100, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("pg_tviews.metrics_enabled", "Record one row per flush in pg_tviews_metrics.", nullptr,
+                             &s.metrics_enabled, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    MarkGUCPrefixReserved("pg_tviews");
+    RegisterXactCallback(on_xact, nullptr);
+    RegisterSubXactCallback(on_subxact, nullptr);
+    CacheRegisterRelcacheCallback(on_relcache, PointerGetDatum(nullptr));
+}

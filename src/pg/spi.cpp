@@ -1,0 +1,107 @@
+#include "pg_tviews/pg/spi.hpp"
+
+#include <exception>
+#include <stdexcept>
+
+namespace pg_tviews::pg {
+
+Spi::Spi() {
+    pg_call([] {
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_tviews: SPI_connect failed");
+    });
+    connected_ = true;
+}
+
+Spi::~Spi() {
+    // While unwinding after an error, the transaction's abort cleans up SPI.
+    if (connected_ && std::uncaught_exceptions() == 0) {
+        try {
+            finish();
+        } catch (...) {
+        }
+    }
+}
+
+void Spi::finish() {
+    if (!connected_) return;
+    connected_ = false;
+    pg_call([] { SPI_finish(); });
+}
+
+namespace {
+
+std::vector<SpiRow> copy_rows() {
+    std::vector<SpiRow> rows;
+    uint64 n = SPI_processed;
+    if (SPI_tuptable == nullptr) return rows;
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    rows.reserve(n);
+    for (uint64 r = 0; r < n; r++) {
+        SpiRow row;
+        for (int c = 1; c <= desc->natts; c++) {
+            HeapTuple tuple = SPI_tuptable->vals[r];
+            char* text = pg_call([&] { return SPI_getvalue(tuple, desc, c); });
+            if (text)
+                row.emplace_back(std::string(text));
+            else
+                row.emplace_back(std::nullopt);
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+}  // namespace
+
+std::vector<SpiRow> Spi::query(const std::string& sql, bool read_only) {
+    const char* text = sql.c_str();
+    int rc = pg_call([&] { return SPI_execute(text, read_only, 0); });
+    if (rc < 0) throw std::runtime_error("SPI_execute failed: " + sql);
+    return copy_rows();
+}
+
+uint64 Spi::exec(const std::string& sql) {
+    const char* text = sql.c_str();
+    int rc = pg_call([&] { return SPI_execute(text, false, 0); });
+    if (rc < 0) throw std::runtime_error("SPI_execute failed: " + sql);
+    return SPI_processed;
+}
+
+uint64 Spi::exec_params(const std::string& sql, int nargs, Oid* types, Datum* values,
+                        const char* nulls, bool read_only) {
+    const char* text = sql.c_str();
+    int rc = pg_call([&] { return SPI_execute_with_args(text, nargs, types, values, nulls, read_only, 0); });
+    if (rc < 0) throw std::runtime_error("SPI_execute_with_args failed: " + sql);
+    return SPI_processed;
+}
+
+SPIPlanPtr prepare_kept(const std::string& sql, int nargs, Oid* types) {
+    const char* text = sql.c_str();
+    return pg_call([&] {
+        SPIPlanPtr plan = SPI_prepare(text, nargs, types);
+        if (plan == nullptr)
+            elog(ERROR, "pg_tviews: could not prepare \"%s\": %s", text,
+                 SPI_result_code_string(SPI_result));
+        SPI_keepplan(plan);
+        return plan;
+    });
+}
+
+uint64 execute_plan(SPIPlanPtr plan, Datum* values, const char* nulls, bool read_only) {
+    int rc = pg_call([&] { return SPI_execute_plan(plan, values, nulls, read_only, 0); });
+    if (rc < 0) throw std::runtime_error("SPI_execute_plan failed");
+    return SPI_processed;
+}
+
+Datum int8_array(const std::vector<int64>& keys) {
+    const int64* data = keys.data();
+    int n = static_cast<int>(keys.size());
+    return pg_call([&] {
+        Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+        for (int i = 0; i < n; i++) elems[i] = Int64GetDatum(data[i]);
+        ArrayType* arr = construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+        return PointerGetDatum(arr);
+    });
+}
+
+}  // namespace pg_tviews::pg

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Runs every pg_tviews test, as root:  bash test/run_all.sh [--quick]
+#
+#   build      make clean + make + make install (a failed build stops the run)
+#   warnings   the clean build must print no compiler warning
+#   unit       GoogleTest cases (cmake build in build/), one test per case
+#   regress-*  pg_regress over test/regress_schedule, on a fresh server without
+#              and then with shared_preload_libraries='pg_tviews'
+#   isolation  pg_isolation_regress over test/isolation/schedule (if present)
+#   shell      every executable test/shell/*.sh (if any), exit 0 = pass
+#
+# Prints one line per section and, last, "N passed, N failed"; exits non-zero
+# if anything failed or nothing ran. --quick skips the apt package check.
+# On failure, regression diffs are copied to test/output/<section>/ and the
+# servers' directories are kept (the path is printed).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$HERE/lib/common.sh"
+
+QUICK=0
+for arg in "$@"; do
+    case "$arg" in
+        --quick) QUICK=1 ;;
+        -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+        *) die "unknown argument: $arg (usage: $0 [--quick])" ;;
+    esac
+done
+require_root
+cd "$PGTV_ROOT"
+
+PASSED=0 FAILED=0 FINISHED=0
+# Time limits (seconds) so that a hung test cannot eat CI's 90 minutes.
+SUITE_TIMEOUT="${SUITE_TIMEOUT:-900}"   # each of unit, regress-*, isolation
+SHELL_TIMEOUT="${SHELL_TIMEOUT:-600}"   # each shell test
+SECTIONS=()       # "name: N passed, N failed" lines, for the recap
+SERVERS=()        # server directories to stop at the end
+WORK="$(make_tmpdir)"
+OUTPUT="$PGTV_ROOT/test/output"
+rm -rf "$OUTPUT"
+
+# record SECTION PASSED FAILED: add to the totals and print the section line.
+record() {
+    local line
+    line="$(printf '%s: %d passed, %d failed' "$1" "$2" "$3")"
+    SECTIONS+=("$line")
+    PASSED=$((PASSED + $2))
+    FAILED=$((FAILED + $3))
+    echo "$line"
+}
+
+# Stop the servers, keep or drop the work dir, print the recap and the final
+# line, and exit: 0 only if something passed and nothing failed.
+finish() {
+    local s
+    FINISHED=1
+    for s in "${SERVERS[@]}"; do stop_server "$s" || true; done
+    if [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]; then
+        rm -rf "$WORK"
+    elif ! rmdir "$WORK" 2>/dev/null; then
+        echo "kept for inspection: $WORK (server logs, pg_regress output)"
+    fi
+    printf '\n==================== summary\n'
+    for s in "${SECTIONS[@]}"; do echo "$s"; done
+    echo "$PASSED passed, $FAILED failed"
+    if [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]; then exit 0; else exit 1; fi
+}
+# If this script itself dies half-way, count that as a failure and still
+# stop the servers and print the summary.
+# shellcheck disable=SC2317  # (invoked by the trap)
+on_exit() {
+    local rc=$?
+    [ "$FINISHED" -eq 1 ] && return
+    echo "run_all.sh stopped unexpectedly (exit $rc)" >&2
+    record runner 0 1
+    finish
+}
+trap on_exit EXIT
+
+# Test names from a schedule file: one or more per line, '#' comments, and an
+# optional pg_regress-style "test:" prefix.
+schedule_tests() {
+    [ -f "$1" ] || return 0
+    sed -e 's/#.*//' -e 's/^[[:space:]]*test:[[:space:]]*//' "$1" | tr -s ' \t' '\n' | grep -v '^$' || true
+}
+
+# run_regress SECTION TOOL INPUTDIR DBNAME TEST...
+# Runs pg_regress or pg_isolation_regress against $PGHOST/$PGPORT and records
+# one result per test ("... ok" / "... FAILED" lines). Tests that never
+# reported, or a tool that failed without reporting any, count as failures.
+run_regress() {
+    local section="$1" tool="$2" inputdir="$3" dbname="$4" out rc=0 ok bad
+    shift 4
+    out="$WORK/$section"
+    mkdir -p "$out"
+    log "$section: $# tests on $PGHOST port $PGPORT"
+    timeout "$SUITE_TIMEOUT" "$tool" --bindir="$PG_BINDIR" --inputdir="$inputdir" --outputdir="$out" \
+        --load-extension=pg_tviews --dbname="$dbname" \
+        --host="$PGHOST" --port="$PGPORT" --user=postgres "$@" </dev/null 2>&1 |
+        tee "$out/pg_regress.log" || rc=$?
+    ok="$(grep -cE '\.\.\. ok|^ok [0-9]+ ' "$out/pg_regress.log" || true)"
+    bad="$(grep -E '\.\.\. (FAILED|failed)|^not ok [0-9]+ ' "$out/pg_regress.log" | grep -vc '(ignored)' || true)"
+    if [ $((ok + bad)) -lt $# ]; then bad=$(($# - ok)); fi
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+    if [ "$bad" -gt 0 ] && [ -f "$out/regression.diffs" ]; then
+        mkdir -p "$OUTPUT/$section"
+        cp "$out/regression.diffs" "$OUTPUT/$section/regression.diffs"
+        echo "---- $section: regression.diffs (copy in test/output/$section/) ----"
+        head -n 400 "$out/regression.diffs"
+    fi
+    record "$section" "$ok" "$bad"
+}
+
+# --- build, and the warnings check on its output -----------------------------
+if [ "$QUICK" -eq 0 ]; then
+    ensure_packages || { record packages 0 1; finish; }
+fi
+if ! build_extension --clean; then
+    record build 0 1
+    finish
+fi
+log "warnings: compiler warnings in the clean build"
+if grep -q 'warning:' "$BUILD_LOG"; then
+    grep 'warning:' "$BUILD_LOG"
+    record warnings 0 1
+else
+    record warnings 1 0
+fi
+
+# --- unit tests (GoogleTest) ------------------------------------------------
+UNIT_BIN="$PGTV_ROOT/build/pg_tviews_unit_tests"
+if [ ! -f CMakeLists.txt ]; then
+    echo "unit: no CMakeLists.txt, skipped"
+elif ! build_unit_tests; then
+    record unit 0 1
+elif [ -x "$UNIT_BIN" ]; then
+    log "unit: $UNIT_BIN"
+    rc=0
+    timeout "$SUITE_TIMEOUT" "$UNIT_BIN" --gtest_brief=1 </dev/null 2>&1 | tee "$WORK/unit.log" || rc=$?
+    # "[  PASSED  ] 51 tests." and, in brief mode, one "[  FAILED  ] Suite.Name (0 ms)" per failed case.
+    ok="$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' "$WORK/unit.log" | tail -n 1)"
+    bad="$(grep -cE '^\[  FAILED  \] .* \([0-9]+ ms\)$' "$WORK/unit.log" || true)"
+    ok="${ok:-0}" bad="${bad:-0}"
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi   # crashed or aborted
+    record unit "$ok" "$bad"
+else
+    # No binary of the expected name: fall back to ctest's own counts.
+    log "unit: ctest"
+    rc=0
+    timeout "$SUITE_TIMEOUT" ctest --test-dir build --output-on-failure </dev/null 2>&1 | tee "$WORK/unit.log" || rc=$?
+    line="$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$WORK/unit.log" | tail -n 1 || true)"
+    bad="$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")"
+    total="$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")"
+    bad="${bad:-0}" total="${total:-0}"
+    if [ "$total" -eq 0 ]; then bad=1; fi                    # no test found: that's a failure
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+    record unit $((total > bad ? total - bad : 0)) "$bad"
+fi
+
+# --- pg_regress, without and with shared_preload_libraries ------------------
+PGXS_DIR="$PG_PKGLIBDIR/pgxs/src/test"
+mapfile -t REGRESS_TESTS < <(schedule_tests test/regress_schedule)
+
+for mode in plain preload; do
+    extra=()
+    if [ "$mode" = preload ]; then extra=("shared_preload_libraries = 'pg_tviews'"); fi
+    SERVERS+=("$WORK/$mode")
+    if ! start_server "$WORK/$mode" "${extra[@]}"; then
+        record "server-$mode" 0 1
+        continue
+    fi
+    if [ ${#REGRESS_TESTS[@]} -gt 0 ]; then
+        run_regress "regress-$mode" "$PGXS_DIR/regress/pg_regress" "$PGTV_ROOT" contrib_regression "${REGRESS_TESTS[@]}"
+    else
+        echo "regress: test/regress_schedule lists no test, skipped"
+    fi
+    # Keep only the preload server: isolation and shell tests use it.
+    if [ "$mode" = plain ]; then stop_server "$WORK/plain" || true; fi
+done
+
+# --- isolation tests (preload server) ---------------------------------------
+mapfile -t ISO_TESTS < <(schedule_tests test/isolation/schedule)
+if [ ${#ISO_TESTS[@]} -gt 0 ]; then
+    if [ -f "$WORK/preload/data/postmaster.pid" ]; then
+        run_regress isolation "$PGXS_DIR/isolation/pg_isolation_regress" "$PGTV_ROOT/test/isolation" \
+            isolation_regression "${ISO_TESTS[@]}"
+    else
+        record isolation 0 ${#ISO_TESTS[@]}
+    fi
+fi
+
+# --- shell tests -------------------------------------------------------------
+# Each runs from the repo root with PGTV_COMMON pointing at test/lib/common.sh
+# and PGHOST/PGPORT/PGUSER/PGDATABASE set for the (preload) server.
+export PGTV_COMMON="$PGTV_ROOT/test/lib/common.sh"
+shell_ok=0 shell_bad=0 shell_ran=0
+for t in "$PGTV_ROOT"/test/shell/*.sh; do
+    if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
+    shell_ran=1
+    log "shell: ${t#"$PGTV_ROOT"/}"
+    if (cd "$PGTV_ROOT" && timeout "$SHELL_TIMEOUT" "$t" </dev/null); then
+        echo "shell: ${t##*/} ok"
+        shell_ok=$((shell_ok + 1))
+    else
+        echo "shell: ${t##*/} FAILED"
+        shell_bad=$((shell_bad + 1))
+    fi
+done
+if [ "$shell_ran" -eq 1 ]; then record shell "$shell_ok" "$shell_bad"; fi
+
+finish

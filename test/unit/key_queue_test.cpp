@@ -1,0 +1,258 @@
+#include "pg_tviews/core/key_queue.hpp"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+using namespace pg_tviews;
+using Keys = std::vector<Key>;
+
+TEST(KeyQueue, StartsEmpty) {
+    KeyQueue q;
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.size(), 0u);
+    EXPECT_TRUE(q.pending().empty());
+    EXPECT_FALSE(q.has_pending(1));
+    EXPECT_FALSE(q.is_full(1));
+    KeyQueue::Batch b = q.take(1);
+    EXPECT_EQ(b.tview, 1u);
+    EXPECT_FALSE(b.full);
+    EXPECT_TRUE(b.keys.empty());
+}
+
+TEST(KeyQueue, SameKeyManyTimesIsOneKey) {
+    KeyQueue q;
+    for (int i = 0; i < 1000; ++i) q.add(7, 42);
+    EXPECT_FALSE(q.empty());
+    EXPECT_EQ(q.size(), 1u);
+    EXPECT_EQ(q.peek(7), Keys{42});
+    KeyQueue::Batch b = q.take(7);
+    EXPECT_EQ(b.tview, 7u);
+    EXPECT_FALSE(b.full);
+    EXPECT_EQ(b.keys, Keys{42});
+}
+
+TEST(KeyQueue, TakeReturnsSortedDistinct) {
+    KeyQueue q;
+    for (Key k : {5, 3, 9, 3, -2, 5, 9, 0, 3}) q.add(1, k);
+    q.add_all(1, {9, 100, -2});
+    EXPECT_EQ(q.size(), 6u);
+    EXPECT_EQ(q.peek(1), (Keys{-2, 0, 3, 5, 9, 100}));
+    KeyQueue::Batch b = q.take(1);
+    EXPECT_EQ(b.keys, (Keys{-2, 0, 3, 5, 9, 100}));
+}
+
+TEST(KeyQueue, PeekDoesNotRemove) {
+    KeyQueue q;
+    q.add(1, 2);
+    q.add(1, 1);
+    EXPECT_EQ(q.peek(1), (Keys{1, 2}));
+    EXPECT_EQ(q.peek(1), (Keys{1, 2}));
+    EXPECT_TRUE(q.has_pending(1));
+    EXPECT_EQ(q.take(1).keys, (Keys{1, 2}));
+}
+
+TEST(KeyQueue, TakeRemoves) {
+    KeyQueue q;
+    q.add(1, 10);
+    q.add(2, 20);
+    KeyQueue::Batch b = q.take(1);
+    EXPECT_EQ(b.keys, Keys{10});
+    EXPECT_FALSE(q.has_pending(1));
+    EXPECT_TRUE(q.has_pending(2));
+    EXPECT_EQ(q.pending(), std::vector<TviewId>{2});
+    EXPECT_TRUE(q.take(1).keys.empty());
+    EXPECT_EQ(q.take(2).keys, Keys{20});
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.size(), 0u);
+}
+
+TEST(KeyQueue, KeysAreKeptPerTview) {
+    KeyQueue q;
+    q.add(1, 5);
+    q.add(2, 5);
+    q.add(2, 6);
+    EXPECT_EQ(q.size(), 3u);  // the same key under two TVIEWs counts twice
+    EXPECT_EQ(q.take(1).keys, Keys{5});
+    EXPECT_EQ(q.take(2).keys, (Keys{5, 6}));
+}
+
+TEST(KeyQueue, PendingInAscendingIdOrder) {
+    KeyQueue q;
+    q.add(30, 1);
+    q.add(10, 1);
+    q.mark_full(20);
+    q.add(5, 1);
+    EXPECT_EQ(q.pending(), (std::vector<TviewId>{5, 10, 20, 30}));
+    q.take(10);
+    EXPECT_EQ(q.pending(), (std::vector<TviewId>{5, 20, 30}));
+}
+
+TEST(KeyQueue, AddAllEmptyCreatesNothing) {
+    KeyQueue q;
+    q.add_all(3, {});
+    EXPECT_TRUE(q.empty());
+    EXPECT_FALSE(q.has_pending(3));
+}
+
+TEST(KeyQueue, MarkFull) {
+    KeyQueue q;
+    q.mark_full(4);
+    EXPECT_FALSE(q.empty());
+    EXPECT_TRUE(q.has_pending(4));
+    EXPECT_TRUE(q.is_full(4));
+    EXPECT_FALSE(q.is_full(5));
+    q.add(4, 1);
+    KeyQueue::Batch b = q.take(4);
+    EXPECT_TRUE(b.full);
+    EXPECT_EQ(b.keys, Keys{1});
+    EXPECT_FALSE(q.is_full(4));  // taking clears the flag with the rest
+    EXPECT_TRUE(q.empty());
+}
+
+TEST(KeyQueue, MillionAddsOfThousandKeysStaySmall) {
+    KeyQueue q;
+    for (int i = 0; i < 1000000; ++i) q.add(1, static_cast<Key>(i % 1000));
+    q.add(2, 1);
+    EXPECT_EQ(q.size(), 1001u);
+    KeyQueue::Batch b = q.take(1);
+    ASSERT_EQ(b.keys.size(), 1000u);
+    for (std::size_t i = 0; i < b.keys.size(); ++i) EXPECT_EQ(b.keys[i], static_cast<Key>(i));
+    // Lazy compaction keeps the backing storage proportional to the distinct
+    // keys (at most ~2x + slack), not to the number of adds.
+    EXPECT_LT(b.keys.capacity(), 100000u);
+}
+
+TEST(KeyQueue, LargeDistinctSetIsExact) {
+    KeyQueue q;
+    for (Key k = 99999; k >= 0; --k) q.add(1, k);
+    for (Key k = 0; k < 100000; k += 2) q.add(1, k);
+    KeyQueue::Batch b = q.take(1);
+    ASSERT_EQ(b.keys.size(), 100000u);
+    for (std::size_t i = 0; i < b.keys.size(); ++i) ASSERT_EQ(b.keys[i], static_cast<Key>(i));
+}
+
+// --- subtransactions -------------------------------------------------------
+
+TEST(KeyQueueSubxact, AbortRequeuesFlushedKeysAndFullFlag) {
+    KeyQueue q;
+    q.add(1, 3);
+    q.add(1, 1);
+    q.mark_full(1);
+    q.add(2, 9);
+    KeyQueue::Batch b1 = q.take(1);
+    KeyQueue::Batch b2 = q.take(2);
+    q.record_flushed(2, b1);
+    q.record_flushed(2, b2);
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.flushed_log_size(), 2u);
+
+    q.subxact_abort(2);
+    EXPECT_EQ(q.flushed_log_size(), 0u);
+    EXPECT_EQ(q.pending(), (std::vector<TviewId>{1, 2}));
+    EXPECT_TRUE(q.is_full(1));
+    EXPECT_FALSE(q.is_full(2));
+    KeyQueue::Batch r1 = q.take(1);
+    EXPECT_TRUE(r1.full);
+    EXPECT_EQ(r1.keys, (Keys{1, 3}));
+    EXPECT_EQ(q.take(2).keys, Keys{9});
+}
+
+TEST(KeyQueueSubxact, AbortMergesWithKeysQueuedSince) {
+    KeyQueue q;
+    q.add(1, 5);
+    q.record_flushed(2, q.take(1));
+    q.add(1, 5);
+    q.add(1, 6);
+    q.subxact_abort(2);
+    EXPECT_EQ(q.take(1).keys, (Keys{5, 6}));
+}
+
+TEST(KeyQueueSubxact, AbortRequeuesFullBatchWithoutKeys) {
+    KeyQueue q;
+    q.mark_full(8);
+    q.record_flushed(3, q.take(8));
+    q.subxact_abort(3);
+    EXPECT_TRUE(q.has_pending(8));
+    EXPECT_TRUE(q.is_full(8));
+}
+
+TEST(KeyQueueSubxact, CommitMovesToParentThenDroppedAtTopLevel) {
+    KeyQueue q;
+    q.add(1, 7);
+    q.record_flushed(2, q.take(1));
+    EXPECT_EQ(q.flushed_log_size(), 1u);
+    q.subxact_commit(2);  // now belongs to level 1: can no longer be undone alone
+    EXPECT_EQ(q.flushed_log_size(), 0u);
+    q.subxact_abort(2);   // a later, unrelated subtransaction aborts
+    EXPECT_TRUE(q.empty());
+    EXPECT_FALSE(q.has_pending(1));
+}
+
+TEST(KeyQueueSubxact, NestedCommitThenParentAbortRequeues) {
+    KeyQueue q;
+    q.add(1, 11);
+    q.add(1, 12);
+    q.record_flushed(3, q.take(1));
+    q.subxact_commit(3);  // level 3 -> 2
+    EXPECT_EQ(q.flushed_log_size(), 1u);
+    EXPECT_TRUE(q.empty());
+    q.subxact_abort(2);
+    EXPECT_EQ(q.flushed_log_size(), 0u);
+    EXPECT_EQ(q.take(1).keys, (Keys{11, 12}));
+}
+
+TEST(KeyQueueSubxact, NestedCommitTwiceReachesTopLevel) {
+    KeyQueue q;
+    q.add(1, 11);
+    q.record_flushed(3, q.take(1));
+    q.subxact_commit(3);
+    q.subxact_commit(2);
+    EXPECT_EQ(q.flushed_log_size(), 0u);
+    q.subxact_abort(2);
+    EXPECT_TRUE(q.empty());
+}
+
+TEST(KeyQueueSubxact, AbortOfInnerLevelKeepsOuterEntries) {
+    KeyQueue q;
+    q.add(1, 1);
+    q.record_flushed(2, q.take(1));
+    q.add(2, 2);
+    q.record_flushed(3, q.take(2));
+    q.subxact_abort(3);  // only the level-3 flush is undone
+    EXPECT_EQ(q.pending(), std::vector<TviewId>{2});
+    EXPECT_EQ(q.flushed_log_size(), 1u);
+    EXPECT_EQ(q.take(2).keys, Keys{2});
+    q.subxact_abort(2);
+    EXPECT_EQ(q.pending(), std::vector<TviewId>{1});
+    EXPECT_EQ(q.take(1).keys, Keys{1});
+    EXPECT_EQ(q.flushed_log_size(), 0u);
+}
+
+TEST(KeyQueueSubxact, RecordAtTopLevelIsIgnored) {
+    KeyQueue q;
+    q.add(1, 4);
+    q.record_flushed(1, q.take(1));
+    EXPECT_EQ(q.flushed_log_size(), 0u);
+    q.subxact_abort(2);
+    q.subxact_abort(1);
+    EXPECT_TRUE(q.empty());
+}
+
+TEST(KeyQueueSubxact, ClearEmptiesEverything) {
+    KeyQueue q;
+    q.add(1, 1);
+    q.mark_full(2);
+    q.add(3, 3);
+    q.record_flushed(2, q.take(3));
+    EXPECT_FALSE(q.empty());
+    EXPECT_EQ(q.flushed_log_size(), 1u);
+    q.clear();
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.size(), 0u);
+    EXPECT_TRUE(q.pending().empty());
+    EXPECT_FALSE(q.is_full(2));
+    EXPECT_EQ(q.flushed_log_size(), 0u);
+    q.subxact_abort(2);  // nothing left to requeue
+    EXPECT_TRUE(q.empty());
+}

@@ -1,0 +1,238 @@
+#include "pg_tviews/core/sql_text.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+using namespace pg_tviews;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+std::size_t count(const std::string& haystack, const std::string& needle) {
+    std::size_t n = 0;
+    for (std::size_t pos = haystack.find(needle); pos != std::string::npos;
+         pos = haystack.find(needle, pos + needle.size()))
+        ++n;
+    return n;
+}
+
+RefreshTarget post_target() {
+    RefreshTarget t;
+    t.schema = "public";
+    t.table = "tv_post";
+    t.view = "v_post";
+    t.key_column = "pk_post";
+    t.columns = {"pk_post", "id", "fk_user", "data"};
+    return t;
+}
+
+// A target whose names would break unquoted SQL text.
+RefreshTarget weird_target() {
+    RefreshTarget t;
+    t.schema = "my schema";
+    t.table = "tv_Post";
+    t.view = "v_Post";
+    t.key_column = "pk_Post";
+    t.columns = {"pk_Post", "we\"ird", "select"};
+    return t;
+}
+
+// Every builder, for tests that hold for all of them.
+std::vector<std::pair<const char*, std::string>> all_sql(const RefreshTarget& t) {
+    return {{"lock_rows", lock_rows_sql(t)},
+            {"delete_vanished", delete_vanished_sql(t)},
+            {"upsert_changed", upsert_changed_sql(t)},
+            {"delete_vanished_all", delete_vanished_all_sql(t)},
+            {"upsert_changed_all", upsert_changed_all_sql(t)}};
+}
+
+}  // namespace
+
+TEST(QuoteIdent, PlainName) {
+    EXPECT_EQ(quote_ident("post"), "\"post\"");
+    EXPECT_EQ(quote_ident(""), "\"\"");
+}
+
+TEST(QuoteIdent, AlwaysQuotesAndKeepsCase) {
+    EXPECT_EQ(quote_ident("Post"), "\"Post\"");
+    EXPECT_EQ(quote_ident("my schema"), "\"my schema\"");
+    EXPECT_EQ(quote_ident("select"), "\"select\"");
+}
+
+TEST(QuoteIdent, DoublesEmbeddedQuotes) {
+    EXPECT_EQ(quote_ident("a\"b"), "\"a\"\"b\"");
+    EXPECT_EQ(quote_ident("\""), "\"\"\"\"");
+    EXPECT_EQ(quote_ident("\"\"x"), "\"\"\"\"\"x\"");
+    // Single quotes are not special in identifiers.
+    EXPECT_EQ(quote_ident("o'k"), "\"o'k\"");
+}
+
+TEST(QuoteIdent, MultibyteUnchanged) {
+    EXPECT_EQ(quote_ident("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+}
+
+TEST(Qualify, SchemaDotName) {
+    EXPECT_EQ(qualify("public", "tv_post"), "\"public\".\"tv_post\"");
+    EXPECT_EQ(qualify("my schema", "a\"b"), "\"my schema\".\"a\"\"b\"");
+    EXPECT_EQ(qualify("a.b", "c"), "\"a.b\".\"c\"");
+}
+
+TEST(QuoteLiteral, DoublesSingleQuotes) {
+    EXPECT_EQ(quote_literal("abc"), "'abc'");
+    EXPECT_EQ(quote_literal(""), "''");
+    EXPECT_EQ(quote_literal("it's"), "'it''s'");
+    EXPECT_EQ(quote_literal("'"), "''''");
+    EXPECT_EQ(quote_literal("a\"b"), "'a\"b'");
+}
+
+TEST(RefreshSql, LockRows) {
+    std::string sql = lock_rows_sql(post_target());
+    EXPECT_TRUE(contains(sql, "FROM \"public\".\"tv_post\" t")) << sql;
+    EXPECT_TRUE(contains(sql, "t.\"pk_post\" OPERATOR(pg_catalog.=) ANY ($1)")) << sql;
+    EXPECT_TRUE(contains(sql, "ORDER BY t.\"pk_post\"")) << sql;
+    EXPECT_TRUE(contains(sql, "FOR UPDATE")) << sql;
+    EXPECT_EQ(sql.rfind("SELECT", 0), 0u) << sql;
+}
+
+TEST(RefreshSql, DeleteVanished) {
+    std::string sql = delete_vanished_sql(post_target());
+    EXPECT_EQ(sql.rfind("DELETE FROM \"public\".\"tv_post\" t", 0), 0u) << sql;
+    EXPECT_TRUE(contains(sql, "ANY ($1)")) << sql;
+    EXPECT_TRUE(contains(sql, "NOT EXISTS")) << sql;
+    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v")) << sql;
+    EXPECT_TRUE(contains(sql, "v.\"pk_post\" OPERATOR(pg_catalog.=) t.\"pk_post\"")) << sql;
+}
+
+TEST(RefreshSql, DeleteVanishedAllHasNoKeyParameter) {
+    std::string sql = delete_vanished_all_sql(post_target());
+    EXPECT_EQ(sql.rfind("DELETE FROM \"public\".\"tv_post\" t", 0), 0u) << sql;
+    EXPECT_TRUE(contains(sql, "NOT EXISTS")) << sql;
+    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v")) << sql;
+    EXPECT_FALSE(contains(sql, "$1")) << sql;
+}
+
+TEST(RefreshSql, UpsertChanged) {
+    std::string sql = upsert_changed_sql(post_target());
+    EXPECT_EQ(sql.rfind("INSERT INTO \"public\".\"tv_post\" AS t", 0), 0u) << sql;
+    EXPECT_TRUE(contains(sql, "(\"pk_post\", \"id\", \"fk_user\", \"data\")")) << sql;
+    EXPECT_TRUE(contains(sql, "SELECT v.\"pk_post\", v.\"id\", v.\"fk_user\", v.\"data\"")) << sql;
+    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v")) << sql;
+    EXPECT_TRUE(contains(sql, "v.\"pk_post\" OPERATOR(pg_catalog.=) ANY ($1)")) << sql;
+    EXPECT_TRUE(contains(sql, "ON CONFLICT (\"pk_post\") DO UPDATE SET")) << sql;
+    EXPECT_TRUE(contains(sql, "\"id\" = EXCLUDED.\"id\"")) << sql;
+    EXPECT_TRUE(contains(sql, "\"fk_user\" = EXCLUDED.\"fk_user\"")) << sql;
+    EXPECT_TRUE(contains(sql, "\"data\" = EXCLUDED.\"data\"")) << sql;
+    // The key column is the conflict target, never assigned.
+    EXPECT_FALSE(contains(sql, "\"pk_post\" = EXCLUDED")) << sql;
+    // Only rows whose stored image differs are written.
+    EXPECT_TRUE(contains(sql, "OPERATOR(pg_catalog.*<>)")) << sql;
+    EXPECT_FALSE(contains(sql, "DO NOTHING")) << sql;
+}
+
+TEST(RefreshSql, UpsertChangedAllHasNoKeyParameter) {
+    std::string sql = upsert_changed_all_sql(post_target());
+    EXPECT_EQ(sql.rfind("INSERT INTO \"public\".\"tv_post\" AS t", 0), 0u) << sql;
+    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v ON CONFLICT")) << sql;
+    EXPECT_TRUE(contains(sql, "DO UPDATE SET")) << sql;
+    EXPECT_TRUE(contains(sql, "OPERATOR(pg_catalog.*<>)")) << sql;
+    EXPECT_FALSE(contains(sql, "$1")) << sql;
+    EXPECT_FALSE(contains(sql, " WHERE v.")) << sql;
+}
+
+TEST(RefreshSql, UpsertWithOnlyKeyColumnDoesNothing) {
+    RefreshTarget t = post_target();
+    t.columns = {"pk_post"};
+    for (const std::string& sql : {upsert_changed_sql(t), upsert_changed_all_sql(t)}) {
+        EXPECT_TRUE(contains(sql, "ON CONFLICT (\"pk_post\") DO NOTHING")) << sql;
+        EXPECT_FALSE(contains(sql, "DO UPDATE")) << sql;
+        EXPECT_FALSE(contains(sql, "*<>")) << sql;
+        EXPECT_FALSE(contains(sql, "SET")) << sql;
+    }
+}
+
+TEST(RefreshSql, ImageComparisonUsesWholeRowStarSyntax) {
+    // A bare `t` or `EXCLUDED` in the ON CONFLICT ... WHERE clause is resolved
+    // as a column first, so a TVIEW with a column named "t" or "excluded"
+    // would fail with "column reference is ambiguous". `t.*` / `EXCLUDED.*`
+    // always mean the whole row outside a select list.
+    RefreshTarget t = post_target();
+    t.columns = {"pk_post", "t", "excluded"};
+    for (const std::string& sql : {upsert_changed_sql(t), upsert_changed_all_sql(t)}) {
+        EXPECT_TRUE(contains(sql, "WHERE t.* OPERATOR(pg_catalog.*<>) EXCLUDED.*")) << sql;
+        EXPECT_TRUE(contains(sql, "\"t\" = EXCLUDED.\"t\"")) << sql;
+        EXPECT_TRUE(contains(sql, "\"excluded\" = EXCLUDED.\"excluded\"")) << sql;
+    }
+}
+
+TEST(RefreshSql, KeyParameterInKeyedStatements) {
+    RefreshTarget t = post_target();
+    EXPECT_EQ(count(lock_rows_sql(t), "$1"), 1u);
+    EXPECT_EQ(count(delete_vanished_sql(t), "$1"), 1u);
+    EXPECT_EQ(count(upsert_changed_sql(t), "$1"), 1u);
+    // No other parameters: values never appear in the text.
+    for (const auto& [name, sql] : all_sql(t)) EXPECT_FALSE(contains(sql, "$2")) << name;
+}
+
+TEST(RefreshSql, WeirdIdentifiersAreQuotedAndQualified) {
+    RefreshTarget t = weird_target();
+    const std::string tbl = "\"my schema\".\"tv_Post\"";
+    const std::string view = "\"my schema\".\"v_Post\"";
+    const std::string key = "\"pk_Post\"";
+    const std::string weird = "\"we\"\"ird\"";
+
+    EXPECT_TRUE(contains(lock_rows_sql(t), tbl));
+    EXPECT_TRUE(contains(lock_rows_sql(t), "t." + key + " OPERATOR(pg_catalog.=) ANY ($1)"));
+    EXPECT_TRUE(contains(delete_vanished_sql(t), tbl));
+    EXPECT_TRUE(contains(delete_vanished_sql(t), view));
+    EXPECT_TRUE(contains(delete_vanished_sql(t), "ANY ($1)"));
+    EXPECT_TRUE(contains(delete_vanished_all_sql(t), tbl));
+    EXPECT_TRUE(contains(delete_vanished_all_sql(t), view));
+
+    for (const std::string& sql : {upsert_changed_sql(t), upsert_changed_all_sql(t)}) {
+        EXPECT_TRUE(contains(sql, "INSERT INTO " + tbl + " AS t")) << sql;
+        EXPECT_TRUE(contains(sql, "FROM " + view + " v")) << sql;
+        EXPECT_TRUE(contains(sql, "(" + key + ", " + weird + ", \"select\")")) << sql;
+        EXPECT_TRUE(contains(sql, "v." + weird)) << sql;
+        EXPECT_FALSE(contains(sql, "we\"ird")) << sql;
+        EXPECT_TRUE(contains(sql, weird + " = EXCLUDED." + weird)) << sql;
+        EXPECT_TRUE(contains(sql, "\"select\" = EXCLUDED.\"select\"")) << sql;
+        EXPECT_TRUE(contains(sql, "ON CONFLICT (" + key + ")")) << sql;
+    }
+    EXPECT_TRUE(contains(upsert_changed_sql(t), "ANY ($1)"));
+}
+
+TEST(RefreshSql, WeirdIdentifiersNeverAppearRaw) {
+    RefreshTarget t = weird_target();
+    for (const auto& [name, sql] : all_sql(t)) {
+        // Every occurrence of the schema is the quoted one.
+        EXPECT_EQ(count(sql, "my schema"), count(sql, "\"my schema\"")) << name << ": " << sql;
+        EXPECT_GT(count(sql, "\"my schema\"."), 0u) << name << ": " << sql;
+        // The unquoted schema name is never followed by a dot (unqualified use).
+        EXPECT_FALSE(contains(sql, "my schema.")) << name << ": " << sql;
+        EXPECT_FALSE(contains(sql, " my schema")) << name << ": " << sql;
+        // The column's raw text never appears: its embedded quote is always
+        // doubled (a lone we"ird would end a quoted identifier early).
+        EXPECT_FALSE(contains(sql, "we\"ird")) << name << ": " << sql;
+        // Mixed-case names keep their case only when quoted.
+        EXPECT_EQ(count(sql, "tv_Post"), count(sql, "\"tv_Post\"")) << name << ": " << sql;
+        EXPECT_EQ(count(sql, "pk_Post"), count(sql, "\"pk_Post\"")) << name << ": " << sql;
+        // (v_Post also occurs inside every tv_Post.)
+        EXPECT_EQ(count(sql, "v_Post"), count(sql, "\"v_Post\"") + count(sql, "tv_Post"))
+            << name << ": " << sql;
+    }
+}
+
+TEST(RefreshSql, RelationsAreAlwaysSchemaQualified) {
+    RefreshTarget t = post_target();
+    for (const auto& [name, sql] : all_sql(t)) {
+        EXPECT_EQ(count(sql, "\"tv_post\""), count(sql, "\"public\".\"tv_post\"")) << name;
+        EXPECT_EQ(count(sql, "\"v_post\""), count(sql, "\"public\".\"v_post\"")) << name;
+        // Operators are schema-qualified too, so a user's search_path cannot
+        // substitute its own.
+        EXPECT_EQ(count(sql, " = ANY"), 0u) << name;
+    }
+}
