@@ -233,6 +233,50 @@ bool count_walker(Node* node, void* raw) {
     return expression_tree_walker(node, PGTV_WALKER(count_walker), raw);
 }
 
+// For x IN (SELECT e FROM ...), the correlation lives in the test
+// expression (x = e), not in the subquery: move it inside as a condition,
+// so EXISTS finds only the outer rows matching the changed rows. IS NOT
+// FALSE keeps rows where the comparison is NULL (NOT IN is affected by a
+// NULL for every outer row).
+struct ParamSwap {
+    List* target_list;
+};
+
+Node* swap_params(Node* node, void* raw) {
+    if (node == nullptr) return nullptr;
+    if (IsA(node, Param)) {
+        auto* param = reinterpret_cast<Param*>(node);
+        if (param->paramkind == PARAM_SUBLINK) {
+            auto* ctx = static_cast<ParamSwap*>(raw);
+            ListCell* lc;
+            foreach (lc, ctx->target_list) {
+                auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+                if (tle->resno == param->paramid) return reinterpret_cast<Node*>(copyObject(tle->expr));
+            }
+        }
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node* (*)()>(reinterpret_cast<void (*)(void)>(swap_params)),
+                                   raw);
+}
+
+void move_test_inside(SubLink* sl, Query* sub) {
+    if (sl->subLinkType != ANY_SUBLINK || sl->testexpr == nullptr) return;
+    if (sub->setOperations || sub->hasAggs || sub->groupClause || sub->hasWindowFuncs || sub->hasTargetSRFs ||
+        sub->groupingSets || sub->havingQual)
+        return;
+    auto* test = reinterpret_cast<Node*>(copyObject(sl->testexpr));
+    IncrementVarSublevelsUp(test, 1, 0);
+    ParamSwap ctx{sub->targetList};
+    test = swap_params(test, &ctx);
+    BooleanTest* not_false = makeNode(BooleanTest);
+    not_false->arg = reinterpret_cast<Expr*>(test);
+    not_false->booltesttype = IS_NOT_FALSE;
+    not_false->location = -1;
+    sub->jointree->quals = sub->jointree->quals
+                               ? make_and_qual(sub->jointree->quals, reinterpret_cast<Node*>(not_false))
+                               : reinterpret_cast<Node*>(not_false);
+}
+
 struct SublinkSearch {
     Locate* loc;
     Query* found;  // rewritten copy of the sublink's query (EXISTS mode)
@@ -248,7 +292,8 @@ bool sublink_walker(Node* node, void* raw) {
         int n = count_occurrences(sub, s->loc->relid);
         int before = s->loc->counter;
         if (s->loc->target >= before && s->loc->target < before + n) {
-            Query* copy = static_cast<Query*>(copyObject(sub));
+            auto* copy = reinterpret_cast<Query*>(copyObject(sub));
+            move_test_inside(sl, copy);
             s->loc->depth++;
             rewrite_level(copy, s->loc, kModeExists, nullptr);
             s->loc->depth--;

@@ -1,0 +1,33 @@
+-- Shared by every topic: tv_check() compares every TVIEW with a fresh run
+-- of its definition (two-way EXCEPT ALL). Each topic ends with it.
+SELECT extname, extversion FROM pg_extension WHERE extname = 'pg_tviews';
+SELECT pg_tviews_version() ~ '^\d+\.\d+\.\d+' AS version_is_semver;
+
+CREATE FUNCTION tv_check()
+RETURNS TABLE(tview text, missing bigint, extra bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    m record;
+BEGIN
+    FOR m IN SELECT table_oid, view_oid FROM pg_tview_meta ORDER BY table_oid::text LOOP
+        RETURN QUERY EXECUTE format(
+            'SELECT %L::text,
+                    (SELECT count(*) FROM (SELECT * FROM %s EXCEPT ALL SELECT * FROM %s) a),
+                    (SELECT count(*) FROM (SELECT * FROM %s EXCEPT ALL SELECT * FROM %s) b)',
+            m.table_oid::text, m.view_oid, m.table_oid, m.table_oid, m.view_oid);
+    END LOOP;
+END $$;
+
+-- Nothing of a TVIEW named e may remain after a failed or dropped creation.
+CREATE FUNCTION tv_leftovers(e text)
+RETURNS TABLE(what text)
+LANGUAGE sql AS $$
+    SELECT 'relation ' || c.oid::regclass::text FROM pg_class c
+     WHERE c.relname IN ('tv_' || e, 'v_' || e)
+    UNION ALL
+    SELECT 'meta row ' || m.entity FROM pg_tview_meta m WHERE m.entity = e
+$$;
+
+-- Objects of the extension are in place.
+SELECT evtname, evtevent FROM pg_event_trigger WHERE evtname LIKE 'pg_tviews%' ORDER BY 1;
+SELECT count(*) AS tviews FROM pg_tview_meta;
