@@ -84,20 +84,22 @@ AS $fn$
                 THEN 'ERROR' ELSE 'OK' END,
            CASE WHEN t.oid IS NULL THEN format('table %s is missing', m.table_oid::oid)
                 WHEN v.oid IS NULL THEN format('view %s is missing', m.view_oid::oid)
-                WHEN g.n < 2 THEN format('guard triggers missing on %s', m.table_oid)
-                WHEN missing.rels IS NOT NULL THEN format('capture triggers missing on %s', missing.rels)
+                WHEN g.n < 2 THEN format('guard triggers missing or disabled on %s', m.table_oid)
+                WHEN missing.rels IS NOT NULL THEN format('capture triggers missing or disabled on %s', missing.rels)
                 ELSE format('%s reads %s relation(s); %s row(s)', m.table_oid,
                             cardinality(m.dependencies), coalesce(t.reltuples::bigint, 0)) END
     FROM @extschema@.pg_tview_meta m
     LEFT JOIN pg_class t ON t.oid = m.table_oid::oid
     LEFT JOIN pg_class v ON v.oid = m.view_oid::oid AND v.relkind = 'v'
     LEFT JOIN LATERAL (SELECT count(*) AS n FROM pg_trigger tg
-                        WHERE tg.tgrelid = m.table_oid::oid AND tg.tgname LIKE 'tview\_guard\_%') g ON true
+                        WHERE tg.tgrelid = m.table_oid::oid AND tg.tgname LIKE 'tview\_guard\_%'
+                          AND tg.tgenabled <> 'D') g ON true
     LEFT JOIN LATERAL (
         SELECT string_agg(d::text, ', ') AS rels
           FROM unnest(m.dependencies) AS d
          WHERE (SELECT count(*) FROM pg_trigger tg
-                 WHERE tg.tgrelid = d::oid AND tg.tgname LIKE 'tview\_capture\_%') < 4
+                 WHERE tg.tgrelid = d::oid AND tg.tgname LIKE 'tview\_capture\_%'
+                   AND tg.tgenabled <> 'D') < 4
     ) missing ON true
   UNION ALL
     SELECT 'orphaned_triggers',

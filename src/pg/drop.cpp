@@ -76,9 +76,8 @@ std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exist
     std::vector<std::string> dropped;
     Spi spi;
     for (const auto& d : order) {
-        std::string qualified = qualify(d->schema, d->table);
-        spi.exec("DROP TABLE " + qualified);
-        dropped.push_back(qualified);
+        spi.exec("DROP TABLE " + qualify(d->schema, d->table));
+        dropped.push_back(d->schema + "." + d->table);
     }
     spi.finish();
     return dropped;
@@ -140,8 +139,11 @@ void cleanup_dropped() {
                                            meta, rel));
         if (!still.empty()) continue;
         std::string name = qualified_name(rel);
-        for (const char* trig : {"tview_capture_ins", "tview_capture_upd", "tview_capture_del", "tview_capture_trunc"})
-            spi.exec(fmt::format("DROP TRIGGER IF EXISTS {} ON {}", quote_ident(trig), name));
+        auto triggers = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname "
+                                              "IN ('tview_capture_ins', 'tview_capture_upd', 'tview_capture_del', "
+                                              "'tview_capture_trunc')",
+                                              rel));
+        for (const auto& t : triggers) spi.exec(fmt::format("DROP TRIGGER {} ON {}", quote_ident(*t[0]), name));
         pg_call([&] { CacheInvalidateRelcacheByRelid(rel); });
     }
     spi.finish();
