@@ -70,7 +70,9 @@ void read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
     } else {
         backend().stats.table_cache_hits++;
     }
-    uint64 n = execute_plan(plan, nullptr, nullptr, true);
+    // Not read-only: the key query sees the other tables as they are now,
+    // including changes earlier in this statement (cascaded actions).
+    uint64 n = execute_plan(plan, nullptr, nullptr, false);
     if (n == 0) return;
     SPITupleTable* table = SPI_tuptable;
     Oid type = TupleDescAttr(table->tupdesc, 0)->atttypid;

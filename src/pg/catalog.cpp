@@ -174,7 +174,9 @@ void Catalog::load_entries() {
         def->table = table;
         def->view = view;
         def->entity = *row[2];
-        def->key_column = names_for(def->table).key_column;
+        // The key follows the entity recorded at creation, so renaming the
+        // table does not change which column is the key.
+        def->key_column = names_for("tv_" + def->entity).key_column;
         Oid nsp_oid = pg_call([&] { return get_rel_namespace(table_oid); });
         def->schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp_oid)); });
         def->owner = relation_owner(table_oid);

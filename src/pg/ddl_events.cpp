@@ -6,11 +6,15 @@
 //   ddl_command_end: the empty table becomes a TVIEW (view, population,
 //     key, indexes, metadata, triggers) exactly as pg_tviews_create() does.
 //   sql_drop: cleanup after DROP TABLE / DROP VIEW of TVIEW objects.
+//   ddl_command_end on CREATE TRIGGER / ALTER TABLE: refuses deferrable
+//     triggers (and so deferrable foreign keys) on tv_ tables.
 #include <fmt/format.h>
 
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/state.hpp"
 
@@ -81,4 +85,26 @@ PGTV_FUNCTION(pg_tviews_sql_drop) {
     (void)event_data(fcinfo);
     cleanup_dropped();
     return PointerGetDatum(nullptr);
+}
+
+PGTV_FUNCTION(pg_tviews_ddl_guard) {
+    (void)event_data(fcinfo);
+    Oid nsp = extension_namespace();
+    if (nsp == InvalidOid) return PointerGetDatum(nullptr);
+    std::string schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    Spi spi;
+    auto rows = spi.query(fmt::format(
+        "SELECT COALESCE(c.conname, t.tgname), m.table_oid::pg_catalog.text FROM pg_catalog.pg_trigger t "
+        "LEFT JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) t.tgconstraint "
+        "JOIN {} m ON m.table_oid::pg_catalog.oid OPERATOR(pg_catalog.=) t.tgrelid "
+        "WHERE t.tgdeferrable ORDER BY 1 LIMIT 1",
+        qualify(schema, "pg_tview_meta")));  // not read-only: must see this command's catalog rows
+    spi.finish();
+    if (rows.empty()) return PointerGetDatum(nullptr);
+    throw TviewError(sqlstate::kFeatureNotSupported,
+                     fmt::format("deferrable trigger or constraint \"{}\" on TVIEW \"{}\" is not supported", *rows[0][0],
+                                 *rows[0][1]),
+                     "TVIEWs are maintained at commit, after deferred triggers have fired: it would never fire "
+                     "for their changes.",
+                     "Make the trigger or foreign key NOT DEFERRABLE, or put it on a base table.");
 }
