@@ -22,11 +22,15 @@ REGRESS_OPTS = --inputdir=. --load-extension=pg_tviews --dbname=contrib_regressi
 override with_llvm = no
 
 PG_CPPFLAGS = -I$(CURDIR)/include
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -Wno-register -fPIC
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -Wno-register -fPIC -MMD -MP
 SHLIB_LINK  = -lstdc++ -lfmt
+EXTRA_CLEAN = $(OBJS:.o=.d)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # PGXS passes CFLAGS to the C++ compiler too; drop the C-only flags g++ warns about.
 override CXXFLAGS := $(filter-out -Wmissing-prototypes -Wdeclaration-after-statement -Wno-format-truncation -Wno-stringop-truncation -Wimplicit-fallthrough=3 -Wcast-function-type -Wshadow=compatible-local,$(CXXFLAGS)) $(PG_CXXFLAGS)
+
+# Header dependencies (-MMD): a changed header rebuilds every object using it.
+-include $(OBJS:.o=.d)

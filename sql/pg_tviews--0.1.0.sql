@@ -53,12 +53,14 @@ CREATE FUNCTION @extschema@.pg_tviews_sql_drop() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_sql_drop';
 
 -- Deferred triggers on tv_ tables would never fire for the engine's writes
--- (maintenance runs at commit, after deferred triggers): refuse them.
+-- (maintenance runs at commit, after deferred triggers): refuse them. A
+-- changed view (CREATE OR REPLACE VIEW of a helper view) must leave every
+-- TVIEW analyzable and the dependencies acyclic: checked at once.
 CREATE FUNCTION @extschema@.pg_tviews_ddl_guard() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_guard';
 
 CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
-    WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE')
+    WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE', 'CREATE VIEW', 'ALTER VIEW')
     EXECUTE FUNCTION @extschema@.pg_tviews_ddl_guard();
 CREATE EVENT TRIGGER pg_tviews_ddl_start ON ddl_command_start
     WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')

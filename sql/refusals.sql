@@ -44,9 +44,10 @@ SELECT sqlstate_of($q$SELECT pg_tviews_create('', 'SELECT pk_post AS pk_x FROM r
 SELECT pg_tviews_create('tv_', $$SELECT pk_post AS pk_ FROM tb_post$$);
 SELECT sqlstate_of($q$SELECT pg_tviews_create('tv_', 'SELECT pk_post AS pk_ FROM refusals.tb_post')$q$);
 SELECT * FROM tv_leftovers('');
--- a name longer than PostgreSQL's 63-byte identifiers
+-- a name longer than PostgreSQL's 63-byte identifiers (64 bytes here): refused,
+-- not silently truncated
 SELECT pg_tviews_create('tv_' || repeat('n', 61), $$SELECT pk_post AS pk_x FROM tb_post$$);
-SELECT sqlstate_of($q$SELECT pg_tviews_create('tv_' || repeat('n', 61), 'SELECT 1')$q$);
+SELECT sqlstate_of($q$SELECT pg_tviews_create('tv_' || repeat('n', 61), 'SELECT pk_post AS pk_x FROM refusals.tb_post')$q$);
 SELECT count(*) AS leftovers FROM pg_class WHERE relname LIKE 'tv\_nnn%' OR relname LIKE 'v\_nnn%';
 -- an existing TVIEW
 SELECT pg_tviews_create('tv_ok', $$SELECT pk_post AS pk_ok FROM tb_post$$);
@@ -340,7 +341,6 @@ SELECT relname, relkind FROM pg_class
  WHERE relnamespace = 'refusals'::regnamespace AND relkind IN ('r', 'v', 'm') ORDER BY 1;
 SELECT check_name, status FROM pg_tviews_health_check()
  WHERE check_name NOT LIKE 'tview:%' OR check_name = 'tview:ok' ORDER BY 1;
-SELECT count(*) AS not_ok FROM pg_tviews_health_check() WHERE status <> 'OK';
 UPDATE tb_post SET title = 'first, edited' WHERE pk_post = 10;
 INSERT INTO tb_post VALUES (13, 3, 'fourth', 'd');
 SELECT pk_ok, fk_user, data FROM tv_ok ORDER BY pk_ok;

@@ -25,6 +25,8 @@ void KeyQueue::add_all(TviewId tview, const std::vector<Key>& keys) {
 
 void KeyQueue::mark_full(TviewId tview) { pending_[tview].full = true; }
 
+void KeyQueue::touch(TviewId tview) { pending_[tview]; }
+
 bool KeyQueue::empty() const { return pending_.empty(); }
 
 std::size_t KeyQueue::size() {

@@ -50,19 +50,27 @@ std::string update_set_list(const RefreshTarget& t) {
     return out;
 }
 
-// INSERT ... SELECT ... ON CONFLICT DO UPDATE, writing only rows whose
-// binary image differs (record_image_ne, the comparison REFRESH
-// MATERIALIZED VIEW CONCURRENTLY uses): 1.0 and 1.00 are different images.
+// The view's rows for the keys are computed once (materialized); if two of
+// them share a key nothing is written and the statement reports that key,
+// so the engine can fail with a clear error instead of keeping one of them.
+// Otherwise INSERT ... ON CONFLICT DO UPDATE writes only rows whose binary
+// image differs (record_image_ne, the comparison REFRESH MATERIALIZED VIEW
+// CONCURRENTLY uses): 1.0 and 1.00 are different images. The statement
+// returns (rows written, a duplicated key or NULL).
 std::string upsert(const RefreshTarget& t, const std::string& where) {
     std::string set = update_set_list(t);
     std::string conflict =
         set.empty() ? std::string("DO NOTHING")
                     : fmt::format("DO UPDATE SET {} WHERE t.* OPERATOR(pg_catalog.*<>) EXCLUDED.*", set);
     return fmt::format(
-        "INSERT INTO {tbl} AS t ({cols}) SELECT {vcols} FROM {view} v{where} "
-        "ON CONFLICT ({key}) {conflict}",
+        "WITH src AS MATERIALIZED (SELECT {vcols} FROM {view} v{where}), "
+        "dup AS (SELECT s.{key} FROM src s GROUP BY s.{key} HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 "
+        "LIMIT 1), "
+        "up AS (INSERT INTO {tbl} AS t ({cols}) SELECT {scols} FROM src s WHERE NOT EXISTS (SELECT FROM dup) "
+        "ON CONFLICT ({key}) {conflict} RETURNING 1) "
+        "SELECT (SELECT pg_catalog.count(*) FROM up), (SELECT d.{key}::pg_catalog.int8 FROM dup d)",
         fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("cols", column_list(t.columns, "")),
-        fmt::arg("vcols", column_list(t.columns, "v.")),
+        fmt::arg("vcols", column_list(t.columns, "v.")), fmt::arg("scols", column_list(t.columns, "s.")),
         fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("where", where),
         fmt::arg("key", quote_ident(t.key_column)), fmt::arg("conflict", conflict));
 }
@@ -98,5 +106,10 @@ std::string delete_vanished_all_sql(const RefreshTarget& t) {
 }
 
 std::string upsert_changed_all_sql(const RefreshTarget& t) { return upsert(t, ""); }
+
+std::string null_key_sql(const RefreshTarget& t) {
+    return fmt::format("SELECT 1 FROM {view} v WHERE v.{key} IS NULL LIMIT 1",
+                       fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("key", quote_ident(t.key_column)));
+}
 
 }  // namespace pg_tviews

@@ -33,9 +33,10 @@ int64 key_from_datum(Datum value, Oid type) {
     }
 }
 
-// Reads the key column straight from a transition table.
-void read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::vector<int64>& out) {
-    if (rows == nullptr) return;
+// Reads the key column straight from a transition table; true when a key was NULL.
+bool read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::vector<int64>& out) {
+    bool saw_null = false;
+    if (rows == nullptr) return saw_null;
     Oid type = TupleDescAttr(desc, attno - 1)->atttypid;
     TupleTableSlot* slot = pg_call([&] {
         TupleTableSlot* s = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
@@ -53,16 +54,21 @@ void read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::v
             return true;
         });
         if (!more) break;
-        if (!isnull) out.push_back(key_from_datum(value, type));
+        if (!isnull)
+            out.push_back(key_from_datum(value, type));
+        else
+            saw_null = true;
     }
     pg_call([&] {
         tuplestore_select_read_pointer(rows, 0);
         ExecDropSingleTupleTableSlot(slot);
     });
+    return saw_null;
 }
 
 // Runs a key query over the registered transition table.
-void read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
+// Returns true when a key came out NULL.
+bool read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
     SPIPlanPtr& plan = old_rows ? src.plan_old : src.plan_new;
     if (plan == nullptr) {
         plan = prepare_kept(old_rows ? src.sql_old : src.sql_new, 0, nullptr);
@@ -73,15 +79,20 @@ void read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
     // Not read-only: the key query sees the other tables as they are now,
     // including changes earlier in this statement (cascaded actions).
     uint64 n = execute_plan(plan, nullptr, nullptr, false);
-    if (n == 0) return;
+    bool saw_null = false;
+    if (n == 0) return saw_null;
     SPITupleTable* table = SPI_tuptable;
     Oid type = TupleDescAttr(table->tupdesc, 0)->atttypid;
     out.reserve(out.size() + n);
     for (uint64 i = 0; i < n; i++) {
         bool isnull = true;
         Datum value = SPI_getbinval(table->vals[i], table->tupdesc, 1, &isnull);
-        if (!isnull) out.push_back(key_from_datum(value, type));
+        if (!isnull)
+            out.push_back(key_from_datum(value, type));
+        else
+            saw_null = true;
     }
+    return saw_null;
 }
 
 void capture(TriggerData* td) {
@@ -112,7 +123,7 @@ void capture(TriggerData* td) {
                 b.queue.mark_full(r.tview->table_oid);
             } else if (src.mode == kKeyDirect) {
                 read_direct(td->tg_oldtable, desc, src.attno, keys);
-                read_direct(td->tg_newtable, desc, src.attno, keys);
+                if (read_direct(td->tg_newtable, desc, src.attno, keys)) b.null_key_check.insert(r.tview->table_oid);
             } else {
                 if (!spi_ready) {
                     spi = std::make_unique<Spi>();
@@ -124,10 +135,15 @@ void capture(TriggerData* td) {
                 }
                 RunAsOwner as_owner(r.tview->owner);
                 if (td->tg_oldtable) read_query(src, true, keys);
-                if (td->tg_newtable) read_query(src, false, keys);
+                // A NULL key from the new rows may be a view row the table
+                // cannot hold (key queries can also return rows the view
+                // filters out): the flush checks the view itself.
+                if (td->tg_newtable && read_query(src, false, keys))
+                    b.null_key_check.insert(r.tview->table_oid);
             }
         }
         if (!keys.empty()) b.queue.add_all(r.tview->table_oid, keys);
+        if (b.null_key_check.count(r.tview->table_oid)) b.queue.touch(r.tview->table_oid);
     }
     if (spi) spi->finish();
     // Immediate mode: maintain at the end of every statement (but never from

@@ -1,5 +1,6 @@
 #include "pg_tviews/pg/catalog.hpp"
 
+#include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
@@ -15,7 +16,7 @@ Catalog& catalog() {
 }
 
 TviewDef::~TviewDef() {
-    SPIPlanPtr plans[] = {lock_plan, delete_plan, upsert_plan, delete_all_plan, upsert_all_plan};
+    SPIPlanPtr plans[] = {lock_plan, delete_plan, upsert_plan, delete_all_plan, upsert_all_plan, null_key_plan};
     for (SPIPlanPtr p : plans)
         if (p) SPI_freeplan(p);
     for (auto& s : sources) {
@@ -193,6 +194,14 @@ void Catalog::load_entries() {
             if (tviews_.count(r)) graph_.add_edge(r, oid);
         }
         for (Oid v : def->helper_views) watched_.insert(v);
+    }
+    if (auto cycle = graph_.find_cycle()) {
+        std::string path;
+        for (Oid oid : *cycle) path += tviews_[oid]->table + " -> ";
+        path += tviews_[cycle->front()]->table;
+        throw TviewError(sqlstate::kInvalidRecursion, "TVIEWs read each other in a cycle", "Cycle: " + path + ".",
+                         "A TVIEW cannot read itself, directly or through helper views or other TVIEWs; change "
+                         "the view that closes the cycle.");
     }
     for (auto& [oid, level] : graph_.levels()) tviews_[oid]->level = level;
     spi.finish();

@@ -124,11 +124,17 @@ std::string text_array_literal(const std::vector<std::string>& items) {
 
 }  // namespace
 
-TviewLocation locate_for_create(const std::string& tview_name) {
+RangeVar* tview_rangevar(const std::string& tview_name) {
+    if (tview_name.empty()) names_for(tview_name);  // throws the "must not be empty" error
+    if (tview_name.find('"') == std::string::npos) {
+        std::size_t dot = tview_name.rfind('.');
+        names_for(dot == std::string::npos ? tview_name : tview_name.substr(dot + 1));  // length check
+    }
     const char* name = tview_name.c_str();
-    RangeVar* rv = pg_call([&] { return makeRangeVarFromNameList(stringToQualifiedNameList(name)); });
-    return locate_for_create(rv);
+    return pg_call([&] { return makeRangeVarFromNameList(stringToQualifiedNameList(name)); });
 }
+
+TviewLocation locate_for_create(const std::string& tview_name) { return locate_for_create(tview_rangevar(tview_name)); }
 
 TviewLocation locate_for_create(RangeVar* given) {
     RangeVar* rv = pg_call([&] { return static_cast<RangeVar*>(copyObject(given)); });
@@ -150,6 +156,25 @@ TviewLocation locate_for_create(RangeVar* given) {
 }
 
 void precheck_definition(const TviewLocation& where, const std::string& select_sql) {
+    Oid nsp = where.namespace_oid;
+    const char* table_name = where.names.table.c_str();
+    const char* view_name = where.names.view.c_str();
+    Oid existing_table = pg_call([&] { return get_relname_relid(table_name, nsp); });
+    if (existing_table != InvalidOid) {
+        catalog().ensure_loaded();
+        bool is_tview = catalog().is_tview(existing_table);
+        throw TviewError(sqlstate::kDuplicateTable,
+                         fmt::format("{} \"{}.{}\" already exists", is_tview ? "TVIEW" : "relation", where.schema,
+                                     where.names.table),
+                         "", is_tview ? "Drop it first (DROP TABLE or pg_tviews_drop()), or choose another entity name."
+                                      : "Drop or rename that relation, or choose another entity name.");
+    }
+    if (pg_call([&] { return get_relname_relid(view_name, nsp); }) != InvalidOid)
+        throw TviewError(sqlstate::kDuplicateTable,
+                         fmt::format("relation \"{}.{}\" already exists", where.schema, where.names.view), "",
+                         fmt::format("The backing view of TVIEW {} is named {}: drop or rename that relation, or "
+                                     "choose another entity name.",
+                                     where.names.table, where.names.view));
     const char* sql = select_sql.c_str();
     const char* table = where.names.table.c_str();
     const char* key = where.names.key_column.c_str();

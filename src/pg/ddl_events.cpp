@@ -54,6 +54,10 @@ PGTV_FUNCTION(pg_tviews_ddl_start) {
     if (stmt->if_not_exists && pg_call([&] { return get_relname_relid(table, nsp); }) != InvalidOid)
         return PointerGetDatum(nullptr);  // PostgreSQL skips it with a notice
     auto* query = reinterpret_cast<Query*>(stmt->query);
+    if (!IsA(stmt->query, Query) || query->commandType != CMD_SELECT || query->utilityStmt != nullptr)
+        throw TviewError(sqlstate::kFeatureNotSupported,
+                         fmt::format("CREATE TABLE {} AS EXECUTE is not supported for TVIEWs", display), "",
+                         "Write the SELECT in the CREATE TABLE statement, or call pg_tviews_create().");
     // pg_get_querydef takes locks and may rewrite join alias lists in place,
     // allocating in this short-lived context: deparse a copy.
     std::string definition = pg_call(
@@ -88,9 +92,17 @@ PGTV_FUNCTION(pg_tviews_sql_drop) {
 }
 
 PGTV_FUNCTION(pg_tviews_ddl_guard) {
-    (void)event_data(fcinfo);
+    EventTriggerData* data = event_data(fcinfo);
+    if (backend().internal_ddl > 0) return PointerGetDatum(nullptr);
     Oid nsp = extension_namespace();
     if (nsp == InvalidOid) return PointerGetDatum(nullptr);
+    if (data->tag == CMDTAG_CREATE_VIEW || data->tag == CMDTAG_ALTER_VIEW) {
+        pg_call([] { CommandCounterIncrement(); });
+        Catalog& cat = catalog();
+        cat.invalidate();
+        cat.ensure_loaded();  // fails (and so refuses the change) on a cycle
+        return PointerGetDatum(nullptr);
+    }
     std::string schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
     Spi spi;
     auto rows = spi.query(fmt::format(

@@ -51,7 +51,7 @@ std::vector<Oid> parse_oid_array(const std::string& text) {
 
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists) {
     const char* name = tview_name.c_str();
-    RangeVar* rv = pg_call([&] { return makeRangeVarFromNameList(stringToQualifiedNameList(name)); });
+    RangeVar* rv = tview_rangevar(name);
     TviewNames n = names_for(rv->relname);
     rv->relname = pstrdup(n.table.c_str());
     Oid table_oid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
@@ -117,9 +117,12 @@ void cleanup_dropped() {
         bool view_gone = dropped.count(view_oid) != 0;
         if (!table_gone && !view_gone) continue;
         if (!table_gone && dropped_by_user.count(view_oid)) {
+            // The view is gone from the catalogs already: name it from the table's schema.
             std::string table = qualified_name(table_oid);
-            throw TviewError(sqlstate::kWrongObjectType,
-                             fmt::format("cannot drop view {}: it defines TVIEW {}", qualify(schema, "v_" + *r[3]),
+            const char* table_schema =
+                pg_call([&] { return static_cast<const char*>(get_namespace_name(get_rel_namespace(table_oid))); });
+            throw TviewError(sqlstate::kDependentObjects,
+                             fmt::format("cannot drop view {}: it defines TVIEW {}", qualify(table_schema, "v_" + *r[3]),
                                          table),
                              "", fmt::format("DROP TABLE {} drops the TVIEW with its view.", table));
         }

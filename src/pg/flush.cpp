@@ -42,16 +42,57 @@ void prepare_full_plans(TviewDef& d) {
     d.upsert_all_plan = prepare_kept(upsert_changed_all_sql(t), 0, nullptr);
 }
 
+// Runs an upsert plan: returns rows written; a key produced by two rows of
+// the view fails the transaction (the table could hold only one of them).
+std::uint64_t run_upsert(const TviewDef& d, SPIPlanPtr plan, Datum* args) {
+    execute_plan(plan, args, nullptr, false);
+    bool written_null = true;
+    bool dup_null = true;
+    Datum written = 0;
+    Datum dup = 0;
+    pg_call([&] {
+        HeapTuple row = SPI_tuptable->vals[0];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        written = SPI_getbinval(row, desc, 1, &written_null);
+        dup = SPI_getbinval(row, desc, 2, &dup_null);
+    });
+    if (!dup_null)
+        throw TviewError(sqlstate::kUniqueViolation,
+                         fmt::format("key column \"{}\" of TVIEW \"{}\" is not unique", d.key_column, d.table),
+                         fmt::format("Key ({})=({}) is produced by more than one row of {}.", d.key_column,
+                                     DatumGetInt64(dup), d.view),
+                         fmt::format("The SELECT must return one row per {0}: group by {0}, or aggregate the rows "
+                                     "that the joins multiply.",
+                                     d.key_column));
+    return written_null ? 0 : static_cast<std::uint64_t>(DatumGetInt64(written));
+}
+
+// A row of the view without a key cannot be stored: fail like creation does.
+void check_null_keys(TviewDef& d) {
+    if (!d.null_key_plan) d.null_key_plan = prepare_kept(null_key_sql(target_of(d)), 0, nullptr);
+    if (execute_plan(d.null_key_plan, nullptr, nullptr, false) > 0)
+        throw TviewError(sqlstate::kNotNullViolation,
+                         fmt::format("key column \"{}\" of TVIEW \"{}\" is null in a row of {}", d.key_column,
+                                     d.table, d.view),
+                         "", fmt::format("Every row needs a key: filter out rows without {0} or COALESCE it.",
+                                         d.key_column));
+}
+
 // One refresh step of one TVIEW; returns rows written.
 std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
     RunAsOwner as_owner(def->owner);
     MaintenanceScope writing;
     Spi spi;
     std::uint64_t written = 0;
+    BackendState& b = backend();
+    if (batch.full || b.null_key_check.count(def->table_oid)) {
+        b.null_key_check.erase(def->table_oid);
+        check_null_keys(*def);
+    }
     if (batch.full) {
         prepare_full_plans(*def);
         written += execute_plan(def->delete_all_plan, nullptr, nullptr, false);
-        written += execute_plan(def->upsert_all_plan, nullptr, nullptr, false);
+        written += run_upsert(*def, def->upsert_all_plan, nullptr);
     } else {
         if (def->upsert_plan)
             backend().stats.table_cache_hits++;
@@ -60,7 +101,7 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         Datum keys[1] = {int8_array(batch.keys)};
         execute_plan(def->lock_plan, keys, nullptr, false);
         written += execute_plan(def->delete_plan, keys, nullptr, false);
-        written += execute_plan(def->upsert_plan, keys, nullptr, false);
+        written += run_upsert(*def, def->upsert_plan, keys);
     }
     spi.finish();
     return written;

@@ -37,8 +37,7 @@ Datum jsonb_result(const nlohmann::json& j) {
 }
 
 TviewPtr find_tview(const std::string& name) {
-    const char* c = name.c_str();
-    RangeVar* rv = pg_call([&] { return makeRangeVarFromNameList(stringToQualifiedNameList(c)); });
+    RangeVar* rv = tview_rangevar(name);
     TviewNames n = names_for(rv->relname);
     rv->relname = pstrdup(n.table.c_str());
     Oid oid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });

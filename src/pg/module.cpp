@@ -28,6 +28,7 @@ void end_of_transaction() noexcept {
     b.maintenance_depth = 0;
     b.internal_ddl = 0;
     b.pending_ctas.clear();
+    b.null_key_check.clear();
     catalog().release_superseded();
 }
 

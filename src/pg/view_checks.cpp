@@ -124,7 +124,26 @@ bool relation_walker(Node* node, void* raw) {
 
 }  // namespace
 
+namespace {
+
+// Positions of parse errors point into the definition, not into the
+// statement that called pg_tviews_create().
+void definition_error_callback(void* arg) {
+    int position = geterrposition();
+    if (position <= 0) return;
+    errposition(0);
+    internalerrposition(position);
+    internalerrquery(static_cast<const char*>(arg));
+}
+
+}  // namespace
+
 Query* parse_tview_select(const char* sql, const char* tview) {
+    ErrorContextCallback callback;
+    callback.callback = definition_error_callback;
+    callback.arg = const_cast<char*>(sql);
+    callback.previous = error_context_stack;
+    error_context_stack = &callback;
     List* raw = raw_parser(sql, RAW_PARSE_DEFAULT);
     if (list_length(raw) != 1)
         ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
@@ -142,6 +161,7 @@ Query* parse_tview_select(const char* sql, const char* tview) {
                         errmsg("definition of TVIEW \"%s\" must not use SELECT INTO", tview),
                         errhint("Remove the INTO clause.")));
     Query* q = parse_analyze_fixedparams(rs, sql, nullptr, 0, nullptr);
+    error_context_stack = callback.previous;
     List* rewritten = QueryRewrite(q);
     if (list_length(rewritten) != 1)
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

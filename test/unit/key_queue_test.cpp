@@ -256,3 +256,14 @@ TEST(KeyQueueSubxact, ClearEmptiesEverything) {
     q.subxact_abort(2);  // nothing left to requeue
     EXPECT_TRUE(q.empty());
 }
+
+TEST(KeyQueue, TouchMakesATviewPendingWithoutKeys) {
+    pg_tviews::KeyQueue q;
+    q.touch(7);
+    EXPECT_FALSE(q.empty());
+    EXPECT_TRUE(q.has_pending(7));
+    auto batch = q.take(7);
+    EXPECT_TRUE(batch.keys.empty());
+    EXPECT_FALSE(batch.full);
+    EXPECT_TRUE(q.empty());
+}

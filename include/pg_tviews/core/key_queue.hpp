@@ -26,6 +26,8 @@ public:
     void add(TviewId tview, Key key);
     void add_all(TviewId tview, const std::vector<Key>& keys);
     void mark_full(TviewId tview);
+    // Makes the TVIEW pending even without keys (something must be checked at flush).
+    void touch(TviewId tview);
 
     bool empty() const;
     // Number of distinct pending keys over all TVIEWs (compacts the sets).

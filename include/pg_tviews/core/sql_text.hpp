@@ -29,7 +29,11 @@ std::string lock_rows_sql(const RefreshTarget& t);
 std::string delete_vanished_sql(const RefreshTarget& t);
 // Insert or update the rows the view produces for the key set, skipping
 // rows whose stored image is identical (no new tuple, no WAL, no cascade).
+// Returns one row: (rows written bigint, a key produced twice bigint or NULL);
+// when a key is produced twice nothing is written.
 std::string upsert_changed_sql(const RefreshTarget& t);
+// Any row of the view whose key is NULL (one row, or none).
+std::string null_key_sql(const RefreshTarget& t);
 // Full-refresh variants: the same over every key.
 std::string delete_vanished_all_sql(const RefreshTarget& t);
 std::string upsert_changed_all_sql(const RefreshTarget& t);

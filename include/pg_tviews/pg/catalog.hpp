@@ -51,6 +51,7 @@ struct TviewDef {
     SPIPlanPtr upsert_plan = nullptr;
     SPIPlanPtr delete_all_plan = nullptr;
     SPIPlanPtr upsert_all_plan = nullptr;
+    SPIPlanPtr null_key_plan = nullptr;
 
     ~TviewDef();
 };

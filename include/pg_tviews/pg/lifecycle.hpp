@@ -17,6 +17,10 @@ struct TviewLocation {
     TviewNames names;
 };
 
+// Parses a TVIEW name given by the user ("tv_post", "post", "s.tv_post"),
+// refusing empty and over-long names before PostgreSQL would truncate them.
+RangeVar* tview_rangevar(const std::string& tview_name);
+
 // Resolves "tv_post", "post" or "schema.tv_post" for creation (the schema
 // named, else the first schema of search_path).
 TviewLocation locate_for_create(const std::string& tview_name);

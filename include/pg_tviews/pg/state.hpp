@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@ struct BackendState {
     int maintenance_level = 0;   // transaction nesting level where that began
     int internal_ddl = 0;        // > 0 while the engine runs its own DDL
     std::vector<PendingCtas> pending_ctas;
+    // TVIEWs whose key queries met a NULL key in new rows: check the view at flush.
+    std::set<std::uint32_t> null_key_check;
 };
 
 BackendState& backend();
