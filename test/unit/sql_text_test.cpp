@@ -117,7 +117,11 @@ TEST(RefreshSql, DeleteVanishedAllHasNoKeyParameter) {
 
 TEST(RefreshSql, UpsertChanged) {
     std::string sql = upsert_changed_sql(post_target());
-    EXPECT_EQ(sql.rfind("INSERT INTO \"public\".\"tv_post\" AS t", 0), 0u) << sql;
+    // The view's rows are computed once, checked for duplicate keys, then upserted.
+    EXPECT_EQ(sql.rfind("WITH src AS MATERIALIZED (", 0), 0u) << sql;
+    EXPECT_TRUE(contains(sql, "INSERT INTO \"public\".\"tv_post\" AS t")) << sql;
+    EXPECT_TRUE(contains(sql, "HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1")) << sql;
+    EXPECT_TRUE(contains(sql, "WHERE NOT EXISTS (SELECT FROM dup)")) << sql;
     EXPECT_TRUE(contains(sql, "(\"pk_post\", \"id\", \"fk_user\", \"data\")")) << sql;
     EXPECT_TRUE(contains(sql, "SELECT v.\"pk_post\", v.\"id\", v.\"fk_user\", v.\"data\"")) << sql;
     EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v")) << sql;
@@ -135,8 +139,9 @@ TEST(RefreshSql, UpsertChanged) {
 
 TEST(RefreshSql, UpsertChangedAllHasNoKeyParameter) {
     std::string sql = upsert_changed_all_sql(post_target());
-    EXPECT_EQ(sql.rfind("INSERT INTO \"public\".\"tv_post\" AS t", 0), 0u) << sql;
-    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v ON CONFLICT")) << sql;
+    EXPECT_EQ(sql.rfind("WITH src AS MATERIALIZED (", 0), 0u) << sql;
+    EXPECT_TRUE(contains(sql, "INSERT INTO \"public\".\"tv_post\" AS t")) << sql;
+    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v), dup AS")) << sql;
     EXPECT_TRUE(contains(sql, "DO UPDATE SET")) << sql;
     EXPECT_TRUE(contains(sql, "OPERATOR(pg_catalog.*<>)")) << sql;
     EXPECT_FALSE(contains(sql, "$1")) << sql;
@@ -235,4 +240,9 @@ TEST(RefreshSql, RelationsAreAlwaysSchemaQualified) {
         // substitute its own.
         EXPECT_EQ(count(sql, " = ANY"), 0u) << name;
     }
+}
+
+TEST(RefreshSql, NullKeyProbeReadsTheView) {
+    std::string sql = null_key_sql(post_target());
+    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v WHERE v.\"pk_post\" IS NULL LIMIT 1")) << sql;
 }
