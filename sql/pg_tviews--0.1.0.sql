@@ -126,3 +126,39 @@ AS $fn$
            format('%s key(s) pending in this transaction',
                   (@extschema@.pg_tviews_queue_stats() ->> 'queue_size'))
 $fn$;
+
+-- Two-phase commit. The queue is flushed at PREPARE TRANSACTION, so the
+-- TVIEW changes are part of the prepared transaction and appear exactly at
+-- COMMIT PREPARED, from any session. These functions stay callable for
+-- scripts written against the original extension; they have nothing left
+-- to do, and say so when the transaction is still waiting for its COMMIT /
+-- ROLLBACK PREPARED.
+CREATE FUNCTION @extschema@.pg_tviews_commit_prepared(gid text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_prepared_xacts p WHERE p.gid = $1) THEN
+        RAISE NOTICE 'pg_tviews: TVIEW changes of prepared transaction "%" are already part of it', $1
+            USING HINT = format('Run COMMIT PREPARED %L to commit them with the rest.', $1);
+    END IF;
+END $fn$;
+
+CREATE FUNCTION @extschema@.pg_tviews_rollback_prepared(gid text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_prepared_xacts p WHERE p.gid = $1) THEN
+        RAISE NOTICE 'pg_tviews: TVIEW changes of prepared transaction "%" are already part of it', $1
+            USING HINT = format('Run ROLLBACK PREPARED %L to discard them with the rest.', $1);
+    END IF;
+END $fn$;
+
+-- Prepared transactions of this database and what pg_tviews needs for them
+-- (nothing: their TVIEW changes were applied at PREPARE TRANSACTION).
+CREATE FUNCTION @extschema@.pg_tviews_recover_prepared_transactions()
+RETURNS TABLE(gid text, prepared timestamptz, owner name, action text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT p.gid, p.prepared, p.owner,
+           'none: TVIEW changes are part of the prepared transaction; COMMIT PREPARED or ROLLBACK PREPARED it'
+    FROM pg_prepared_xacts p
+    WHERE p.database = current_database()
+    ORDER BY p.prepared
+$fn$;

@@ -77,11 +77,15 @@ std::string upsert(const RefreshTarget& t, const std::string& where) {
 
 }  // namespace
 
-std::string lock_rows_sql(const RefreshTarget& t) {
-    return fmt::format("SELECT t.{key} FROM {tbl} t WHERE t.{key} OPERATOR(pg_catalog.=) ANY ($1) "
-                       "ORDER BY t.{key} FOR UPDATE OF t",
-                       fmt::arg("key", quote_ident(t.key_column)),
-                       fmt::arg("tbl", qualify(t.schema, t.table)));
+std::string probe_rows_sql(const RefreshTarget& t) {
+    return fmt::format("SELECT v::pg_catalog.text FROM {view} v WHERE v.{key} OPERATOR(pg_catalog.=) ANY ($1) "
+                       "ORDER BY v.{key}",
+                       fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("key", quote_ident(t.key_column)));
+}
+
+std::string probe_rows_all_sql(const RefreshTarget& t) {
+    return fmt::format("SELECT v::pg_catalog.text FROM {view} v ORDER BY v.{key}",
+                       fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("key", quote_ident(t.key_column)));
 }
 
 std::string delete_vanished_sql(const RefreshTarget& t) {

@@ -96,6 +96,7 @@ bool read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
 }
 
 void capture(TriggerData* td) {
+    CaptureScope capturing;
     Oid relid = RelationGetRelid(td->tg_relation);
     Catalog& cat = catalog();
     cat.ensure_loaded();
@@ -146,10 +147,6 @@ void capture(TriggerData* td) {
         if (b.null_key_check.count(r.tview->table_oid)) b.queue.touch(r.tview->table_oid);
     }
     if (spi) spi->finish();
-    // Immediate mode: maintain at the end of every statement (but never from
-    // inside the engine's own writes: the running flush picks those up).
-    if (settings().refresh_mode == static_cast<int>(RefreshMode::kImmediate) && b.maintenance_depth == 0)
-        flush_queue();
 }
 
 const char* event_name(TriggerEvent event) {
@@ -166,6 +163,12 @@ PGTV_FUNCTION(pg_tviews_capture) {
         throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture() must be called as a trigger");
     auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
     capture(td);
+    // Immediate mode: maintain at the end of every statement (but never from
+    // inside the engine's own writes: the running flush picks those up).
+    BackendState& b = backend();
+    if (settings().refresh_mode == static_cast<int>(RefreshMode::kImmediate) && b.maintenance_depth == 0 &&
+        b.capture_depth == 0)
+        flush_queue();
     return PointerGetDatum(nullptr);
 }
 

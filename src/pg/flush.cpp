@@ -8,6 +8,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/key_locks.hpp"
 #include "pg_tviews/pg/run_as_owner.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
@@ -29,7 +30,6 @@ void prepare_plans(TviewDef& d) {
     if (d.upsert_plan) return;
     RefreshTarget t = target_of(d);
     Oid key_array[1] = {INT8ARRAYOID};
-    d.lock_plan = prepare_kept(lock_rows_sql(t), 1, key_array);
     d.delete_plan = prepare_kept(delete_vanished_sql(t), 1, key_array);
     d.upsert_plan = prepare_kept(upsert_changed_sql(t), 1, key_array);
     backend().stats.table_cache_misses++;
@@ -90,6 +90,8 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         check_null_keys(*def);
     }
     if (batch.full) {
+        lock_whole_tview(*def);
+        check_not_stale(*def, batch.keys, true);
         prepare_full_plans(*def);
         written += execute_plan(def->delete_all_plan, nullptr, nullptr, false);
         written += run_upsert(*def, def->upsert_all_plan, nullptr);
@@ -98,8 +100,9 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
             backend().stats.table_cache_hits++;
         else
             prepare_plans(*def);
+        lock_keys(*def, batch.keys);
+        check_not_stale(*def, batch.keys, false);
         Datum keys[1] = {int8_array(batch.keys)};
-        execute_plan(def->lock_plan, keys, nullptr, false);
         written += execute_plan(def->delete_plan, keys, nullptr, false);
         written += run_upsert(*def, def->upsert_plan, keys);
     }

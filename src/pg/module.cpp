@@ -75,6 +75,41 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
 
 void on_relcache(Datum, Oid relid) { catalog().on_relcache(relid); }
 
+ExecutorStart_hook_type prev_executor_start = nullptr;
+
+// Read your writes: a statement that reads a TVIEW table while this
+// transaction has keys queued first flushes them, then advances its
+// snapshot's command id so that it sees the flushed rows.
+bool reads_a_tview(PlannedStmt* stmt) {
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    ListCell* lc;
+    foreach (lc, stmt->rtable) {
+        auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+        if (rte->rtekind == RTE_RELATION && cat.is_tview(rte->relid)) return true;
+    }
+    return false;
+}
+
+void on_executor_start(QueryDesc* query, int eflags) {
+    BackendState& b = backend();
+    if (!b.queue.empty() && b.maintenance_depth == 0 && b.capture_depth == 0 &&
+        (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && query->plannedstmt != nullptr) {
+        pg_entry_void([&] {
+            if (!reads_a_tview(query->plannedstmt)) return;
+            flush_queue();
+            pg_call([&] {
+                CommandCounterIncrement();
+                if (query->snapshot) query->snapshot->curcid = GetCurrentCommandId(false);
+            });
+        });
+    }
+    if (prev_executor_start)
+        prev_executor_start(query, eflags);
+    else
+        standard_ExecutorStart(query, eflags);
+}
+
 }  // namespace
 
 void _PG_init(void) {
@@ -90,8 +125,13 @@ void _PG_init(void) {
                             &s.max_propagation_depth, 100, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomBoolVariable("pg_tviews.metrics_enabled", "Record one row per flush in pg_tviews_metrics.", nullptr,
                              &s.metrics_enabled, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pg_tviews.max_key_locks",
+                            "Keys of one TVIEW a flush locks one by one; above this it locks the whole TVIEW table.",
+                            nullptr, &s.max_key_locks, 1000, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pg_tviews");
     RegisterXactCallback(on_xact, nullptr);
     RegisterSubXactCallback(on_subxact, nullptr);
     CacheRegisterRelcacheCallback(on_relcache, PointerGetDatum(nullptr));
+    prev_executor_start = ExecutorStart_hook;
+    ExecutorStart_hook = on_executor_start;
 }

@@ -43,7 +43,9 @@ RefreshTarget weird_target() {
 
 // Every builder, for tests that hold for all of them.
 std::vector<std::pair<const char*, std::string>> all_sql(const RefreshTarget& t) {
-    return {{"lock_rows", lock_rows_sql(t)},
+    return {{"probe_rows", probe_rows_sql(t)},
+            {"probe_rows_all", probe_rows_all_sql(t)},
+            {"null_key", null_key_sql(t)},
             {"delete_vanished", delete_vanished_sql(t)},
             {"upsert_changed", upsert_changed_sql(t)},
             {"delete_vanished_all", delete_vanished_all_sql(t)},
@@ -89,13 +91,15 @@ TEST(QuoteLiteral, DoublesSingleQuotes) {
     EXPECT_EQ(quote_literal("a\"b"), "'a\"b'");
 }
 
-TEST(RefreshSql, LockRows) {
-    std::string sql = lock_rows_sql(post_target());
-    EXPECT_TRUE(contains(sql, "FROM \"public\".\"tv_post\" t")) << sql;
-    EXPECT_TRUE(contains(sql, "t.\"pk_post\" OPERATOR(pg_catalog.=) ANY ($1)")) << sql;
-    EXPECT_TRUE(contains(sql, "ORDER BY t.\"pk_post\"")) << sql;
-    EXPECT_TRUE(contains(sql, "FOR UPDATE")) << sql;
-    EXPECT_EQ(sql.rfind("SELECT", 0), 0u) << sql;
+TEST(RefreshSql, ProbeRowsReadsTheViewInKeyOrder) {
+    std::string sql = probe_rows_sql(post_target());
+    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v")) << sql;
+    EXPECT_TRUE(contains(sql, "v.\"pk_post\" OPERATOR(pg_catalog.=) ANY ($1)")) << sql;
+    EXPECT_TRUE(contains(sql, "ORDER BY v.\"pk_post\"")) << sql;
+    EXPECT_EQ(sql.rfind("SELECT v::pg_catalog.text", 0), 0u) << sql;
+    std::string all = probe_rows_all_sql(post_target());
+    EXPECT_FALSE(contains(all, "$1")) << all;
+    EXPECT_TRUE(contains(all, "ORDER BY v.\"pk_post\"")) << all;
 }
 
 TEST(RefreshSql, DeleteVanished) {
@@ -175,7 +179,7 @@ TEST(RefreshSql, ImageComparisonUsesWholeRowStarSyntax) {
 
 TEST(RefreshSql, KeyParameterInKeyedStatements) {
     RefreshTarget t = post_target();
-    EXPECT_EQ(count(lock_rows_sql(t), "$1"), 1u);
+    EXPECT_EQ(count(probe_rows_sql(t), "$1"), 1u);
     EXPECT_EQ(count(delete_vanished_sql(t), "$1"), 1u);
     EXPECT_EQ(count(upsert_changed_sql(t), "$1"), 1u);
     // No other parameters: values never appear in the text.
@@ -189,8 +193,8 @@ TEST(RefreshSql, WeirdIdentifiersAreQuotedAndQualified) {
     const std::string key = "\"pk_Post\"";
     const std::string weird = "\"we\"\"ird\"";
 
-    EXPECT_TRUE(contains(lock_rows_sql(t), tbl));
-    EXPECT_TRUE(contains(lock_rows_sql(t), "t." + key + " OPERATOR(pg_catalog.=) ANY ($1)"));
+    EXPECT_TRUE(contains(probe_rows_sql(t), view));
+    EXPECT_TRUE(contains(probe_rows_sql(t), "v." + key + " OPERATOR(pg_catalog.=) ANY ($1)"));
     EXPECT_TRUE(contains(delete_vanished_sql(t), tbl));
     EXPECT_TRUE(contains(delete_vanished_sql(t), view));
     EXPECT_TRUE(contains(delete_vanished_sql(t), "ANY ($1)"));

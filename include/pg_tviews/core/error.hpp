@@ -36,6 +36,7 @@ inline constexpr const char* kNotNullViolation = "23502";       // not_null_viol
 inline constexpr const char* kInvalidRecursion = "42P19";       // invalid_recursive_definition
 inline constexpr const char* kProgramLimitExceeded = "54000";   // program_limit_exceeded
 inline constexpr const char* kDependentObjects = "2BP01";    // dependent_objects_still_exist
+inline constexpr const char* kSerializationFailure = "40001";  // serialization_failure
 inline constexpr const char* kInternalError = "XX000";          // internal_error
 inline constexpr const char* kOutOfMemory = "53200";            // out_of_memory
 }  // namespace sqlstate

@@ -23,8 +23,10 @@ struct RefreshTarget {
     std::vector<std::string> columns;  // every column of the table, in order
 };
 
-// Lock the existing rows of the keys, in key order: SELECT ... FOR UPDATE.
-std::string lock_rows_sql(const RefreshTarget& t);
+// The view's rows for the keys as (whole row text), in key order: compared
+// between two snapshots to detect a concurrent change (REPEATABLE READ).
+std::string probe_rows_sql(const RefreshTarget& t);
+std::string probe_rows_all_sql(const RefreshTarget& t);
 // Delete rows of the key set that the view no longer produces.
 std::string delete_vanished_sql(const RefreshTarget& t);
 // Insert or update the rows the view produces for the key set, skipping

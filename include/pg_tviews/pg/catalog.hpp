@@ -46,7 +46,8 @@ struct TviewDef {
     std::vector<Oid> helper_views;
     std::vector<KeySource> sources;
     int level = 0;
-    SPIPlanPtr lock_plan = nullptr;
+    SPIPlanPtr probe_plan = nullptr;
+    SPIPlanPtr probe_all_plan = nullptr;
     SPIPlanPtr delete_plan = nullptr;
     SPIPlanPtr upsert_plan = nullptr;
     SPIPlanPtr delete_all_plan = nullptr;

@@ -24,6 +24,7 @@ struct Settings {
     int refresh_mode = static_cast<int>(RefreshMode::kDeferred);
     int max_propagation_depth = 100;
     bool metrics_enabled = false;
+    int max_key_locks = 1000;
 };
 Settings& settings();
 

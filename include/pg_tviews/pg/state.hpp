@@ -38,6 +38,7 @@ struct BackendState {
     int maintenance_depth = 0;   // > 0 while the engine writes tv_ tables
     int maintenance_level = 0;   // transaction nesting level where that began
     int internal_ddl = 0;        // > 0 while the engine runs its own DDL
+    int capture_depth = 0;       // > 0 while a capture trigger computes keys
     std::vector<PendingCtas> pending_ctas;
     // TVIEWs whose key queries met a NULL key in new rows: check the view at flush.
     std::set<std::uint32_t> null_key_check;
@@ -50,6 +51,13 @@ class MaintenanceScope {
 public:
     MaintenanceScope();
     ~MaintenanceScope();
+};
+
+// RAII: a capture trigger is computing keys (no flush may start inside it).
+class CaptureScope {
+public:
+    CaptureScope() { backend().capture_depth++; }
+    ~CaptureScope() { backend().capture_depth--; }
 };
 
 // RAII: the engine's own DDL (the CTAS event trigger ignores it).

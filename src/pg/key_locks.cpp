@@ -1,0 +1,86 @@
+#include "pg_tviews/pg/key_locks.hpp"
+
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/spi.hpp"
+
+namespace pg_tviews::pg {
+
+namespace {
+
+// Advisory lock tags with this fourth field are pg_tviews' own (user-level
+// advisory locks use 1 and 2); pg_locks shows them as objsubid = 3.
+constexpr uint16 kKeyLockSpace = 3;
+
+uint32 fold_key(int64 key) {
+    // Exact for keys that fit in 32 bits; larger keys may share a lock.
+    return static_cast<uint32>(static_cast<uint64>(key) ^ (static_cast<uint64>(key) >> 32));
+}
+
+std::vector<std::string> probe(SPIPlanPtr plan, Datum* args, Snapshot snapshot) {
+    int rc = pg_call([&] {
+        return snapshot ? SPI_execute_snapshot(plan, args, nullptr, snapshot, InvalidSnapshot, false, false, 0)
+                        : SPI_execute_plan(plan, args, nullptr, false, 0);
+    });
+    if (rc < 0) throw std::runtime_error("pg_tviews: staleness probe failed");
+    std::vector<std::string> rows;
+    uint64 n = SPI_processed;
+    rows.reserve(n);
+    for (uint64 i = 0; i < n; i++) {
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        TupleDesc desc = SPI_tuptable->tupdesc;
+        char* text = pg_call([&] { return SPI_getvalue(tuple, desc, 1); });
+        rows.emplace_back(text ? text : "");
+    }
+    return rows;
+}
+
+}  // namespace
+
+void lock_keys(const TviewDef& tview, const std::vector<int64>& keys) {
+    if (static_cast<int>(keys.size()) > settings().max_key_locks) {
+        lock_whole_tview(tview);
+        return;
+    }
+    Oid relid = tview.table_oid;
+    for (int64 key : keys) {
+        uint32 folded = fold_key(key);
+        pg_call([&] {
+            LOCKTAG tag;
+            SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, relid, folded, kKeyLockSpace);
+            (void)LockAcquire(&tag, ExclusiveLock, false, false);
+        });
+    }
+}
+
+void lock_whole_tview(const TviewDef& tview) {
+    Oid relid = tview.table_oid;
+    pg_call([&] { LockRelationOid(relid, ExclusiveLock); });
+}
+
+void check_not_stale(TviewDef& tview, const std::vector<int64>& keys, bool full) {
+    if (!pg_call([] { return IsolationUsesXactSnapshot(); })) return;
+    RefreshTarget t{tview.schema, tview.table, tview.view, tview.key_column, tview.columns};
+    SPIPlanPtr& plan = full ? tview.probe_all_plan : tview.probe_plan;
+    Oid key_array[1] = {INT8ARRAYOID};
+    if (!plan) plan = full ? prepare_kept(probe_rows_all_sql(t), 0, nullptr) : prepare_kept(probe_rows_sql(t), 1, key_array);
+    Datum args[1] = {full ? Datum(0) : int8_array(keys)};
+    auto mine = probe(plan, full ? nullptr : args, nullptr);
+    Snapshot latest = pg_call([] {
+        CommandCounterIncrement();
+        return GetLatestSnapshot();
+    });
+    auto committed = probe(plan, full ? nullptr : args, latest);
+    if (mine != committed)
+        throw TviewError(sqlstate::kSerializationFailure,
+                         fmt::format("could not serialize access due to concurrent update of TVIEW \"{}\"", tview.table),
+                         "Another transaction committed changes to rows this transaction's documents are built from "
+                         "after this transaction's snapshot was taken.",
+                         "Retry the transaction.");
+}
+
+}  // namespace pg_tviews::pg
