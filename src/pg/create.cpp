@@ -219,6 +219,11 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
             throw TviewError(sqlstate::kInvalidRecursion, fmt::format("TVIEW \"{}\" cannot read itself", n.table), "",
                              "Read the base tables instead.");
 
+    // Writers of the base tables must not slip between the population and
+    // the capture triggers: block them (and wait for those in flight) first.
+    // Under READ COMMITTED the population below then sees their changes.
+    for (Oid r : relations)
+        spi.exec("LOCK TABLE " + relation_sql_name(r) + " IN SHARE ROW EXCLUSIVE MODE");
     {
         MaintenanceScope writing;
         spi.exec(fmt::format("INSERT INTO {} SELECT * FROM {}", table, view));

@@ -80,6 +80,18 @@ void check_null_keys(TviewDef& d) {
 
 // One refresh step of one TVIEW; returns rows written.
 std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
+    // A concurrent DROP may have removed the TVIEW while this transaction
+    // waited: take the table's lock first, then check it still exists.
+    // Above pg_tviews.max_key_locks keys (and for a full refresh) the whole
+    // table is locked at once, never upgraded from a weaker lock.
+    Oid relid = def->table_oid;
+    bool whole = batch.full || static_cast<int>(batch.keys.size()) > settings().max_key_locks;
+    LOCKMODE mode = whole ? ExclusiveLock : RowExclusiveLock;
+    bool exists = pg_call([&] {
+        LockRelationOid(relid, mode);
+        return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid));
+    });
+    if (!exists) return 0;
     RunAsOwner as_owner(def->owner);
     MaintenanceScope writing;
     Spi spi;
@@ -90,7 +102,6 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         check_null_keys(*def);
     }
     if (batch.full) {
-        lock_whole_tview(*def);
         check_not_stale(*def, batch.keys, true);
         prepare_full_plans(*def);
         written += execute_plan(def->delete_all_plan, nullptr, nullptr, false);
@@ -100,7 +111,7 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
             backend().stats.table_cache_hits++;
         else
             prepare_plans(*def);
-        lock_keys(*def, batch.keys);
+        if (!whole) lock_keys(*def, batch.keys);
         check_not_stale(*def, batch.keys, false);
         Datum keys[1] = {int8_array(batch.keys)};
         written += execute_plan(def->delete_plan, keys, nullptr, false);

@@ -42,10 +42,6 @@ std::vector<std::string> probe(SPIPlanPtr plan, Datum* args, Snapshot snapshot) 
 }  // namespace
 
 void lock_keys(const TviewDef& tview, const std::vector<int64>& keys) {
-    if (static_cast<int>(keys.size()) > settings().max_key_locks) {
-        lock_whole_tview(tview);
-        return;
-    }
     Oid relid = tview.table_oid;
     for (int64 key : keys) {
         uint32 folded = fold_key(key);
@@ -55,11 +51,6 @@ void lock_keys(const TviewDef& tview, const std::vector<int64>& keys) {
             (void)LockAcquire(&tag, ExclusiveLock, false, false);
         });
     }
-}
-
-void lock_whole_tview(const TviewDef& tview) {
-    Oid relid = tview.table_oid;
-    pg_call([&] { LockRelationOid(relid, ExclusiveLock); });
 }
 
 void check_not_stale(TviewDef& tview, const std::vector<int64>& keys, bool full) {

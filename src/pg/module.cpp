@@ -55,6 +55,7 @@ void on_xact(XactEvent event, void*) {
 void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
     int level = GetCurrentTransactionNestLevel();
     BackendState& b = backend();
+    if (b.quiet_subxact > 0) return;  // the engine's own read-only subtransaction
     switch (event) {
         case SUBXACT_EVENT_COMMIT_SUB:
             pg_entry_void([&] { b.queue.subxact_commit(level); });

@@ -20,9 +20,9 @@
 
 namespace pg_tviews::pg {
 
-// Locks the keys (sorted ascending) of one TVIEW, or the whole TVIEW.
+// Locks the keys (sorted ascending) of one TVIEW. (Above
+// pg_tviews.max_key_locks keys the flush locks the table instead.)
 void lock_keys(const TviewDef& tview, const std::vector<int64>& keys);
-void lock_whole_tview(const TviewDef& tview);
 
 // REPEATABLE READ / SERIALIZABLE: fails with 40001 when the view's rows for
 // the keys (all rows when `full`) differ between the transaction snapshot

@@ -39,6 +39,7 @@ struct BackendState {
     int maintenance_level = 0;   // transaction nesting level where that began
     int internal_ddl = 0;        // > 0 while the engine runs its own DDL
     int capture_depth = 0;       // > 0 while a capture trigger computes keys
+    int quiet_subxact = 0;       // > 0 inside the engine's own read-only subtransactions
     std::vector<PendingCtas> pending_ctas;
     // TVIEWs whose key queries met a NULL key in new rows: check the view at flush.
     std::set<std::uint32_t> null_key_check;
