@@ -15,6 +15,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/key_locks.hpp"
 #include "pg_tviews/pg/run_as_owner.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
@@ -109,6 +110,11 @@ void capture(TriggerData* td) {
         readers = cat.readers_of(relid);
     }
     BackendState& b = backend();
+    if (!TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)) {
+        // Before the keys are computed: wait for concurrent changes linked to
+        // these rows (then the key queries below see them, READ COMMITTED).
+        lock_links(td, cat.link_locks_of(relid));
+    }
     if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)) {
         for (auto& r : readers) b.queue.mark_full(r.tview->table_oid);
         return;

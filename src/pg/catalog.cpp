@@ -1,5 +1,7 @@
 #include "pg_tviews/pg/catalog.hpp"
 
+#include <algorithm>
+
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/core/sql_text.hpp"
@@ -72,6 +74,12 @@ std::vector<TviewPtr> Catalog::all() const {
     return out;
 }
 
+const std::vector<LinkLock>& Catalog::link_locks_of(Oid relid) const {
+    static const std::vector<LinkLock> kNone;
+    auto it = link_locks_.find(relid);
+    return it == link_locks_.end() ? kNone : it->second;
+}
+
 std::vector<Catalog::Reader> Catalog::readers_of(Oid relid) const {
     std::vector<Reader> out;
     auto it = readers_.find(relid);
@@ -141,11 +149,28 @@ void describe_locked(TviewDef& d) {
     const char* key = d.key_column.c_str();
     Oid view = d.view_oid;
     ViewShapeC* shape = nullptr;
+    List* links = NIL;
     List* sources = pg_call([&] {
         Query* q = rewritten_view_query(view);
         shape = describe_tview_query(q, table, key, view);
+        links = find_join_links(q);
         return build_key_sources(q, shape);
     });
+    // Each side of a link locks in its own mode: the two modes conflict with
+    // each other but not with themselves (a change on one side waits only for
+    // changes on the other side of the same value). A link within one
+    // relation locks in a mode that conflicts with both.
+    ListCell* llc;
+    foreach (llc, links) {
+        auto* l = static_cast<JoinLinkC*>(lfirst(llc));
+        uint32 ids[4] = {l->rel_a, static_cast<uint32>(l->att_a), l->rel_b, static_cast<uint32>(l->att_b)};
+        uint32 id = pg_call([&] { return hash_bytes(reinterpret_cast<const unsigned char*>(ids), sizeof ids); });
+        bool same_relation = l->rel_a == l->rel_b;
+        int mode_a = same_relation ? ShareRowExclusiveLock : RowExclusiveLock;
+        int mode_b = same_relation ? ShareRowExclusiveLock : ShareLock;
+        d.link_locks.push_back({l->rel_a, LinkLock{id, l->att_a, mode_a}});
+        d.link_locks.push_back({l->rel_b, LinkLock{id, l->att_b, mode_b}});
+    }
     ListCell* lc;
     foreach (lc, shape->column_names) d.columns.push_back(strVal(lfirst(lc)));
     foreach (lc, shape->relations) d.relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
@@ -169,6 +194,7 @@ void Catalog::load() {
     for (auto& [oid, def] : tviews_) superseded_.push_back(def);
     tviews_.clear();
     readers_.clear();
+    link_locks_.clear();
     watched_.clear();
     graph_ = DepGraph{};
     ext_present_ = false;
@@ -220,6 +246,13 @@ void Catalog::load_entries() {
         def->owner = relation_owner(table_oid);
         describe(*def);
         tviews_[def->table_oid] = def;
+    }
+    for (auto& [oid, def] : tviews_) {
+        for (const auto& [rel, lock] : def->link_locks) link_locks_[rel].push_back(lock);
+    }
+    for (auto& [rel, locks] : link_locks_) {
+        std::sort(locks.begin(), locks.end());
+        locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
     }
     for (auto& [oid, def] : tviews_) {
         graph_.add_node(oid);

@@ -1,5 +1,7 @@
 #include "pg_tviews/pg/key_locks.hpp"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "pg_tviews/core/error.hpp"
@@ -15,6 +17,8 @@ namespace {
 // Advisory lock tags with this fourth field are pg_tviews' own (user-level
 // advisory locks use 1 and 2); pg_locks shows them as objsubid = 3.
 constexpr uint16 kKeyLockSpace = 3;
+constexpr uint16 kLinkLockSpace = 4;   // (link id, hash of the value)
+constexpr uint16 kLinkWholeSpace = 5;  // (link id, 0): intention / whole-link locks
 
 uint32 fold_key(int64 key) {
     // Exact for keys that fit in 32 bits; larger keys may share a lock.
@@ -50,6 +54,73 @@ void lock_keys(const TviewDef& tview, const std::vector<int64>& keys) {
             SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, relid, folded, kKeyLockSpace);
             (void)LockAcquire(&tag, ExclusiveLock, false, false);
         });
+    }
+}
+
+namespace {
+
+void acquire_advisory(uint32 key1, uint32 key2, uint16 space, LOCKMODE mode) {
+    pg_call([&] {
+        LOCKTAG tag;
+        SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, key1, key2, space);
+        (void)LockAcquire(&tag, mode, false, false);
+    });
+}
+
+// Hashes of the non-null values of one column in a transition table.
+void collect_hashes(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::set<uint32>& out, bool& unhashable) {
+    if (rows == nullptr) return;
+    Oid type = TupleDescAttr(desc, attno - 1)->atttypid;
+    TypeCacheEntry* tc = pg_call([&] { return lookup_type_cache(type, TYPECACHE_HASH_PROC_FINFO); });
+    if (!OidIsValid(tc->hash_proc_finfo.fn_oid)) {
+        unhashable = true;
+        return;
+    }
+    Oid collation = TupleDescAttr(desc, attno - 1)->attcollation;
+    TupleTableSlot* slot = pg_call([&] {
+        TupleTableSlot* s = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+        int ptr = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
+        tuplestore_select_read_pointer(rows, ptr);
+        tuplestore_rescan(rows);
+        return s;
+    });
+    for (;;) {
+        bool isnull = true;
+        uint32 hash = 0;
+        bool more = pg_call([&] {
+            if (!tuplestore_gettupleslot(rows, true, false, slot)) return false;
+            Datum value = slot_getattr(slot, attno, &isnull);
+            if (!isnull)
+                hash = DatumGetUInt32(FunctionCall1Coll(&tc->hash_proc_finfo, collation, value));
+            return true;
+        });
+        if (!more) break;
+        if (!isnull) out.insert(hash);
+    }
+    pg_call([&] {
+        tuplestore_select_read_pointer(rows, 0);
+        ExecDropSingleTupleTableSlot(slot);
+    });
+}
+
+}  // namespace
+
+void lock_links(TriggerData* trigger, const std::vector<LinkLock>& links) {
+    if (links.empty()) return;
+    TupleDesc desc = RelationGetDescr(trigger->tg_relation);
+    for (const LinkLock& link : links) {
+        std::set<uint32> hashes;
+        bool unhashable = false;
+        collect_hashes(trigger->tg_oldtable, desc, link.attno, hashes, unhashable);
+        collect_hashes(trigger->tg_newtable, desc, link.attno, hashes, unhashable);
+        if (hashes.empty() && !unhashable) continue;
+        if (unhashable || static_cast<int>(hashes.size()) > settings().max_key_locks) {
+            // The whole link: conflicts with every value lock's intention lock.
+            acquire_advisory(link.link_id, 0, kLinkWholeSpace, ExclusiveLock);
+            continue;
+        }
+        acquire_advisory(link.link_id, 0, kLinkWholeSpace, RowShareLock);
+        for (uint32 h : hashes) acquire_advisory(link.link_id, h, kLinkLockSpace, static_cast<LOCKMODE>(link.mode));
     }
 }
 

@@ -588,6 +588,12 @@ char* key_query_sql(Query* inlined, Oid relid, int occurrence, const char* enrna
 
 }  // namespace
 
+Query* inline_ctes_copy(Query* query) {
+    auto* copy = static_cast<Query*>(copyObject(query));
+    inline_ctes(copy, NIL);
+    return copy;
+}
+
 List* build_key_sources(Query* rewritten, const ViewShapeC* shape) {
     int nest = NewGUCNestLevel();
     (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,

@@ -32,6 +32,18 @@ struct KeySource {
     SPIPlanPtr plan_new = nullptr;
 };
 
+// One equality link of a TVIEW's query, as seen from one of its relations:
+// changed rows of that relation lock (link, value of attno) in `mode`.
+struct LinkLock {
+    uint32 link_id = 0;
+    AttrNumber attno = 0;
+    int mode = 0;  // LOCKMODE
+    bool operator<(const LinkLock& o) const {
+        return link_id != o.link_id ? link_id < o.link_id : attno != o.attno ? attno < o.attno : mode < o.mode;
+    }
+    bool operator==(const LinkLock& o) const { return link_id == o.link_id && attno == o.attno && mode == o.mode; }
+};
+
 struct TviewDef {
     Oid table_oid = InvalidOid;
     Oid view_oid = InvalidOid;
@@ -45,6 +57,7 @@ struct TviewDef {
     std::vector<Oid> relations;
     std::vector<Oid> helper_views;
     std::vector<KeySource> sources;
+    std::vector<std::pair<Oid, LinkLock>> link_locks;  // (relation, lock)
     int level = 0;
     SPIPlanPtr probe_plan = nullptr;
     SPIPlanPtr probe_all_plan = nullptr;
@@ -77,6 +90,8 @@ public:
         std::vector<std::size_t> sources;
     };
     std::vector<Reader> readers_of(Oid relid) const;
+    // Link locks that changed rows of `relid` take (all TVIEWs, deduplicated).
+    const std::vector<LinkLock>& link_locks_of(Oid relid) const;
     const DepGraph& graph() const { return graph_; }
     std::vector<TviewPtr> all() const;
     const std::string& extension_schema() const { return ext_schema_; }
@@ -92,6 +107,7 @@ private:
     std::string ext_schema_;
     std::map<Oid, TviewPtr> tviews_;
     std::map<Oid, std::vector<Oid>> readers_;  // relid -> TVIEW table oids
+    std::map<Oid, std::vector<LinkLock>> link_locks_;
     std::set<Oid> watched_;
     DepGraph graph_;
     std::vector<TviewPtr> superseded_;

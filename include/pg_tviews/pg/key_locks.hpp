@@ -12,6 +12,17 @@
 // SERIALIZABLE the transaction's snapshot may be older: the rows it would
 // write are compared with the rows the latest committed state gives; if they
 // differ the flush fails with 40001 instead of writing stale documents.
+//
+// Link locks close the remaining gap under READ COMMITTED: a transaction
+// that re-links a post to author B, and one that renames B at the same time,
+// would each recompute from a state without the other's change, and the
+// rename would not even know the post is now B's. So every captured change
+// locks, for each equality link of a TVIEW query that its relation takes
+// part in (tb_post.fk_user = tb_user.pk_user), the link value of the changed
+// rows (B), old and new versions, in a mode per side of the link: changes
+// on both sides of the same value serialize, changes on one side do not.
+// The keys are computed after these locks are held, with a fresh snapshot.
+// Above pg_tviews.max_key_locks values a statement locks the whole link.
 #pragma once
 
 #include <vector>
@@ -23,6 +34,9 @@ namespace pg_tviews::pg {
 // Locks the keys (sorted ascending) of one TVIEW. (Above
 // pg_tviews.max_key_locks keys the flush locks the table instead.)
 void lock_keys(const TviewDef& tview, const std::vector<int64>& keys);
+
+// Link locks for the changed rows of a trigger's relation.
+void lock_links(TriggerData* trigger, const std::vector<LinkLock>& links);
 
 // REPEATABLE READ / SERIALIZABLE: fails with 40001 when the view's rows for
 // the keys (all rows when `full`) differ between the transaction snapshot

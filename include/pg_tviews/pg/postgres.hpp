@@ -18,6 +18,7 @@ extern "C" {
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
+#include "common/hashfn.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
@@ -59,6 +60,7 @@ extern "C" {
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
+#include "utils/typcache.h"
 #include "utils/regproc.h"
 #include "utils/varlena.h"
 }

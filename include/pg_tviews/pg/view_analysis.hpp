@@ -64,6 +64,22 @@ ViewShapeC* describe_tview_query(Query* rewritten, const char* tview,
 // The rewritten query of an existing view (its _RETURN rule, rewritten).
 Query* rewritten_view_query(Oid view_oid);
 
+// An equality between columns of two relation occurrences anywhere in the
+// query (join conditions, correlated subquery conditions, through helper
+// views and subqueries): a and b in canonical order ((relid, attno) a < b).
+struct JoinLinkC {
+    Oid rel_a;
+    AttrNumber att_a;
+    Oid rel_b;
+    AttrNumber att_b;
+};
+
+// The distinct equality links of a (rewritten) query.
+List* find_join_links(Query* rewritten);
+
+// A copy of the query with every non-recursive CTE inlined as a subquery.
+Query* inline_ctes_copy(Query* query);
+
 // One KeySourceC per occurrence of each relation in `shape->relations`.
 // Key query texts are deparsed with a pinned search_path, so every name in
 // them is schema-qualified.
