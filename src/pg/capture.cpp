@@ -68,6 +68,8 @@ bool read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::v
 }
 
 // Runs a key query over the registered transition table.
+void collect(uint64 n, std::vector<int64>& out, bool& saw_null);
+
 // Returns true when a key came out NULL.
 bool read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
     SPIPlanPtr& plan = old_rows ? src.plan_old : src.plan_new;
@@ -79,9 +81,36 @@ bool read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
     }
     // Not read-only: the key query sees the other tables as they are now,
     // including changes earlier in this statement (cascaded actions).
-    uint64 n = execute_plan(plan, nullptr, nullptr, false);
     bool saw_null = false;
-    if (n == 0) return saw_null;
+    uint64 n = execute_plan(plan, nullptr, nullptr, false);
+    collect(n, out, saw_null);
+    // OLD rows are also joined with the other tables as they were before the
+    // (outermost) statement: a foreign-key cascade deletes both sides of a
+    // link within one statement (a tag and its post_tag rows), and the
+    // current state no longer connects the deleted rows to any document.
+    if (old_rows) {
+        Snapshot before = pg_call([] { return GetOldestSnapshot(); });
+        if (before) {
+            // read_only: exactly that snapshot (its command id not advanced).
+            int rc = pg_call(
+                [&] { return SPI_execute_snapshot(plan, nullptr, nullptr, before, InvalidSnapshot, true, false, 0); });
+            if (rc >= 0) collect(SPI_processed, out, saw_null);
+        }
+    }
+    // REPEATABLE READ / SERIALIZABLE: the transaction snapshot cannot see a
+    // concurrent writer that the link locks just waited for. Its keys are
+    // found with the latest snapshot too; the flush then fails with 40001
+    // rather than write those documents from the old snapshot.
+    if (pg_call([] { return IsolationUsesXactSnapshot(); })) {
+        Snapshot latest = pg_call([] { return GetLatestSnapshot(); });
+        int rc = pg_call([&] { return SPI_execute_snapshot(plan, nullptr, nullptr, latest, InvalidSnapshot, false, false, 0); });
+        if (rc >= 0) collect(SPI_processed, out, saw_null);
+    }
+    return saw_null;
+}
+
+void collect(uint64 n, std::vector<int64>& out, bool& saw_null) {
+    if (n == 0) return;
     SPITupleTable* table = SPI_tuptable;
     Oid type = TupleDescAttr(table->tupdesc, 0)->atttypid;
     out.reserve(out.size() + n);
@@ -93,7 +122,6 @@ bool read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
         else
             saw_null = true;
     }
-    return saw_null;
 }
 
 void capture(TriggerData* td) {
