@@ -78,7 +78,9 @@ uint64 Spi::exec_params(const std::string& sql, int nargs, Oid* types, Datum* va
 SPIPlanPtr prepare_kept(const std::string& sql, int nargs, Oid* types) {
     const char* text = sql.c_str();
     return pg_call([&] {
-        SPIPlanPtr plan = SPI_prepare(text, nargs, types);
+        // A generic plan, planned once: the key array parameter does not
+        // change the best plan, and re-planning the view every time would.
+        SPIPlanPtr plan = SPI_prepare_cursor(text, nargs, types, CURSOR_OPT_GENERIC_PLAN);
         if (plan == nullptr)
             elog(ERROR, "pg_tviews: could not prepare \"%s\": %s", text,
                  SPI_result_code_string(SPI_result));
