@@ -57,7 +57,7 @@ std::string update_set_list(const RefreshTarget& t) {
 // image differs (record_image_ne, the comparison REFRESH MATERIALIZED VIEW
 // CONCURRENTLY uses): 1.0 and 1.00 are different images. The statement
 // returns (rows written, a duplicated key or NULL).
-std::string upsert(const RefreshTarget& t, const std::string& where) {
+std::string upsert(const RefreshTarget& t, const std::string& where, const std::string& delete_where) {
     std::string set = update_set_list(t);
     std::string conflict =
         set.empty() ? std::string("DO NOTHING")
@@ -66,13 +66,17 @@ std::string upsert(const RefreshTarget& t, const std::string& where) {
         "WITH src AS MATERIALIZED (SELECT {vcols} FROM {view} v{where}), "
         "dup AS (SELECT s.{key} FROM src s GROUP BY s.{key} HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 "
         "LIMIT 1), "
+        "del AS (DELETE FROM {tbl} t WHERE {delete_where}NOT EXISTS (SELECT FROM src s WHERE s.{key} "
+        "OPERATOR(pg_catalog.=) t.{key}) AND NOT EXISTS (SELECT FROM dup) RETURNING 1), "
         "up AS (INSERT INTO {tbl} AS t ({cols}) SELECT {scols} FROM src s WHERE NOT EXISTS (SELECT FROM dup) "
         "ON CONFLICT ({key}) {conflict} RETURNING 1) "
-        "SELECT (SELECT pg_catalog.count(*) FROM up), (SELECT d.{key}::pg_catalog.int8 FROM dup d)",
+        "SELECT (SELECT pg_catalog.count(*) FROM up) OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM del), "
+        "(SELECT d.{key}::pg_catalog.int8 FROM dup d)",
         fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("cols", column_list(t.columns, "")),
         fmt::arg("vcols", column_list(t.columns, "v.")), fmt::arg("scols", column_list(t.columns, "s.")),
         fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("where", where),
-        fmt::arg("key", quote_ident(t.key_column)), fmt::arg("conflict", conflict));
+        fmt::arg("delete_where", delete_where), fmt::arg("key", quote_ident(t.key_column)),
+        fmt::arg("conflict", conflict));
 }
 
 }  // namespace
@@ -88,28 +92,12 @@ std::string probe_rows_all_sql(const RefreshTarget& t) {
                        fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("key", quote_ident(t.key_column)));
 }
 
-std::string delete_vanished_sql(const RefreshTarget& t) {
-    return fmt::format(
-        "DELETE FROM {tbl} t WHERE t.{key} OPERATOR(pg_catalog.=) ANY ($1) AND NOT EXISTS "
-        "(SELECT 1 FROM {view} v WHERE v.{key} OPERATOR(pg_catalog.=) t.{key})",
-        fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("key", quote_ident(t.key_column)),
-        fmt::arg("view", qualify(t.schema, t.view)));
-}
-
 std::string upsert_changed_sql(const RefreshTarget& t) {
-    return upsert(t, fmt::format(" WHERE v.{} OPERATOR(pg_catalog.=) ANY ($1)",
-                                 quote_ident(t.key_column)));
+    return upsert(t, fmt::format(" WHERE v.{} OPERATOR(pg_catalog.=) ANY ($1)", quote_ident(t.key_column)),
+                  fmt::format("t.{} OPERATOR(pg_catalog.=) ANY ($1) AND ", quote_ident(t.key_column)));
 }
 
-std::string delete_vanished_all_sql(const RefreshTarget& t) {
-    return fmt::format(
-        "DELETE FROM {tbl} t WHERE NOT EXISTS "
-        "(SELECT 1 FROM {view} v WHERE v.{key} OPERATOR(pg_catalog.=) t.{key})",
-        fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("key", quote_ident(t.key_column)),
-        fmt::arg("view", qualify(t.schema, t.view)));
-}
-
-std::string upsert_changed_all_sql(const RefreshTarget& t) { return upsert(t, ""); }
+std::string upsert_changed_all_sql(const RefreshTarget& t) { return upsert(t, "", ""); }
 
 std::string null_key_sql(const RefreshTarget& t) {
     return fmt::format("SELECT 1 FROM {view} v WHERE v.{key} IS NULL LIMIT 1",

@@ -71,7 +71,7 @@ bool read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::v
 void collect(uint64 n, std::vector<int64>& out, bool& saw_null);
 
 // Returns true when a key came out NULL.
-bool read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
+bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int64>& out) {
     SPIPlanPtr& plan = old_rows ? src.plan_old : src.plan_new;
     if (plan == nullptr) {
         plan = prepare_kept(old_rows ? src.sql_old : src.sql_new, 0, nullptr);
@@ -82,12 +82,17 @@ bool read_query(KeySource& src, bool old_rows, std::vector<int64>& out) {
     // Not read-only: the key query sees the other tables as they are now,
     // including changes earlier in this statement (cascaded actions).
     bool saw_null = false;
-    uint64 n = execute_plan(plan, nullptr, nullptr, false);
-    collect(n, out, saw_null);
-    // OLD rows are also joined with the other tables as they were before the
+    if (!old_rows || current_too) {
+        uint64 n = execute_plan(plan, nullptr, nullptr, false);
+        collect(n, out, saw_null);
+    }
+    // OLD rows are joined with the other tables as they were before the
     // (outermost) statement: a foreign-key cascade deletes both sides of a
     // link within one statement (a tag and its post_tag rows), and the
     // current state no longer connects the deleted rows to any document.
+    // (For an UPDATE the NEW rows, joined with the current state, find the
+    // documents concurrent writers linked since; for a DELETE the OLD rows
+    // are joined with the current state as well.)
     if (old_rows) {
         Snapshot before = pg_call([] { return GetOldestSnapshot(); });
         if (before) {
@@ -169,11 +174,11 @@ void capture(TriggerData* td) {
                     spi_ready = true;
                 }
                 RunAsOwner as_owner(r.tview->owner);
-                if (td->tg_oldtable) read_query(src, true, keys);
+                if (td->tg_oldtable) read_query(src, true, !td->tg_newtable, keys);
                 // A NULL key from the new rows may be a view row the table
                 // cannot hold (key queries can also return rows the view
                 // filters out): the flush checks the view itself.
-                if (td->tg_newtable && read_query(src, false, keys))
+                if (td->tg_newtable && read_query(src, false, true, keys))
                     b.null_key_check.insert(r.tview->table_oid);
             }
         }

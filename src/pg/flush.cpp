@@ -30,7 +30,6 @@ void prepare_plans(TviewDef& d) {
     if (d.upsert_plan) return;
     RefreshTarget t = target_of(d);
     Oid key_array[1] = {INT8ARRAYOID};
-    d.delete_plan = prepare_kept(delete_vanished_sql(t), 1, key_array);
     d.upsert_plan = prepare_kept(upsert_changed_sql(t), 1, key_array);
     backend().stats.table_cache_misses++;
 }
@@ -38,7 +37,6 @@ void prepare_plans(TviewDef& d) {
 void prepare_full_plans(TviewDef& d) {
     if (d.upsert_all_plan) return;
     RefreshTarget t = target_of(d);
-    d.delete_all_plan = prepare_kept(delete_vanished_all_sql(t), 0, nullptr);
     d.upsert_all_plan = prepare_kept(upsert_changed_all_sql(t), 0, nullptr);
 }
 
@@ -104,7 +102,6 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
     if (batch.full) {
         check_not_stale(*def, batch.keys, true);
         prepare_full_plans(*def);
-        written += execute_plan(def->delete_all_plan, nullptr, nullptr, false);
         written += run_upsert(*def, def->upsert_all_plan, nullptr);
     } else {
         if (def->upsert_plan)
@@ -114,7 +111,6 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         if (!whole) lock_keys(*def, batch.keys);
         check_not_stale(*def, batch.keys, false);
         Datum keys[1] = {int8_array(batch.keys)};
-        written += execute_plan(def->delete_plan, keys, nullptr, false);
         written += run_upsert(*def, def->upsert_plan, keys);
     }
     spi.finish();

@@ -46,9 +46,7 @@ std::vector<std::pair<const char*, std::string>> all_sql(const RefreshTarget& t)
     return {{"probe_rows", probe_rows_sql(t)},
             {"probe_rows_all", probe_rows_all_sql(t)},
             {"null_key", null_key_sql(t)},
-            {"delete_vanished", delete_vanished_sql(t)},
             {"upsert_changed", upsert_changed_sql(t)},
-            {"delete_vanished_all", delete_vanished_all_sql(t)},
             {"upsert_changed_all", upsert_changed_all_sql(t)}};
 }
 
@@ -102,22 +100,16 @@ TEST(RefreshSql, ProbeRowsReadsTheViewInKeyOrder) {
     EXPECT_TRUE(contains(all, "ORDER BY v.\"pk_post\"")) << all;
 }
 
-TEST(RefreshSql, DeleteVanished) {
-    std::string sql = delete_vanished_sql(post_target());
-    EXPECT_EQ(sql.rfind("DELETE FROM \"public\".\"tv_post\" t", 0), 0u) << sql;
-    EXPECT_TRUE(contains(sql, "ANY ($1)")) << sql;
-    EXPECT_TRUE(contains(sql, "NOT EXISTS")) << sql;
-    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v")) << sql;
-    EXPECT_TRUE(contains(sql, "v.\"pk_post\" OPERATOR(pg_catalog.=) t.\"pk_post\"")) << sql;
+TEST(RefreshSql, OneStatementDeletesVanishedKeys) {
+    std::string sql = upsert_changed_sql(post_target());
+    // Keys of the set the view no longer produces go, in the same statement.
+    EXPECT_TRUE(contains(sql, "del AS (DELETE FROM \"public\".\"tv_post\" t WHERE t.\"pk_post\" "
+                              "OPERATOR(pg_catalog.=) ANY ($1) AND NOT EXISTS (SELECT FROM src s")) << sql;
+    std::string all = upsert_changed_all_sql(post_target());
+    EXPECT_TRUE(contains(all, "del AS (DELETE FROM \"public\".\"tv_post\" t WHERE NOT EXISTS (SELECT FROM src s"))
+        << all;
 }
 
-TEST(RefreshSql, DeleteVanishedAllHasNoKeyParameter) {
-    std::string sql = delete_vanished_all_sql(post_target());
-    EXPECT_EQ(sql.rfind("DELETE FROM \"public\".\"tv_post\" t", 0), 0u) << sql;
-    EXPECT_TRUE(contains(sql, "NOT EXISTS")) << sql;
-    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v")) << sql;
-    EXPECT_FALSE(contains(sql, "$1")) << sql;
-}
 
 TEST(RefreshSql, UpsertChanged) {
     std::string sql = upsert_changed_sql(post_target());
@@ -180,8 +172,7 @@ TEST(RefreshSql, ImageComparisonUsesWholeRowStarSyntax) {
 TEST(RefreshSql, KeyParameterInKeyedStatements) {
     RefreshTarget t = post_target();
     EXPECT_EQ(count(probe_rows_sql(t), "$1"), 1u);
-    EXPECT_EQ(count(delete_vanished_sql(t), "$1"), 1u);
-    EXPECT_EQ(count(upsert_changed_sql(t), "$1"), 1u);
+    EXPECT_EQ(count(upsert_changed_sql(t), "$1"), 2u);  // the view's rows and the delete
     // No other parameters: values never appear in the text.
     for (const auto& [name, sql] : all_sql(t)) EXPECT_FALSE(contains(sql, "$2")) << name;
 }
@@ -195,11 +186,9 @@ TEST(RefreshSql, WeirdIdentifiersAreQuotedAndQualified) {
 
     EXPECT_TRUE(contains(probe_rows_sql(t), view));
     EXPECT_TRUE(contains(probe_rows_sql(t), "v." + key + " OPERATOR(pg_catalog.=) ANY ($1)"));
-    EXPECT_TRUE(contains(delete_vanished_sql(t), tbl));
-    EXPECT_TRUE(contains(delete_vanished_sql(t), view));
-    EXPECT_TRUE(contains(delete_vanished_sql(t), "ANY ($1)"));
-    EXPECT_TRUE(contains(delete_vanished_all_sql(t), tbl));
-    EXPECT_TRUE(contains(delete_vanished_all_sql(t), view));
+    EXPECT_TRUE(contains(upsert_changed_sql(t), "DELETE FROM " + tbl));
+    EXPECT_TRUE(contains(upsert_changed_sql(t), view));
+    EXPECT_TRUE(contains(upsert_changed_all_sql(t), "DELETE FROM " + tbl));
 
     for (const std::string& sql : {upsert_changed_sql(t), upsert_changed_all_sql(t)}) {
         EXPECT_TRUE(contains(sql, "INSERT INTO " + tbl + " AS t")) << sql;

@@ -27,17 +27,15 @@ struct RefreshTarget {
 // between two snapshots to detect a concurrent change (REPEATABLE READ).
 std::string probe_rows_sql(const RefreshTarget& t);
 std::string probe_rows_all_sql(const RefreshTarget& t);
-// Delete rows of the key set that the view no longer produces.
-std::string delete_vanished_sql(const RefreshTarget& t);
-// Insert or update the rows the view produces for the key set, skipping
-// rows whose stored image is identical (no new tuple, no WAL, no cascade).
+// One statement per refresh step: delete the keys of the set that the view
+// no longer produces, insert or update the rows it produces, skipping rows
+// whose stored image is identical (no new tuple, no WAL, no cascade).
 // Returns one row: (rows written bigint, a key produced twice bigint or NULL);
 // when a key is produced twice nothing is written.
 std::string upsert_changed_sql(const RefreshTarget& t);
 // Any row of the view whose key is NULL (one row, or none).
 std::string null_key_sql(const RefreshTarget& t);
 // Full-refresh variants: the same over every key.
-std::string delete_vanished_all_sql(const RefreshTarget& t);
 std::string upsert_changed_all_sql(const RefreshTarget& t);
 
 }  // namespace pg_tviews

@@ -61,9 +61,7 @@ struct TviewDef {
     int level = 0;
     SPIPlanPtr probe_plan = nullptr;
     SPIPlanPtr probe_all_plan = nullptr;
-    SPIPlanPtr delete_plan = nullptr;
     SPIPlanPtr upsert_plan = nullptr;
-    SPIPlanPtr delete_all_plan = nullptr;
     SPIPlanPtr upsert_all_plan = nullptr;
     SPIPlanPtr null_key_plan = nullptr;
 
