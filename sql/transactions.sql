@@ -1,5 +1,6 @@
 -- Transaction patterns: savepoints, exception blocks, flush inside a
 -- savepoint then rolled back, two-phase commit, immediate mode.
+\set SHOW_CONTEXT never
 CREATE SCHEMA transactions;
 SET search_path = transactions, public;
 
@@ -70,6 +71,33 @@ UPDATE tb_item SET label = 'never' WHERE pk_item = 1;
 PREPARE TRANSACTION 'pg_tviews_regress_2';
 ROLLBACK PREPARED 'pg_tviews_regress_2';
 SELECT label FROM tv_item WHERE pk_item = 1;
+SELECT * FROM tv_check();
+
+-- a flush that fails inside a savepoint: after ROLLBACK TO SAVEPOINT the
+-- keys it had taken are queued again (item 1's change is not lost)
+CREATE TABLE tb_ratio (pk_ratio bigint PRIMARY KEY, a int NOT NULL, b int NOT NULL);
+INSERT INTO tb_ratio VALUES (1, 10, 2), (2, 9, 3);
+CREATE TABLE tv_ratio AS SELECT r.pk_ratio, r.a / r.b AS q FROM tb_ratio r;
+BEGIN;
+UPDATE tb_ratio SET a = 20 WHERE pk_ratio = 1;
+UPDATE tb_ratio SET b = 0 WHERE pk_ratio = 2;
+SAVEPOINT s;
+SELECT pg_tviews_flush();
+ROLLBACK TO SAVEPOINT s;
+SELECT pg_tviews_debug_queue() AS queue_after_failed_flush;
+UPDATE tb_ratio SET b = 1 WHERE pk_ratio = 2;
+COMMIT;
+SELECT * FROM tv_ratio ORDER BY 1;
+
+-- COMMIT PREPARED from another session
+BEGIN;
+UPDATE tb_item SET label = 'prepared here, committed there' WHERE pk_item = 3;
+PREPARE TRANSACTION 'pg_tviews_regress_3';
+\c
+SET search_path = transactions, public;
+SELECT label FROM tv_item WHERE pk_item = 3;
+COMMIT PREPARED 'pg_tviews_regress_3';
+SELECT label FROM tv_item WHERE pk_item = 3;
 SELECT * FROM tv_check();
 
 -- immediate mode: maintained at the end of every statement

@@ -161,8 +161,10 @@ std::int64_t flush_queue() {
                              "Triggers on TVIEW tables keep writing to the tables TVIEWs read.",
                              "Raise pg_tviews.max_propagation_depth or remove the loop.");
         KeyQueue::Batch batch = b.queue.take(next->table_oid);
-        b.stats.rows_written += refresh_batch(next, batch);
+        // Logged before the work: if the refresh fails inside a subtransaction
+        // that is then rolled back, the keys are queued again.
         b.queue.record_flushed(level, batch);
+        b.stats.rows_written += refresh_batch(next, batch);
         keys += static_cast<std::int64_t>(batch.keys.size());
         iterations++;
     }
@@ -180,10 +182,10 @@ std::int64_t refresh_full(const TviewPtr& tview) {
     KeyQueue::Batch batch;
     batch.tview = tview->table_oid;
     batch.full = true;
-    std::uint64_t written = refresh_batch(tview, batch);
-    backend().stats.rows_written += written;
     int level = pg_call([] { return GetCurrentTransactionNestLevel(); });
     backend().queue.record_flushed(level, batch);
+    std::uint64_t written = refresh_batch(tview, batch);
+    backend().stats.rows_written += written;
     return static_cast<std::int64_t>(written);
 }
 
