@@ -5,7 +5,8 @@
 #   warnings   the clean build must print no compiler warning
 #   unit       GoogleTest cases (cmake build in build/), one test per case
 #   regress-*  pg_regress over test/regress_schedule, on a fresh server without
-#              and then with shared_preload_libraries='pg_tviews'
+#              and then with shared_preload_libraries='pg_tviews', then again
+#              with pg_tviews.refresh_mode = immediate
 #   isolation  pg_isolation_regress over test/isolation/schedule (if present)
 #   shell      every executable test/shell/*.sh (if any), exit 0 = pass
 #
@@ -178,6 +179,15 @@ for mode in plain preload; do
     # Keep only the preload server: isolation and shell tests use it.
     if [ "$mode" = plain ]; then stop_server "$WORK/plain" || true; fi
 done
+
+# --- the same topics with pg_tviews.refresh_mode = immediate -----------------
+# Both modes must pass the same tests; where a topic's output legitimately
+# differs (queue contents, errors raised at the statement instead of at
+# COMMIT), expected/<topic>_1.out holds the immediate-mode output.
+if [ -f "$WORK/preload/data/postmaster.pid" ] && [ ${#REGRESS_TESTS[@]} -gt 0 ]; then
+    PGOPTIONS="-c pg_tviews.refresh_mode=immediate" \
+        run_regress "regress-immediate" "$PGXS_DIR/regress/pg_regress" "$PGTV_ROOT" contrib_regression "${REGRESS_TESTS[@]}"
+fi
 
 # --- isolation tests (preload server) ---------------------------------------
 mapfile -t ISO_TESTS < <(schedule_tests test/isolation/schedule)
