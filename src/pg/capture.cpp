@@ -19,6 +19,7 @@
 #include "pg_tviews/pg/run_as_owner.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/statement_snapshots.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
 
 using namespace pg_tviews;
@@ -82,19 +83,19 @@ bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int
     // Not read-only: the key query sees the other tables as they are now,
     // including changes earlier in this statement (cascaded actions).
     bool saw_null = false;
-    if (!old_rows || current_too) {
+    Snapshot before = old_rows ? statement_snapshot() : nullptr;
+    if (!old_rows || current_too || before == nullptr) {
         uint64 n = execute_plan(plan, nullptr, nullptr, false);
         collect(n, out, saw_null);
     }
     // OLD rows are joined with the other tables as they were before the
-    // (outermost) statement: a foreign-key cascade deletes both sides of a
+    // statement (see statement_snapshots.hpp): a foreign-key cascade deletes both sides of a
     // link within one statement (a tag and its post_tag rows), and the
     // current state no longer connects the deleted rows to any document.
     // (For an UPDATE the NEW rows, joined with the current state, find the
     // documents concurrent writers linked since; for a DELETE the OLD rows
     // are joined with the current state as well.)
     if (old_rows) {
-        Snapshot before = pg_call([] { return GetOldestSnapshot(); });
         if (before) {
             // read_only: exactly that snapshot (its command id not advanced).
             int rc = pg_call(

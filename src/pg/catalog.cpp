@@ -8,6 +8,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/subxact.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
 
 namespace pg_tviews::pg {
@@ -109,37 +110,9 @@ std::string text_of(const char* s) { return s ? std::string(s) : std::string(); 
 
 void describe_locked(TviewDef& d);
 
-// Runs fn in an internal subtransaction that is then rolled back, so the
-// locks the analysis takes (on the view and every relation it reads) are
-// released at once: a writer whose cache loads must not hold locks that a
-// concurrent DROP of some TVIEW needs. fn only reads.
-template <typename Fn>
-void with_locks_released(Fn&& fn) {
-    MemoryContext context = CurrentMemoryContext;
-    ResourceOwner owner = CurrentResourceOwner;
-    BackendState& b = backend();
-    auto roll_back = [&] {
-        pg_call([&] {
-            RollbackAndReleaseCurrentSubTransaction();
-            MemoryContextSwitchTo(context);
-            CurrentResourceOwner = owner;
-        });
-        b.quiet_subxact--;
-    };
-    b.quiet_subxact++;
-    pg_call([&] {
-        BeginInternalSubTransaction(nullptr);
-        MemoryContextSwitchTo(context);
-    });
-    try {
-        fn();
-    } catch (...) {
-        roll_back();
-        throw;
-    }
-    roll_back();
-}
-
+// The analysis takes locks on the view and every relation it reads; a
+// writer whose cache loads must not keep them (a concurrent DROP of some
+// TVIEW needs them), so it runs in a subtransaction rolled back at once.
 void describe(TviewDef& d) {
     with_locks_released([&] { describe_locked(d); });
 }

@@ -182,7 +182,17 @@ void precheck_definition(const TviewLocation& where, const std::string& select_s
         Query* q = parse_tview_select(sql, table);
         check_tview_query(q, table);
         ViewShapeC* shape = describe_tview_query(q, table, key, InvalidOid);
-        (void)build_key_sources(q, shape);
+        // A relation whose changes cannot be turned into a key query is
+        // still maintained, by refreshing every key: say so now.
+        ListCell* lc;
+        foreach (lc, build_key_sources(q, shape)) {
+            auto* ks = static_cast<KeySourceC*>(lfirst(lc));
+            if (ks->mode != kKeyFull) continue;
+            ereport(WARNING, (errmsg("changes to \"%s\" will refresh every row of TVIEW \"%s\"",
+                                     get_rel_name(ks->relid), table),
+                              errdetail("No key query can be built for it: %s.", ks->reason),
+                              errhint("SELECT pg_tviews_analyze_select(...) shows how each relation finds keys.")));
+        }
     });
 }
 

@@ -4,6 +4,7 @@
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/statement_snapshots.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -39,12 +40,16 @@ void on_xact(XactEvent event, void*) {
             // The last point where the transaction can still fail: maintain
             // the tv_ tables now, as part of it.
             pg_entry_void([] { flush_queue(); });
+            statement_snapshots_release();
+            break;
+        case XACT_EVENT_ABORT:
+        case XACT_EVENT_PARALLEL_ABORT:
+            statement_snapshots_forget();
+            end_of_transaction();
             break;
         case XACT_EVENT_COMMIT:
-        case XACT_EVENT_ABORT:
         case XACT_EVENT_PREPARE:
         case XACT_EVENT_PARALLEL_COMMIT:
-        case XACT_EVENT_PARALLEL_ABORT:
             end_of_transaction();
             break;
         case XACT_EVENT_PARALLEL_PRE_COMMIT:
@@ -64,6 +69,7 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
             // Rows refreshed inside the subtransaction are rolled back with
             // it: queue their keys again.
             pg_entry_void([&] { b.queue.subxact_abort(level); });
+            statement_snapshots_subxact_abort(level);
             if (b.maintenance_depth > 0 && b.maintenance_level >= level) b.maintenance_depth = 0;
             b.internal_ddl = 0;
             b.pending_ctas.clear();
@@ -105,10 +111,21 @@ void on_executor_start(QueryDesc* query, int eflags) {
             });
         });
     }
+    if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0) statement_snapshot_push(query);
     if (prev_executor_start)
         prev_executor_start(query, eflags);
     else
         standard_ExecutorStart(query, eflags);
+}
+
+ExecutorEnd_hook_type prev_executor_end = nullptr;
+
+void on_executor_end(QueryDesc* query) {
+    statement_snapshot_pop(query);
+    if (prev_executor_end)
+        prev_executor_end(query);
+    else
+        standard_ExecutorEnd(query);
 }
 
 }  // namespace
@@ -135,4 +152,6 @@ void _PG_init(void) {
     CacheRegisterRelcacheCallback(on_relcache, PointerGetDatum(nullptr));
     prev_executor_start = ExecutorStart_hook;
     ExecutorStart_hook = on_executor_start;
+    prev_executor_end = ExecutorEnd_hook;
+    ExecutorEnd_hook = on_executor_end;
 }
