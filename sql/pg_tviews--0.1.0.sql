@@ -162,3 +162,13 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
     WHERE p.database = current_database()
     ORDER BY p.prepared
 $fn$;
+
+-- What creating a TVIEW from this SELECT would do (nothing is created):
+-- entity, columns and types, relations read and how each finds keys
+-- (direct / key query / full refresh), equality links, refusals, warnings.
+CREATE FUNCTION @extschema@.pg_tviews_analyze_select(select_sql text) RETURNS jsonb
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_analyze_select';
+
+-- Types of a table's columns ({"column": "type"}), all of them when columns is NULL.
+CREATE FUNCTION @extschema@.pg_tviews_infer_types(table_name text, columns text[] DEFAULT NULL) RETURNS jsonb
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pg_tviews_infer_types';
