@@ -16,6 +16,16 @@ CREATE TABLE @extschema@.pg_tview_meta (
 COMMENT ON TABLE @extschema@.pg_tview_meta IS 'pg_tviews: one row per TVIEW (tv_<entity> table, v_<entity> view, base relations)';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.pg_tview_meta', '');
 
+-- Settings of the installation (pg_dump carries them): capture_mode is
+-- 'statement' (statement-level triggers with transition tables, default)
+-- or 'row' (row-level triggers), switched by pg_tviews_(un)install_stmt_triggers().
+CREATE TABLE @extschema@.pg_tviews_settings (
+    name  text PRIMARY KEY,
+    value text NOT NULL
+);
+INSERT INTO @extschema@.pg_tviews_settings VALUES ('capture_mode', 'statement');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.pg_tviews_settings', '');
+
 CREATE FUNCTION @extschema@.pg_tviews_version() RETURNS text
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pg_tviews_version';
 
@@ -40,6 +50,8 @@ CREATE FUNCTION @extschema@.pg_tviews_debug_queue() RETURNS jsonb
 -- Trigger functions: capture changes of base relations; refuse direct writes to tv_ tables.
 CREATE FUNCTION @extschema@.pg_tviews_capture() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_capture';
+CREATE FUNCTION @extschema@.pg_tviews_capture_row() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_capture_row';
 CREATE FUNCTION @extschema@.pg_tviews_guard() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_guard';
 
@@ -105,11 +117,16 @@ AS $fn$
                         WHERE tg.tgrelid = m.table_oid::oid AND tg.tgname LIKE 'tview\_guard\_%'
                           AND tg.tgenabled <> 'D') g ON true
     LEFT JOIN LATERAL (
+        -- statement-level: ins, upd, del and trunc; row-level: row and trunc
         SELECT string_agg(d::text, ', ') AS rels
           FROM unnest(m.dependencies) AS d
-         WHERE (SELECT count(*) FROM pg_trigger tg
-                 WHERE tg.tgrelid = d::oid AND tg.tgname LIKE 'tview\_capture\_%'
-                   AND tg.tgenabled <> 'D') < 4
+         WHERE NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = d::oid
+                              AND tg.tgname = 'tview_capture_trunc' AND tg.tgenabled <> 'D')
+            OR (SELECT count(*) FROM pg_trigger tg
+                 WHERE tg.tgrelid = d::oid AND tg.tgname IN ('tview_capture_ins', 'tview_capture_upd', 'tview_capture_del')
+                   AND tg.tgenabled <> 'D') < 3
+               AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = d::oid
+                                  AND tg.tgname = 'tview_capture_row' AND tg.tgenabled <> 'D')
     ) missing ON true
   UNION ALL
     SELECT 'orphaned_triggers',
@@ -172,3 +189,22 @@ CREATE FUNCTION @extschema@.pg_tviews_analyze_select(select_sql text) RETURNS js
 -- Types of a table's columns ({"column": "type"}), all of them when columns is NULL.
 CREATE FUNCTION @extschema@.pg_tviews_infer_types(table_name text, columns text[] DEFAULT NULL) RETURNS jsonb
     LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pg_tviews_infer_types';
+
+-- Refresh everything that depends on one base row, found by its one-column
+-- integer primary key (for example after changes made with triggers
+-- disabled). pg_tviews_insert requires the row to exist; pg_tviews_delete
+-- and pg_tviews_cascade also handle a row that is gone.
+CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
+CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
+CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+
+-- Capture modes: statement-level triggers with transition tables (default,
+-- set-based) or row-level triggers (also fired by logical replication apply
+-- workers once enabled ALWAYS). Both return the number of relations switched.
+CREATE FUNCTION @extschema@.pg_tviews_install_stmt_triggers() RETURNS integer
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_install_stmt_triggers';
+CREATE FUNCTION @extschema@.pg_tviews_uninstall_stmt_triggers() RETURNS integer
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_uninstall_stmt_triggers';

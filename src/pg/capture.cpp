@@ -20,6 +20,7 @@
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/statement_snapshots.hpp"
+#include "pg_tviews/pg/capture.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
 
 using namespace pg_tviews;
@@ -130,9 +131,35 @@ void collect(uint64 n, std::vector<int64>& out, bool& saw_null) {
     }
 }
 
-void capture(TriggerData* td) {
+// Registers the changed rows as the ephemeral relations the key queries
+// read (pg_tviews_old, pg_tviews_new), in the current SPI connection.
+void register_one(const char* name, Tuplestorestate* rows, Relation relation) {
+    if (rows == nullptr) return;
+    pg_call([&] {
+        auto* enr = static_cast<EphemeralNamedRelation>(palloc0(sizeof(EphemeralNamedRelationData)));
+        enr->md.name = pstrdup(name);
+        enr->md.reliddesc = RelationGetRelid(relation);
+        enr->md.tupdesc = nullptr;
+        enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+        enr->md.enrtuples = tuplestore_tuple_count(rows);
+        enr->reldata = rows;
+        if (SPI_register_relation(enr) != SPI_OK_REL_REGISTER)
+            elog(ERROR, "pg_tviews: could not register changed rows as %s", name);
+    });
+}
+
+void register_rows(const pg_tviews::pg::ChangeSet& changes) {
+    register_one("pg_tviews_old", changes.old_rows, changes.relation);
+    register_one("pg_tviews_new", changes.new_rows, changes.relation);
+}
+
+}  // namespace
+
+namespace pg_tviews::pg {
+
+void capture_changes(const ChangeSet& changes) {
     CaptureScope capturing;
-    Oid relid = RelationGetRelid(td->tg_relation);
+    Oid relid = RelationGetRelid(changes.relation);
     Catalog& cat = catalog();
     cat.ensure_loaded();
     auto readers = cat.readers_of(relid);
@@ -144,16 +171,14 @@ void capture(TriggerData* td) {
         readers = cat.readers_of(relid);
     }
     BackendState& b = backend();
-    if (!TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)) {
-        // Before the keys are computed: wait for concurrent changes linked to
-        // these rows (then the key queries below see them, READ COMMITTED).
-        lock_links(td, cat.link_locks_of(relid));
-    }
-    if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)) {
+    if (changes.truncate) {
         for (auto& r : readers) b.queue.mark_full(r.tview->table_oid);
         return;
     }
-    TupleDesc desc = RelationGetDescr(td->tg_relation);
+    // Before the keys are computed: wait for concurrent changes linked to
+    // these rows (then the key queries below see them, READ COMMITTED).
+    TupleDesc desc = RelationGetDescr(changes.relation);
+    lock_links(desc, changes.old_rows, changes.new_rows, cat.link_locks_of(relid));
     bool spi_ready = false;
     std::unique_ptr<Spi> spi;
     for (auto& r : readers) {
@@ -163,23 +188,20 @@ void capture(TriggerData* td) {
             if (src.mode == kKeyFull) {
                 b.queue.mark_full(r.tview->table_oid);
             } else if (src.mode == kKeyDirect) {
-                read_direct(td->tg_oldtable, desc, src.attno, keys);
-                if (read_direct(td->tg_newtable, desc, src.attno, keys)) b.null_key_check.insert(r.tview->table_oid);
+                read_direct(changes.old_rows, desc, src.attno, keys);
+                if (read_direct(changes.new_rows, desc, src.attno, keys)) b.null_key_check.insert(r.tview->table_oid);
             } else {
                 if (!spi_ready) {
                     spi = std::make_unique<Spi>();
-                    pg_call([&] {
-                        if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
-                            elog(ERROR, "pg_tviews: could not register transition tables");
-                    });
+                    register_rows(changes);
                     spi_ready = true;
                 }
                 RunAsOwner as_owner(r.tview->owner);
-                if (td->tg_oldtable) read_query(src, true, !td->tg_newtable, keys);
+                if (changes.old_rows) read_query(src, true, changes.new_rows == nullptr, keys);
                 // A NULL key from the new rows may be a view row the table
                 // cannot hold (key queries can also return rows the view
                 // filters out): the flush checks the view itself.
-                if (td->tg_newtable && read_query(src, false, true, keys))
+                if (changes.new_rows && read_query(src, false, true, keys))
                     b.null_key_check.insert(r.tview->table_oid);
             }
         }
@@ -188,6 +210,27 @@ void capture(TriggerData* td) {
     }
     if (spi) spi->finish();
 }
+
+Tuplestorestate* one_row_store(HeapTuple tuple) {
+    return pg_call([&] {
+        Tuplestorestate* store = tuplestore_begin_heap(false, false, work_mem);
+        tuplestore_puttuple(store, tuple);
+        return store;
+    });
+}
+
+void maintain_now_if_immediate() {
+    // Immediate mode: maintain at the end of every statement (but never from
+    // inside the engine's own writes: the running flush picks those up).
+    BackendState& b = backend();
+    if (settings().refresh_mode == static_cast<int>(RefreshMode::kImmediate) && b.maintenance_depth == 0 &&
+        b.capture_depth == 0)
+        flush_queue();
+}
+
+}  // namespace pg_tviews::pg
+
+namespace {
 
 const char* event_name(TriggerEvent event) {
     if (TRIGGER_FIRED_BY_INSERT(event)) return "INSERT into";
@@ -202,13 +245,32 @@ PGTV_FUNCTION(pg_tviews_capture) {
     if (!CALLED_AS_TRIGGER(fcinfo))
         throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture() must be called as a trigger");
     auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
-    capture(td);
-    // Immediate mode: maintain at the end of every statement (but never from
-    // inside the engine's own writes: the running flush picks those up).
-    BackendState& b = backend();
-    if (settings().refresh_mode == static_cast<int>(RefreshMode::kImmediate) && b.maintenance_depth == 0 &&
-        b.capture_depth == 0)
-        flush_queue();
+    ChangeSet changes{td->tg_relation, td->tg_oldtable, td->tg_newtable,
+                      TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)};
+    capture_changes(changes);
+    maintain_now_if_immediate();
+    return PointerGetDatum(nullptr);
+}
+
+// Row-level capture (pg_tviews_uninstall_stmt_triggers()): the same work for
+// one row; also what logical replication apply workers fire.
+PGTV_FUNCTION(pg_tviews_capture_row) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture_row() must be called as a trigger");
+    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture_row() must be a FOR EACH ROW trigger");
+    ChangeSet changes{td->tg_relation, nullptr, nullptr, false};
+    if (TRIGGER_FIRED_BY_INSERT(td->tg_event)) {
+        changes.new_rows = one_row_store(td->tg_trigtuple);
+    } else if (TRIGGER_FIRED_BY_DELETE(td->tg_event)) {
+        changes.old_rows = one_row_store(td->tg_trigtuple);
+    } else {
+        changes.old_rows = one_row_store(td->tg_trigtuple);
+        changes.new_rows = one_row_store(td->tg_newtuple);
+    }
+    capture_changes(changes);
+    maintain_now_if_immediate();
     return PointerGetDatum(nullptr);
 }
 

@@ -10,6 +10,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/capture_modes.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/spi.hpp"
@@ -46,15 +47,25 @@ bool has_trigger(Spi& spi, Oid relid, const char* name) {
     return !rows.empty();
 }
 
-void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema) {
+}  // namespace
+
+void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema, bool statement_level) {
     std::string rel = relation_sql_name(relid);
     spi.exec("LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE");
     for (const auto& t : kCaptureTriggers) {
+        bool truncate = strcmp(t[0], "tview_capture_trunc") == 0;
+        if (!statement_level && !truncate) continue;
         if (has_trigger(spi, relid, t[0])) continue;
         spi.exec(fmt::format("CREATE TRIGGER {} AFTER {} ON {} {} FOR EACH STATEMENT EXECUTE FUNCTION {}()",
                              quote_ident(t[0]), t[1], rel, t[2], qualify(ext_schema, "pg_tviews_capture")));
     }
+    if (!statement_level && !has_trigger(spi, relid, "tview_capture_row"))
+        spi.exec(fmt::format("CREATE TRIGGER tview_capture_row AFTER INSERT OR UPDATE OR DELETE ON {} "
+                             "FOR EACH ROW EXECUTE FUNCTION {}()",
+                             rel, qualify(ext_schema, "pg_tviews_capture_row")));
 }
+
+namespace {
 
 void install_guard_triggers(Spi& spi, const std::string& table, const std::string& ext_schema) {
     spi.exec(fmt::format("CREATE TRIGGER tview_guard_dml BEFORE INSERT OR UPDATE OR DELETE ON {} "
@@ -292,7 +303,8 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
                     7, types, values, nullptr);
 
     install_guard_triggers(spi, table, ext_schema);
-    for (Oid r : relations) install_capture_triggers(spi, r, ext_schema);
+    bool statement_level = capture_mode() != "row";
+    for (Oid r : relations) install_capture_triggers(spi, r, ext_schema, statement_level);
     record_extension_dependency(table_oid);
     record_extension_dependency(view_oid);
     spi.finish();

@@ -144,7 +144,7 @@ void cleanup_dropped() {
         std::string name = qualified_name(rel);
         auto triggers = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname "
                                               "IN ('tview_capture_ins', 'tview_capture_upd', 'tview_capture_del', "
-                                              "'tview_capture_trunc')",
+                                              "'tview_capture_trunc', 'tview_capture_row')",
                                               rel));
         for (const auto& t : triggers) spi.exec(fmt::format("DROP TRIGGER {} ON {}", quote_ident(*t[0]), name));
         pg_call([&] { CacheInvalidateRelcacheByRelid(rel); });

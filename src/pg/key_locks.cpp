@@ -105,14 +105,14 @@ void collect_hashes(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std
 
 }  // namespace
 
-void lock_links(TriggerData* trigger, const std::vector<LinkLock>& links) {
+void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_rows,
+                const std::vector<LinkLock>& links) {
     if (links.empty()) return;
-    TupleDesc desc = RelationGetDescr(trigger->tg_relation);
     for (const LinkLock& link : links) {
         std::set<uint32> hashes;
         bool unhashable = false;
-        collect_hashes(trigger->tg_oldtable, desc, link.attno, hashes, unhashable);
-        collect_hashes(trigger->tg_newtable, desc, link.attno, hashes, unhashable);
+        collect_hashes(old_rows, desc, link.attno, hashes, unhashable);
+        collect_hashes(new_rows, desc, link.attno, hashes, unhashable);
         if (hashes.empty() && !unhashable) continue;
         if (unhashable || static_cast<int>(hashes.size()) > settings().max_key_locks) {
             // The whole link: conflicts with every value lock's intention lock.

@@ -37,6 +37,7 @@ inline constexpr const char* kInvalidRecursion = "42P19";       // invalid_recur
 inline constexpr const char* kProgramLimitExceeded = "54000";   // program_limit_exceeded
 inline constexpr const char* kDependentObjects = "2BP01";    // dependent_objects_still_exist
 inline constexpr const char* kSerializationFailure = "40001";  // serialization_failure
+inline constexpr const char* kNoDataFound = "P0002";           // no_data_found
 inline constexpr const char* kInternalError = "XX000";          // internal_error
 inline constexpr const char* kOutOfMemory = "53200";            // out_of_memory
 }  // namespace sqlstate

@@ -35,8 +35,9 @@ namespace pg_tviews::pg {
 // pg_tviews.max_key_locks keys the flush locks the table instead.)
 void lock_keys(const TviewDef& tview, const std::vector<int64>& keys);
 
-// Link locks for the changed rows of a trigger's relation.
-void lock_links(TriggerData* trigger, const std::vector<LinkLock>& links);
+// Link locks for changed rows (old and new versions).
+void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_rows,
+                const std::vector<LinkLock>& links);
 
 // REPEATABLE READ / SERIALIZABLE: fails with 40001 when the view's rows for
 // the keys (all rows when `full`) differ between the transaction snapshot

@@ -16,6 +16,9 @@ extern "C" {
 #include "access/relation.h"
 #include "access/skey.h"
 #include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/index.h"
+#include "utils/relcache.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "common/hashfn.h"
@@ -49,6 +52,7 @@ extern "C" {
 #include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "storage/itemptr.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
@@ -63,6 +67,7 @@ extern "C" {
 #include "utils/typcache.h"
 #include "utils/regproc.h"
 #include "utils/varlena.h"
+#include "utils/queryenvironment.h"
 }
 #pragma GCC diagnostic pop
 

@@ -1,0 +1,18 @@
+// Capture triggers on base relations, statement-level (default) or
+// row-level, as recorded in pg_tviews_settings.capture_mode.
+#pragma once
+
+#include <string>
+
+#include "pg_tviews/pg/postgres.hpp"
+#include "pg_tviews/pg/spi.hpp"
+
+namespace pg_tviews::pg {
+
+// "statement" or "row".
+std::string capture_mode();
+
+// Creates the capture triggers `relid` lacks for the given level.
+void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema, bool statement_level);
+
+}  // namespace pg_tviews::pg

@@ -1,0 +1,196 @@
+// Manual repair and capture modes:
+//   pg_tviews_cascade(table, pk) / pg_tviews_insert / pg_tviews_delete:
+//     refresh everything that depends on one base row (after changes made
+//     with triggers disabled, for example);
+//   pg_tviews_install_stmt_triggers() / pg_tviews_uninstall_stmt_triggers():
+//     switch every base relation between statement-level capture (transition
+//     tables, the default) and row-level capture (also what logical
+//     replication apply workers fire).
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/capture.hpp"
+#include "pg_tviews/pg/capture_modes.hpp"
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/view_analysis.hpp"
+
+using namespace pg_tviews;
+using namespace pg_tviews::pg;
+
+namespace pg_tviews::pg {
+
+std::string capture_mode() {
+    Oid nsp = extension_namespace();
+    if (nsp == InvalidOid) return "statement";
+    std::string schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    Spi spi;
+    auto rows = spi.query("SELECT value FROM " + qualify(schema, "pg_tviews_settings") +
+                              " WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
+                          true);
+    spi.finish();
+    return rows.empty() || !rows[0][0] ? std::string("statement") : *rows[0][0];
+}
+
+}  // namespace pg_tviews::pg
+
+namespace {
+
+std::string qualified(Oid relid) {
+    const char* nsp = pg_call([&] { return static_cast<const char*>(get_namespace_name(get_rel_namespace(relid))); });
+    const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
+    return qualify(nsp, rel);
+}
+
+// Every relation some TVIEW reads.
+std::vector<Oid> base_relations() {
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    std::set<Oid> rels;
+    for (const auto& t : cat.all())
+        for (Oid r : t->relations) rels.insert(r);
+    return {rels.begin(), rels.end()};
+}
+
+int switch_capture(bool statement_level) {
+    Oid nsp = extension_namespace();
+    std::string schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    std::vector<Oid> rels = base_relations();
+    InternalDdlScope internal;
+    Spi spi;
+    for (Oid r : rels) {
+        std::string rel = qualified(r);
+        spi.exec("LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE");
+        auto have = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname "
+                                          "OPERATOR(pg_catalog.~~) 'tview\\_capture\\_%'",
+                                          r),
+                              true);
+        for (const auto& t : have)
+            if (*t[0] != "tview_capture_trunc") spi.exec(fmt::format("DROP TRIGGER {} ON {}", quote_ident(*t[0]), rel));
+        install_capture_triggers(spi, r, schema, statement_level);
+        pg_call([&] { CacheInvalidateRelcacheByRelid(r); });
+    }
+    spi.exec(fmt::format("UPDATE {} SET value = {} WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
+                         qualify(schema, "pg_tviews_settings"),
+                         quote_literal(statement_level ? "statement" : "row")));
+    spi.finish();
+    catalog().invalidate();
+    return static_cast<int>(rels.size());
+}
+
+// The rows of `relid` whose primary key is `pk`, in a tuplestore with the
+// relation's own row layout (the one transition tables have).
+Tuplestorestate* rows_by_primary_key(Relation rel, int64 pk, AttrNumber* pk_attno) {
+    Oid index = pg_call([&] { return RelationGetPrimaryKeyIndex(rel); });
+    std::string name = RelationGetRelationName(rel);
+    if (index == InvalidOid)
+        throw TviewError(sqlstate::kFeatureNotSupported, fmt::format("table \"{}\" has no primary key", name), "",
+                         "pg_tviews_cascade() finds the row by a one-column integer primary key.");
+    AttrNumber attno = pg_call([&] {
+        Relation idx = index_open(index, AccessShareLock);
+        AttrNumber a = idx->rd_index->indnkeyatts == 1 ? idx->rd_index->indkey.values[0] : 0;
+        index_close(idx, AccessShareLock);
+        return a;
+    });
+    if (attno <= 0)
+        throw TviewError(sqlstate::kFeatureNotSupported,
+                         fmt::format("the primary key of \"{}\" has several columns", name), "",
+                         "pg_tviews_cascade() finds the row by a one-column integer primary key.");
+    *pk_attno = attno;
+    Oid relid = RelationGetRelid(rel);
+    std::string column = pg_call([&] { return static_cast<const char*>(get_attname(relid, attno, false)); });
+    MemoryContext outer = CurrentMemoryContext;  // the rows must outlive the SPI connection
+    Spi spi;
+    Oid types[1] = {INT8OID};
+    Datum values[1] = {Int64GetDatum(pk)};
+    spi.exec_params(fmt::format("SELECT ctid FROM {} WHERE {}::pg_catalog.int8 OPERATOR(pg_catalog.=) $1",
+                                qualified(relid), quote_ident(column)),
+                    1, types, values, nullptr, true);
+    Tuplestorestate* store = pg_call([&] {
+        MemoryContext spi_context = MemoryContextSwitchTo(outer);
+        Tuplestorestate* s = tuplestore_begin_heap(false, false, work_mem);
+        TupleTableSlot* slot = table_slot_create(rel, nullptr);
+        for (uint64 i = 0; i < SPI_processed; i++) {
+            bool isnull = true;
+            Datum tid = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+            if (isnull) continue;
+            if (table_tuple_fetch_row_version(rel, reinterpret_cast<ItemPointer>(DatumGetPointer(tid)), GetActiveSnapshot(), slot)) {
+                bool should_free = false;
+                HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
+                tuplestore_puttuple(s, tuple);
+                if (should_free) heap_freetuple(tuple);
+            }
+        }
+        ExecDropSingleTupleTableSlot(slot);
+        MemoryContextSwitchTo(spi_context);
+        return s;
+    });
+    spi.finish();
+    return store;
+}
+
+// Refreshes what depends on one base row: found by its primary key it is
+// captured like a changed row; gone (deleted), its key is refreshed where the
+// key is that primary key and every key elsewhere.
+int64 cascade_row(Oid relid, int64 pk, bool must_exist) {
+    Relation rel = pg_call([&] { return table_open(relid, AccessShareLock); });
+    AttrNumber pk_attno = 0;
+    Tuplestorestate* rows = rows_by_primary_key(rel, pk, &pk_attno);
+    bool found = pg_call([&] { return tuplestore_tuple_count(rows) > 0; });
+    if (must_exist && !found) {
+        std::string name = RelationGetRelationName(rel);
+        throw TviewError(sqlstate::kNoDataFound,
+                         fmt::format("no row of \"{}\" has primary key {}", name, pk), "",
+                         "pg_tviews_delete() refreshes what depended on a row that is gone.");
+    }
+    if (found) {
+        capture_changes(ChangeSet{rel, nullptr, rows, false});
+    } else {
+        Catalog& cat = catalog();
+        cat.ensure_loaded();
+        BackendState& b = backend();
+        for (auto& r : cat.readers_of(relid))
+            for (std::size_t i : r.sources) {
+                const KeySource& src = r.tview->sources[i];
+                if (src.mode == kKeyDirect && src.attno == pk_attno)
+                    b.queue.add(r.tview->table_oid, pk);
+                else
+                    b.queue.mark_full(r.tview->table_oid);
+            }
+    }
+    pg_call([&] { table_close(rel, NoLock); });
+    return flush_queue();
+}
+
+Oid oid_arg(FunctionCallInfo fcinfo) {
+    Oid relid = PG_GETARG_OID(0);
+    if (!pg_call([&] { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); }))
+        throw TviewError(sqlstate::kUndefinedTable, fmt::format("relation with OID {} does not exist", relid), "",
+                         "Pass the base table as 'tb_post'::regclass.");
+    return relid;
+}
+
+}  // namespace
+
+PGTV_FUNCTION(pg_tviews_cascade) {
+    cascade_row(oid_arg(fcinfo), PG_GETARG_INT64(1), false);
+    PG_RETURN_VOID();
+}
+
+PGTV_FUNCTION(pg_tviews_insert) {
+    cascade_row(oid_arg(fcinfo), PG_GETARG_INT64(1), true);
+    PG_RETURN_VOID();
+}
+
+PGTV_FUNCTION(pg_tviews_delete) {
+    cascade_row(oid_arg(fcinfo), PG_GETARG_INT64(1), false);
+    PG_RETURN_VOID();
+}
+
+PGTV_FUNCTION(pg_tviews_install_stmt_triggers) { PG_RETURN_INT32(switch_capture(true)); }
+
+PGTV_FUNCTION(pg_tviews_uninstall_stmt_triggers) { PG_RETURN_INT32(switch_capture(false)); }
