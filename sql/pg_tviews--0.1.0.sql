@@ -72,7 +72,7 @@ CREATE FUNCTION @extschema@.pg_tviews_ddl_guard() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_guard';
 
 CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
-    WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE', 'CREATE VIEW', 'ALTER VIEW')
+    WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE', 'CREATE VIEW', 'ALTER VIEW', 'CREATE TABLE')
     EXECUTE FUNCTION @extschema@.pg_tviews_ddl_guard();
 CREATE EVENT TRIGGER pg_tviews_ddl_start ON ddl_command_start
     WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
@@ -137,7 +137,9 @@ AS $fn$
     FROM pg_trigger tg
    WHERE tg.tgname LIKE 'tview\_capture\_%'
      AND NOT EXISTS (SELECT 1 FROM @extschema@.pg_tview_meta m
-                      WHERE tg.tgrelid = ANY (m.dependencies::oid[]))
+                      WHERE tg.tgrelid = ANY (m.dependencies::oid[])
+                         OR EXISTS (SELECT 1 FROM pg_partition_ancestors(tg.tgrelid) a
+                                     WHERE a.relid = ANY (m.dependencies::oid[])))
   UNION ALL
     SELECT 'queue', 'OK',
            format('%s key(s) pending in this transaction',

@@ -157,11 +157,58 @@ void register_rows(const pg_tviews::pg::ChangeSet& changes) {
 
 namespace pg_tviews::pg {
 
-void capture_changes(const ChangeSet& changes) {
+namespace {
+
+// Rows of a partition in the layout of an ancestor (columns matched by name).
+Tuplestorestate* convert_rows(Tuplestorestate* rows, TupleDesc from, TupleDesc to) {
+    if (rows == nullptr) return nullptr;
+    return pg_call([&] {
+        TupleConversionMap* map = convert_tuples_by_name(from, to);
+        Tuplestorestate* out = tuplestore_begin_heap(false, false, work_mem);
+        TupleTableSlot* slot = MakeSingleTupleTableSlot(from, &TTSOpsMinimalTuple);
+        int ptr = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
+        tuplestore_select_read_pointer(rows, ptr);
+        tuplestore_rescan(rows);
+        while (tuplestore_gettupleslot(rows, true, false, slot)) {
+            bool should_free = false;
+            HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
+            HeapTuple converted = map ? execute_attr_map_tuple(tuple, map) : tuple;
+            tuplestore_puttuple(out, converted);
+            if (should_free) heap_freetuple(tuple);
+        }
+        tuplestore_select_read_pointer(rows, 0);
+        ExecDropSingleTupleTableSlot(slot);
+        return out;
+    });
+}
+
+}  // namespace
+
+void capture_changes(const ChangeSet& given) {
     CaptureScope capturing;
-    Oid relid = RelationGetRelid(changes.relation);
     Catalog& cat = catalog();
     cat.ensure_loaded();
+    ChangeSet changes = given;
+    Relation ancestor_rel = nullptr;
+    // A write straight into a partition (or a row trigger cloned to one) is
+    // a change of the partitioned table a TVIEW reads.
+    if (changes.relation->rd_rel->relispartition && cat.readers_of(RelationGetRelid(changes.relation)).empty()) {
+        Oid partition = RelationGetRelid(changes.relation);
+        List* ancestors = pg_call([&] { return get_partition_ancestors(partition); });
+        ListCell* lc;
+        foreach (lc, ancestors) {
+            Oid a = lfirst_oid(lc);
+            if (cat.readers_of(a).empty()) continue;
+            ancestor_rel = pg_call([&] { return table_open(a, AccessShareLock); });
+            TupleDesc from = RelationGetDescr(changes.relation);
+            TupleDesc to = RelationGetDescr(ancestor_rel);
+            changes.old_rows = convert_rows(changes.old_rows, from, to);
+            changes.new_rows = convert_rows(changes.new_rows, from, to);
+            changes.relation = ancestor_rel;
+            break;
+        }
+    }
+    Oid relid = RelationGetRelid(changes.relation);
     auto readers = cat.readers_of(relid);
     if (readers.empty()) {
         // A capture trigger exists, so some TVIEW reads this relation: the
@@ -209,6 +256,7 @@ void capture_changes(const ChangeSet& changes) {
         if (b.null_key_check.count(r.tview->table_oid)) b.queue.touch(r.tview->table_oid);
     }
     if (spi) spi->finish();
+    if (ancestor_rel) pg_call([&] { table_close(ancestor_rel, NoLock); });
 }
 
 Tuplestorestate* one_row_store(HeapTuple tuple) {

@@ -13,6 +13,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/capture_modes.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
@@ -111,6 +112,18 @@ PGTV_FUNCTION(pg_tviews_ddl_guard) {
         "JOIN {} m ON m.table_oid::pg_catalog.oid OPERATOR(pg_catalog.=) t.tgrelid "
         "WHERE t.tgdeferrable ORDER BY 1 LIMIT 1",
         qualify(schema, "pg_tview_meta")));  // not read-only: must see this command's catalog rows
+    // A new partition of a partitioned table a TVIEW reads (CREATE TABLE ...
+    // PARTITION OF, ALTER TABLE ... ATTACH PARTITION) gets capture triggers.
+    if (rows.empty() && capture_mode() == "statement") {
+        auto missing = spi.query(fmt::format(
+            "SELECT DISTINCT d.relid::pg_catalog.oid FROM {} m, pg_catalog.unnest(m.dependencies) AS dep, "
+            "pg_catalog.pg_partition_tree(dep) AS d "
+            "WHERE d.relid OPERATOR(pg_catalog.<>) dep AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t "
+            "WHERE t.tgrelid OPERATOR(pg_catalog.=) d.relid AND t.tgname OPERATOR(pg_catalog.=) 'tview_capture_ins')",
+            qualify(schema, "pg_tview_meta")));
+        for (const auto& m : missing)
+            install_capture_triggers(spi, static_cast<Oid>(std::stoul(*m[0])), schema, true);
+    }
     spi.finish();
     if (rows.empty()) return PointerGetDatum(nullptr);
     throw TviewError(sqlstate::kFeatureNotSupported,

@@ -49,6 +49,8 @@ std::vector<Oid> parse_oid_array(const std::string& text) {
 
 }  // namespace
 
+void drop_capture_triggers(Spi& spi, Oid rel);
+
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists) {
     const char* name = tview_name.c_str();
     RangeVar* rv = tview_rangevar(name);
@@ -141,16 +143,30 @@ void cleanup_dropped() {
                                            "OPERATOR(pg_catalog.=) ANY (dependencies)",
                                            meta, rel));
         if (!still.empty()) continue;
+        // The relation and, for a partitioned table, its partitions.
+        std::vector<Oid> targets{rel};
+        if (pg_call([&] { return get_rel_relkind(rel); }) == RELKIND_PARTITIONED_TABLE) {
+            List* parts = pg_call([&] { return find_all_inheritors(rel, NoLock, nullptr); });
+            ListCell* lc;
+            foreach (lc, parts)
+                if (lfirst_oid(lc) != rel) targets.push_back(lfirst_oid(lc));
+        }
+        for (Oid target : targets) drop_capture_triggers(spi, target);
+        pg_call([&] { CacheInvalidateRelcacheByRelid(rel); });
+    }
+    spi.finish();
+    catalog().invalidate();
+}
+
+void drop_capture_triggers(Spi& spi, Oid rel) {
+    {
         std::string name = qualified_name(rel);
         auto triggers = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname "
                                               "IN ('tview_capture_ins', 'tview_capture_upd', 'tview_capture_del', "
                                               "'tview_capture_trunc', 'tview_capture_row')",
                                               rel));
         for (const auto& t : triggers) spi.exec(fmt::format("DROP TRIGGER {} ON {}", quote_ident(*t[0]), name));
-        pg_call([&] { CacheInvalidateRelcacheByRelid(rel); });
     }
-    spi.finish();
-    catalog().invalidate();
 }
 
 }  // namespace pg_tviews::pg
