@@ -125,4 +125,21 @@ UPDATE tb_doc SET body = body || 'y', amount = 12.34 WHERE code = 'ünïcødé �
 SELECT code, version, amount, at, tags, meta, body_length FROM tv_doc;
 SELECT * FROM tv_check();
 
+-- UNION ALL branches whose keys do not overlap (plain UNION stays refused)
+CREATE TABLE tb_article (pk_article bigint PRIMARY KEY, title text);
+CREATE TABLE tb_video (pk_video bigint PRIMARY KEY, title text, secs int);
+INSERT INTO tb_article VALUES (1, 'a1'), (2, 'a2');
+INSERT INTO tb_video VALUES (1, 'v1', 10);
+CREATE TABLE tv_item AS
+SELECT a.pk_article * 2 AS pk_item, 'article' AS kind, a.title FROM tb_article a
+UNION ALL
+SELECT v.pk_video * 2 + 1, 'video', v.title || ' (' || v.secs || 's)' FROM tb_video v;
+UPDATE tb_video SET secs = 12;
+INSERT INTO tb_article VALUES (3, 'a3');
+DELETE FROM tb_article WHERE pk_article = 1;
+SELECT * FROM tv_item ORDER BY 1;
+INSERT INTO tb_video VALUES (2, 'v2', 5);
+SELECT count(*) AS items FROM tv_item;
+SELECT * FROM tv_check();
+
 DROP SCHEMA shapes_more CASCADE;

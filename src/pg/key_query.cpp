@@ -600,35 +600,52 @@ List* build_key_sources(Query* rewritten, const ViewShapeC* shape) {
                             GUC_ACTION_SAVE, true, 0, false);
     auto* inlined = static_cast<Query*>(copyObject(rewritten));
     inline_ctes(inlined, NIL);
-    TargetEntry* key = key_entry(inlined, shape->key_index);
+    // UNION ALL: each branch is a query of its own with the key at the same
+    // position; a change found in one branch finds keys through that branch.
+    List* branches = NIL;
+    if (inlined->setOperations) {
+        ListCell* rc;
+        foreach (rc, inlined->rtable) {
+            auto* rte = static_cast<RangeTblEntry*>(lfirst(rc));
+            if (rte->rtekind == RTE_SUBQUERY && rte->subquery) branches = lappend(branches, rte->subquery);
+        }
+    } else {
+        branches = list_make1(inlined);
+    }
 
     List* sources = NIL;
     ListCell* lc;
     foreach (lc, shape->relations) {
         Oid relid = static_cast<RelationReadC*>(lfirst(lc))->relid;
-        auto* probe = static_cast<Query*>(copyObject(inlined));
-        int n = count_occurrences(probe, relid);
-        for (int i = 0; i < n; i++) {
-            auto* ks = static_cast<KeySourceC*>(palloc0(sizeof(KeySourceC)));
-            ks->relid = relid;
-            ks->occurrence = i;
-            Locate loc{};
-            char* sql_new = key_query_sql(inlined, relid, i, "pg_tviews_new", shape->key_index, &loc);
-            if (loc.fallback) {
-                ks->mode = kKeyFull;
-                ks->reason = loc.reason;
-            } else {
-                Var* var = resolve_var(reinterpret_cast<Node*>(key->expr), inlined);
-                if (loc.direct_rti != 0 && var != nullptr && static_cast<Index>(var->varno) == loc.direct_rti) {
-                    ks->mode = kKeyDirect;
-                    ks->attno = var->varattno;
+        int occurrence = 0;
+        ListCell* bc;
+        foreach (bc, branches) {
+            auto* branch = static_cast<Query*>(lfirst(bc));
+            TargetEntry* key = key_entry(branch, shape->key_index);
+            auto* probe = static_cast<Query*>(copyObject(branch));
+            int n = count_occurrences(probe, relid);
+            for (int i = 0; i < n; i++) {
+                auto* ks = static_cast<KeySourceC*>(palloc0(sizeof(KeySourceC)));
+                ks->relid = relid;
+                ks->occurrence = occurrence++;
+                Locate loc{};
+                char* sql_new = key_query_sql(branch, relid, i, "pg_tviews_new", shape->key_index, &loc);
+                if (loc.fallback) {
+                    ks->mode = kKeyFull;
+                    ks->reason = loc.reason;
                 } else {
-                    ks->mode = kKeyQuery;
+                    Var* var = resolve_var(reinterpret_cast<Node*>(key->expr), branch);
+                    if (loc.direct_rti != 0 && var != nullptr && static_cast<Index>(var->varno) == loc.direct_rti) {
+                        ks->mode = kKeyDirect;
+                        ks->attno = var->varattno;
+                    } else {
+                        ks->mode = kKeyQuery;
+                    }
+                    ks->sql_new = sql_new;
+                    ks->sql_old = key_query_sql(branch, relid, i, "pg_tviews_old", shape->key_index, &loc);
                 }
-                ks->sql_new = sql_new;
-                ks->sql_old = key_query_sql(inlined, relid, i, "pg_tviews_old", shape->key_index, &loc);
+                sources = lappend(sources, ks);
             }
-            sources = lappend(sources, ks);
         }
     }
     AtEOXact_GUC(true, nest);

@@ -136,6 +136,14 @@ void definition_error_callback(void* arg) {
     internalerrquery(static_cast<const char*>(arg));
 }
 
+// UNION ALL (any nesting of it) is maintained branch by branch.
+bool only_union_all(Node* node) {
+    if (node == nullptr || IsA(node, RangeTblRef)) return true;
+    if (!IsA(node, SetOperationStmt)) return false;
+    auto* op = reinterpret_cast<SetOperationStmt*>(node);
+    return op->op == SETOP_UNION && op->all && only_union_all(op->larg) && only_union_all(op->rarg);
+}
+
 }  // namespace
 
 Query* parse_tview_select(const char* sql, const char* tview) {
@@ -171,9 +179,10 @@ Query* parse_tview_select(const char* sql, const char* tview) {
 }
 
 void check_tview_query(Query* q, const char* tview) {
-    if (q->setOperations)
+    if (q->setOperations && !only_union_all(q->setOperations))
         refuse(tview, "UNION, INTERSECT or EXCEPT",
-               "Create one TVIEW per branch, or move the set operation into a subquery in FROM.");
+               "Use UNION ALL with branches whose keys do not overlap, create one TVIEW per branch, or move "
+               "the set operation into a subquery in FROM.");
     if (q->limitCount || q->limitOffset)
         refuse(tview, "LIMIT or OFFSET at the top level",
                "A TVIEW holds every row of its SELECT; filter with WHERE instead.");
