@@ -39,6 +39,7 @@ struct Locate {
     Index direct_rti;       // target was this top-level RTE
     Bitmapset* top_cols;    // tainted columns at the top level
     Bitmapset* top_col_rtis;
+    AttrNumber link_attno;  // key = this column of the changed rows (see key_via_link)
 };
 
 bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out);
@@ -565,6 +566,58 @@ TargetEntry* key_entry(Query* q, int key_index) {
 
 // Rewrites one occurrence for one transition table; returns the SQL, or
 // nullptr with loc->fallback set.
+// When the changed rows are reached through a correlated EXISTS whose
+// condition says changed.c = key (comments: c.fk_post = p.pk_post; a TVIEW
+// aggregating another: tp.fk_user = u.pk_user), every affected key is the
+// value of c in some changed row: the keys can be read straight from the
+// changed rows, no query needed. (A superset at worst, never a miss: the
+// equality is a condition every produced row satisfies.)
+AttrNumber key_via_link(Query* q, Node* key_expr, const char* enrname) {
+    Var* key = resolve_var(key_expr, q);
+    if (key == nullptr) return 0;
+    ListCell* lc;
+    foreach (lc, make_ands_implicit(reinterpret_cast<Expr*>(q->jointree->quals))) {
+        auto* node = static_cast<Node*>(lfirst(lc));
+        if (!IsA(node, SubLink) || reinterpret_cast<SubLink*>(node)->subLinkType != EXISTS_SUBLINK) continue;
+        auto* sub = reinterpret_cast<Query*>(reinterpret_cast<SubLink*>(node)->subselect);
+        if (sub->setOperations || sub->jointree == nullptr) continue;
+        Index enr_rti = 0;
+        Index rti = 0;
+        ListCell* rc;
+        foreach (rc, sub->rtable) {
+            rti++;
+            auto* rte = static_cast<RangeTblEntry*>(lfirst(rc));
+            if (rte->rtekind == RTE_CTE && rte->ctelevelsup == 0 && strcmp(rte->ctename, enrname) == 0) enr_rti = rti;
+        }
+        if (enr_rti == 0) continue;
+        ListCell* qc;
+        foreach (qc, make_ands_implicit(reinterpret_cast<Expr*>(sub->jointree->quals))) {
+            auto* c = static_cast<Node*>(lfirst(qc));
+            if (!IsA(c, OpExpr) || list_length(reinterpret_cast<OpExpr*>(c)->args) != 2) continue;
+            auto* op = reinterpret_cast<OpExpr*>(c);
+            char* name = get_opname(op->opno);
+            if (name == nullptr || strcmp(name, "=") != 0) continue;
+            for (int side = 0; side < 2; side++) {
+                Node* inner = static_cast<Node*>(list_nth(op->args, side));
+                Node* outer = static_cast<Node*>(list_nth(op->args, 1 - side));
+                while (inner && IsA(inner, RelabelType)) inner = reinterpret_cast<Node*>(reinterpret_cast<RelabelType*>(inner)->arg);
+                while (outer && IsA(outer, RelabelType)) outer = reinterpret_cast<Node*>(reinterpret_cast<RelabelType*>(outer)->arg);
+                if (!inner || !outer || !IsA(inner, Var) || !IsA(outer, Var)) continue;
+                auto* iv = reinterpret_cast<Var*>(inner);
+                auto* ov = reinterpret_cast<Var*>(outer);
+                if (iv->varlevelsup != 0 || static_cast<Index>(iv->varno) != enr_rti || iv->varattno <= 0) continue;
+                if (ov->varlevelsup != 1) continue;
+                Var* outer_level0 = static_cast<Var*>(copyObject(ov));
+                outer_level0->varlevelsup = 0;
+                Var* resolved = resolve_var(reinterpret_cast<Node*>(outer_level0), q);
+                if (resolved && resolved->varno == key->varno && resolved->varattno == key->varattno)
+                    return iv->varattno;
+            }
+        }
+    }
+    return 0;
+}
+
 char* key_query_sql(Query* inlined, Oid relid, int occurrence, const char* enrname, int key_index,
                     Locate* loc) {
     auto* q = static_cast<Query*>(copyObject(inlined));
@@ -581,6 +634,7 @@ char* key_query_sql(Query* inlined, Oid relid, int occurrence, const char* enrna
         fall_back(loc, "the key is computed from values aggregated over it");
         return nullptr;
     }
+    loc->link_attno = key_via_link(q, key_expr, enrname);
     q->targetList = list_make1(makeTargetEntry(static_cast<Expr*>(copyObject(key->expr)), 1, pstrdup("k"), false));
     strip_to_rows(q);
     return pg_get_querydef(q, false);
@@ -638,6 +692,9 @@ List* build_key_sources(Query* rewritten, const ViewShapeC* shape) {
                     if (loc.direct_rti != 0 && var != nullptr && static_cast<Index>(var->varno) == loc.direct_rti) {
                         ks->mode = kKeyDirect;
                         ks->attno = var->varattno;
+                    } else if (loc.link_attno > 0) {
+                        ks->mode = kKeyDirect;
+                        ks->attno = loc.link_attno;
                     } else {
                         ks->mode = kKeyQuery;
                     }
