@@ -15,7 +15,7 @@
 --
 -- The suite runs 2,000 transactions with a fixed seed; test/random_long.sh
 -- runs this same file for longer (psql variables rb_seed, rb_transactions,
--- rb_progress).
+-- rb_progress, rb_stop, rb_chunk, rb_keep).
 \if :{?rb_seed}
 \else
 \set rb_seed 20240601
@@ -27,6 +27,14 @@
 \if :{?rb_progress}
 \else
 \set rb_progress 0
+\endif
+\if :{?rb_stop}
+\else
+\set rb_stop true
+\endif
+\if :{?rb_chunk}
+\else
+\set rb_chunk 1000
 \endif
 CREATE SCHEMA random_blog;
 SET search_path = random_blog, public;
@@ -119,14 +127,19 @@ SELECT 1::bigint AS pk_board, count(*) AS users,
        (SELECT count(*) FROM tv_tag) AS tags
 FROM tv_user tu;
 
-SELECT m.entity, m.dependencies FROM pg_tview_meta m
+SELECT m.entity, ARRAY(SELECT d::text FROM unnest(m.dependencies) d ORDER BY 1) AS dependencies
+  FROM pg_tview_meta m
  WHERE m.table_oid::oid IN (SELECT c.oid FROM pg_class c
                              WHERE c.relnamespace = 'random_blog'::regnamespace)
  ORDER BY 1;
 
--- Progress marker, outside transactions: setval is never rolled back, so
--- after a failure at COMMIT it still tells which transaction was running.
+-- State of a run, committed with the transactions: seed, transactions done,
+-- differences found (counted with stop => false), start time.
+CREATE TABLE rb_state (seed int, done int, differences int, started timestamptz);
+-- Set outside transactions (setval is never rolled back): the transaction
+-- running, and (is_called) a difference that stopped the run.
 CREATE SEQUENCE rb_txn;
+CREATE SEQUENCE rb_failed;
 
 -- a uniform integer in [0, n)
 CREATE FUNCTION rb_rand(n int) RETURNS int LANGUAGE sql AS
@@ -175,49 +188,49 @@ DECLARE
     op text;
     log text := '';
     vals text;
-    a bigint; b bigint; x bigint; y bigint;
+    a bigint; b bigint; x bigint;
     i int; k int;
     mark text := 't' || txn;
 BEGIN
     op := CASE
-        WHEN r < 6    THEN 'ins_user'
-        WHEN r < 14   THEN 'ins_post'
-        WHEN r < 26   THEN 'ins_comment'
-        WHEN r < 28   THEN 'upsert_tag'
-        WHEN r < 33   THEN 'ins_post_tag'
-        WHEN r < 38   THEN 'upd_user'
-        WHEN r < 44   THEN 'upd_post'
-        WHEN r < 49   THEN 'upd_comment'
-        WHEN r < 54   THEN 'reparent_post'
-        WHEN r < 59   THEN 'reparent_comment'
-        WHEN r < 62   THEN 'commenter'
-        WHEN r < 66   THEN 'pk_change'
-        WHEN r < 69   THEN 'pk_flip'
-        WHEN r < 71   THEN 'upd_post_tag'
-        WHEN r < 73   THEN 'noop_update'
-        WHEN r < 75   THEN 'del_user'
-        WHEN r < 79   THEN 'del_post'
-        WHEN r < 84   THEN 'del_comment'
-        WHEN r < 86   THEN 'del_post_tag'
-        WHEN r < 86.7 THEN 'del_tag'
-        WHEN r < 89   THEN 'join_write'
-        WHEN r < 91   THEN 'merge'
-        WHEN r < 96   THEN 'savepoint'
-        WHEN r < 98   THEN 'flush'
+        WHEN r < 4    THEN 'ins_user'
+        WHEN r < 12   THEN 'ins_post'
+        WHEN r < 28   THEN 'ins_comment'
+        WHEN r < 30   THEN 'upsert_tag'
+        WHEN r < 35   THEN 'ins_post_tag'
+        WHEN r < 39   THEN 'upd_user'
+        WHEN r < 45   THEN 'upd_post'
+        WHEN r < 50   THEN 'upd_comment'
+        WHEN r < 55   THEN 'reparent_post'
+        WHEN r < 60   THEN 'reparent_comment'
+        WHEN r < 63   THEN 'commenter'
+        WHEN r < 67   THEN 'pk_change'
+        WHEN r < 70   THEN 'pk_flip'
+        WHEN r < 72   THEN 'upd_post_tag'
+        WHEN r < 74   THEN 'noop_update'
+        WHEN r < 76.5 THEN 'del_user'
+        WHEN r < 80.5 THEN 'del_post'
+        WHEN r < 84.5 THEN 'del_comment'
+        WHEN r < 86.5 THEN 'del_post_tag'
+        WHEN r < 87.2 THEN 'del_tag'
+        WHEN r < 89.2 THEN 'join_write'
+        WHEN r < 91.2 THEN 'merge'
+        WHEN r < 96.2 THEN 'savepoint'
+        WHEN r < 98.2 THEN 'flush'
         WHEN r < 99.5 THEN 'refresh'
         ELSE 'truncate' END;
 
-    -- keep the tables around their sizes (users ~25, posts ~80, comments ~250)
+    -- keep the tables around their sizes
     op := CASE
-        WHEN op = 'ins_user' AND nu > 45 THEN 'del_user'
-        WHEN op = 'del_user' AND nu < 10 THEN 'ins_user'
-        WHEN op = 'ins_post' AND np > 140 THEN 'del_post'
+        WHEN op = 'ins_user' AND nu > 35 THEN 'del_user'
+        WHEN op = 'del_user' AND nu < 8 THEN 'ins_user'
+        WHEN op = 'ins_post' AND np > 120 THEN 'del_post'
         WHEN op = 'del_post' AND np < 30 THEN 'ins_post'
-        WHEN op = 'ins_comment' AND nc > 400 THEN 'del_comment'
+        WHEN op = 'ins_comment' AND nc > 360 THEN 'del_comment'
         WHEN op = 'del_comment' AND nc < 100 THEN 'ins_comment'
-        WHEN op = 'upsert_tag' AND nt > 15 THEN 'del_tag'
+        WHEN op = 'upsert_tag' AND nt > 12 THEN 'del_tag'
         WHEN op = 'del_tag' AND nt < 4 THEN 'upsert_tag'
-        WHEN op = 'ins_post_tag' AND npt > 160 THEN 'del_post_tag'
+        WHEN op = 'ins_post_tag' AND npt > 150 THEN 'del_post_tag'
         WHEN op = 'del_post_tag' AND npt < 20 THEN 'ins_post_tag'
         WHEN op = 'savepoint' AND depth >= 2 THEN 'upd_comment'
         ELSE op END;
@@ -258,7 +271,7 @@ BEGIN
         END IF;
 
     WHEN 'ins_comment' THEN
-        k := 1 + rb_rand(6);
+        k := 1 + rb_rand(8);
         IF random() < 0.4 THEN
             log := rb_exec(format($q$INSERT INTO tb_comment (fk_post, fk_user, body) SELECT %s, %s, 'comment %s.' || g FROM generate_series(1, %s) g$q$,
                                   rb_any(posts), COALESCE(rb_any(users)::text, 'NULL'), mark, k));
@@ -281,7 +294,7 @@ BEGIN
                               a, CASE WHEN random() < 0.3 THEN 'keep: ' ELSE '' END || 'tag ' || mark));
 
     WHEN 'ins_post_tag' THEN
-        k := 1 + rb_rand(4);
+        k := 1 + rb_rand(6);
         SELECT string_agg(format('(%s, %s)', rb_any(posts), rb_any(tags)), ', ' ORDER BY g)
           INTO vals FROM generate_series(1, k) g;
         log := rb_exec('INSERT INTO tb_post_tag (fk_post, fk_tag) VALUES ' || vals || ' ON CONFLICT DO NOTHING');
@@ -421,15 +434,17 @@ BEGIN
 
     WHEN 'merge' THEN
         -- per post of a range: its first comment is deleted or edited, a post
-        -- without comments gets one
+        -- without comments gets one (keys drawn in post order, so that they
+        -- do not depend on the join order)
         i := 1 + rb_rand(np);
         log := rb_exec(format($q$MERGE INTO tb_comment c
-USING (SELECT p.pk_post, (SELECT min(c2.pk_comment) FROM tb_comment c2 WHERE c2.fk_post = p.pk_post) AS pk_comment
-       FROM tb_post p WHERE p.pk_post BETWEEN %s AND %s) s
+USING (SELECT p.pk_post, (SELECT min(c2.pk_comment) FROM tb_comment c2 WHERE c2.fk_post = p.pk_post) AS pk_comment,
+              nextval(pg_get_serial_sequence('tb_comment', 'pk_comment')) AS new_key
+       FROM tb_post p WHERE p.pk_post BETWEEN %s AND %s ORDER BY p.pk_post) s
 ON c.pk_comment = s.pk_comment
 WHEN MATCHED AND c.pk_comment %% 3 = 0 THEN DELETE
 WHEN MATCHED THEN UPDATE SET body = 'merged %s', fk_user = %s
-WHEN NOT MATCHED THEN INSERT (fk_post, fk_user, body) VALUES (s.pk_post, NULL, 'merged %s')$q$,
+WHEN NOT MATCHED THEN INSERT (pk_comment, fk_post, fk_user, body) VALUES (s.new_key, s.pk_post, NULL, 'merged %s')$q$,
                               posts[i], posts[least(np, i + rb_rand(4))], mark,
                               COALESCE(rb_any(users)::text, 'NULL'), mark));
 
@@ -517,27 +532,42 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- rb_run(seed, transactions, progress, stop): CALL it outside a transaction
--- block. Each iteration runs 1 to 6 random steps, sometimes in immediate
--- mode, and COMMITs; then every TVIEW is checked. progress > 0 prints a line
--- (INFO) every that many transactions. stop => false reports differences as
--- warnings, repairs them and goes on (to survey a seed).
-CREATE PROCEDURE rb_run(seed int, transactions int, progress int DEFAULT 0, stop boolean DEFAULT true,
-                        INOUT summary text DEFAULT NULL)
+-- rb_start(seed) seeds the generator and checks the initial state;
+-- rb_run(first, last, progress, stop) then runs transactions first..last.
+-- CALL them outside a transaction block, in one session, chunks in order (a
+-- long procedure call never reports table statistics, so autovacuum would
+-- not clean up behind it: long runs are split into chunks). Each transaction
+-- runs 1 to 6 random steps, sometimes in immediate mode, and COMMITs; then
+-- every TVIEW is checked. progress > 0 prints a line (INFO) every that many
+-- transactions. stop => false reports differences as warnings, repairs them
+-- and goes on (to survey a seed).
+CREATE PROCEDURE rb_start(seed int) LANGUAGE plpgsql AS $$
+DECLARE
+    diff text := rb_diff();
+BEGIN
+    IF diff IS NOT NULL THEN
+        RAISE EXCEPTION 'random_blog: before the first transaction: %', diff;
+    END IF;
+    PERFORM setseed((seed % 1000000) / 1000000.0);
+    DELETE FROM rb_state;
+    INSERT INTO rb_state VALUES (seed, 0, 0, clock_timestamp());
+END $$;
+
+CREATE PROCEDURE rb_run(first int, last int, progress int DEFAULT 0, stop boolean DEFAULT true)
 LANGUAGE plpgsql AS $$
 DECLARE
-    txn int;
+    st rb_state;
     log text;
     diff text;
-    differences int := 0;
-    started timestamptz := clock_timestamp();
 BEGIN
-    PERFORM setseed((seed % 1000000) / 1000000.0);
-    diff := rb_diff();
-    IF diff IS NOT NULL THEN
-        RAISE EXCEPTION 'random_blog: seed %, before the first transaction: %', seed, diff;
+    SELECT * INTO STRICT st FROM rb_state;
+    IF (SELECT is_called FROM rb_failed) THEN
+        RETURN;                                 -- an earlier chunk stopped the run
     END IF;
-    FOR txn IN 1 .. transactions LOOP
+    IF st.done <> first - 1 THEN
+        RAISE EXCEPTION 'random_blog: % transactions done, cannot start at %', st.done, first;
+    END IF;
+    FOR txn IN first .. last LOOP
         PERFORM setval('rb_txn', txn);
         log := '';
         IF random() < 0.08 THEN
@@ -550,37 +580,44 @@ BEGIN
         COMMIT;
         diff := rb_diff();
         IF diff IS NOT NULL AND stop THEN
-            RAISE EXCEPTION 'random_blog: seed %, transaction %: %', seed, txn, diff
+            PERFORM setval('rb_failed', txn);
+            RAISE EXCEPTION 'random_blog: seed %, transaction %: %', st.seed, txn, diff
                 USING DETAIL = E'the transaction ran:\n' || log,
-                      HINT = format('CALL rb_run(%s, %s) reproduces the state before it.', seed, txn - 1);
+                      HINT = format('psql -v rb_seed=%s -v rb_transactions=%s -v rb_keep=1 -f sql/random_blog.sql'
+                                    ' recreates the state before it.', st.seed, txn - 1);
         ELSIF diff IS NOT NULL THEN
-            -- keep going: report, repair with full refreshes (base tables
-            -- and so the random sequence are unaffected) and count
-            RAISE WARNING 'random_blog: seed %, transaction %: %', seed, txn, diff
+            -- keep going: report, repair with full refreshes (base tables,
+            -- and so the random choices, are unaffected) and count
+            RAISE WARNING 'random_blog: seed %, transaction %: %', st.seed, txn, diff
                 USING DETAIL = E'the transaction ran:\n' || log;
-            differences := differences + 1;
             PERFORM pg_tviews_refresh(t)
                FROM unnest(ARRAY['tv_post', 'tv_user_stats', 'tv_quiet_post', 'tv_user', 'tv_tag', 'tv_board']) t;
+            UPDATE rb_state SET differences = differences + 1;
             COMMIT;
             diff := rb_diff();
             IF diff IS NOT NULL THEN
-                RAISE EXCEPTION 'random_blog: seed %, transaction %: still % after full refreshes', seed, txn, diff;
+                RAISE EXCEPTION 'random_blog: seed %, transaction %: still % after full refreshes', st.seed, txn, diff;
             END IF;
         END IF;
         IF progress > 0 AND txn % progress = 0 THEN
-            RAISE INFO 'transactions: % (% s), users %, posts %, comments %, tags %',
-                txn, round(extract(epoch FROM clock_timestamp() - started)::numeric, 1),
+            RAISE INFO 'transactions: % (% s), users %, posts %, comments %, tags %, post tags %',
+                txn, round(extract(epoch FROM clock_timestamp() - st.started)::numeric, 1),
                 (SELECT count(*) FROM tb_user), (SELECT count(*) FROM tb_post),
-                (SELECT count(*) FROM tb_comment), (SELECT count(*) FROM tb_tag);
+                (SELECT count(*) FROM tb_comment), (SELECT count(*) FROM tb_tag),
+                (SELECT count(*) FROM tb_post_tag);
         END IF;
     END LOOP;
-    summary := format('transactions: %s, differences: %s', transactions, differences);
+    UPDATE rb_state SET done = last;
 END $$;
 
 -- TRUNCATE ... CASCADE prints a notice per table
 SET client_min_messages = warning;
-CALL rb_run(:rb_seed, :rb_transactions, :rb_progress);
+CALL rb_start(:rb_seed);
+SELECT format('CALL rb_run(%s, %s, %s, %s)', g, least(g + :rb_chunk - 1, :rb_transactions), :rb_progress, :'rb_stop')
+  FROM generate_series(1, :rb_transactions, :rb_chunk) g ORDER BY g
+\gexec
 RESET client_min_messages;
+SELECT format('transactions: %s, differences: %s', done, differences) AS summary FROM rb_state;
 
 -- the final state, deterministic for the seed
 SELECT (SELECT count(*) FROM tb_user) AS users, (SELECT count(*) FROM tb_post) AS posts,
@@ -592,4 +629,8 @@ SELECT (SELECT count(*) FROM tv_post) AS tv_post, (SELECT count(*) FROM tv_user)
 SELECT users, posts, tags FROM tv_board;
 SELECT * FROM tv_check();
 
+-- rb_keep (any value) keeps the schema, to look at the final state
+\if :{?rb_keep}
+\else
 DROP SCHEMA random_blog CASCADE;
+\endif
