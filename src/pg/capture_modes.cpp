@@ -25,6 +25,10 @@ using namespace pg_tviews::pg;
 namespace pg_tviews::pg {
 
 std::string capture_mode() {
+    // pg_tviews.capture_mode, when set, decides for TVIEWs created in this
+    // session (tests run the whole suite with row-level capture this way).
+    const char* forced = GetConfigOption("pg_tviews.capture_mode", true, false);
+    if (forced && (strcmp(forced, "row") == 0 || strcmp(forced, "statement") == 0)) return forced;
     Oid nsp = extension_namespace();
     if (nsp == InvalidOid) return "statement";
     std::string schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });

@@ -41,9 +41,10 @@ std::string extension_schema() {
 }
 
 bool has_trigger(Spi& spi, Oid relid, const char* name) {
+    // Not read-only: it must see triggers this transaction just dropped or created.
     auto rows = spi.query(fmt::format("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname = {}",
                                       relid, quote_literal(name)),
-                          true);
+                          false);
     return !rows.empty();
 }
 

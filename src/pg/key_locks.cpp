@@ -1,5 +1,6 @@
 #include "pg_tviews/pg/key_locks.hpp"
 
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -105,6 +106,17 @@ void collect_hashes(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std
 
 }  // namespace
 
+namespace {
+// Value locks taken per link in this transaction: row-level capture locks
+// row by row, so the limit is counted over the transaction, not per call.
+std::map<uint32, int>& link_lock_counts() {
+    static std::map<uint32, int> counts;
+    return counts;
+}
+}  // namespace
+
+void forget_link_lock_counts() noexcept { link_lock_counts().clear(); }
+
 void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_rows,
                 const std::vector<LinkLock>& links) {
     if (links.empty()) return;
@@ -114,13 +126,16 @@ void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_
         collect_hashes(old_rows, desc, link.attno, hashes, unhashable);
         collect_hashes(new_rows, desc, link.attno, hashes, unhashable);
         if (hashes.empty() && !unhashable) continue;
-        if (unhashable || static_cast<int>(hashes.size()) > settings().max_key_locks) {
+        int& taken = link_lock_counts()[link.link_id];
+        if (unhashable || taken < 0 || taken + static_cast<int>(hashes.size()) > settings().max_key_locks) {
+            taken = -1;  // the whole link is locked from now on
             // The whole link: conflicts with every value lock's intention lock.
             acquire_advisory(link.link_id, 0, kLinkWholeSpace, ExclusiveLock);
             continue;
         }
         acquire_advisory(link.link_id, 0, kLinkWholeSpace, RowShareLock);
         for (uint32 h : hashes) acquire_advisory(link.link_id, h, kLinkLockSpace, static_cast<LOCKMODE>(link.mode));
+        taken += static_cast<int>(hashes.size());
     }
 }
 

@@ -3,6 +3,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/key_locks.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/statement_snapshots.hpp"
 
@@ -14,6 +15,15 @@ void _PG_init(void);
 using namespace pg_tviews::pg;
 
 namespace {
+
+const struct config_enum_entry kCaptureModes[] = {
+    {"settings", 0, false},
+    {"statement", 1, false},
+    {"row", 2, false},
+    {nullptr, 0, false},
+};
+
+int g_capture_mode = 0;
 
 const struct config_enum_entry kRefreshModes[] = {
     {"deferred", static_cast<int>(RefreshMode::kDeferred), false},
@@ -30,6 +40,7 @@ void end_of_transaction() noexcept {
     b.internal_ddl = 0;
     b.pending_ctas.clear();
     b.null_key_check.clear();
+    forget_link_lock_counts();
     catalog().release_superseded();
 }
 
@@ -146,6 +157,10 @@ void _PG_init(void) {
     DefineCustomIntVariable("pg_tviews.max_key_locks",
                             "Keys of one TVIEW a flush locks one by one; above this it locks the whole TVIEW table.",
                             nullptr, &s.max_key_locks, 1000, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomEnumVariable("pg_tviews.capture_mode",
+                             "Capture triggers for TVIEWs created in this session: as pg_tviews_settings says "
+                             "(settings), statement-level or row-level.",
+                             nullptr, &g_capture_mode, 0, kCaptureModes, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pg_tviews");
     RegisterXactCallback(on_xact, nullptr);
     RegisterSubXactCallback(on_subxact, nullptr);

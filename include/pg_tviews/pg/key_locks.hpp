@@ -39,6 +39,9 @@ void lock_keys(const TviewDef& tview, const std::vector<int64>& keys);
 void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_rows,
                 const std::vector<LinkLock>& links);
 
+// End of transaction: the per-transaction count of link value locks restarts.
+void forget_link_lock_counts() noexcept;
+
 // REPEATABLE READ / SERIALIZABLE: fails with 40001 when the view's rows for
 // the keys (all rows when `full`) differ between the transaction snapshot
 // and the latest snapshot. No-op under READ COMMITTED.
