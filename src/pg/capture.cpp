@@ -19,6 +19,7 @@
 #include "pg_tviews/pg/run_as_owner.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/transition_rows.hpp"
 #include "pg_tviews/pg/statement_snapshots.hpp"
 #include "pg_tviews/pg/capture.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
@@ -41,38 +42,19 @@ bool read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::v
     bool saw_null = false;
     if (rows == nullptr) return saw_null;
     Oid type = TupleDescAttr(desc, attno - 1)->atttypid;
-    TupleTableSlot* slot = pg_call([&] {
-        TupleTableSlot* s = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-        int ptr = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
-        tuplestore_select_read_pointer(rows, ptr);
-        tuplestore_rescan(rows);
-        return s;
-    });
-    for (;;) {
-        bool isnull = true;
-        Datum value = 0;
-        bool more = pg_call([&] {
-            if (!tuplestore_gettupleslot(rows, true, false, slot)) return false;
-            value = slot_getattr(slot, attno, &isnull);
-            return true;
-        });
-        if (!more) break;
+    for_each_value(rows, desc, attno, [&](Datum value, bool isnull) {
         if (!isnull)
             out.push_back(key_from_datum(value, type));
         else
             saw_null = true;
-    }
-    pg_call([&] {
-        tuplestore_select_read_pointer(rows, 0);
-        ExecDropSingleTupleTableSlot(slot);
     });
     return saw_null;
 }
 
-// Runs a key query over the registered transition table.
+// Appends the keys of the current SPI result; notes a NULL key.
 void collect(uint64 n, std::vector<int64>& out, bool& saw_null);
 
-// Returns true when a key came out NULL.
+// Runs a key query over the registered changed rows; true when a key came out NULL.
 bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int64>& out) {
     SPIPlanPtr& plan = old_rows ? src.plan_old : src.plan_new;
     if (plan == nullptr) {

@@ -10,6 +10,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/transition_rows.hpp"
 
 namespace pg_tviews::pg {
 
@@ -78,29 +79,9 @@ void collect_hashes(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std
         return;
     }
     Oid collation = TupleDescAttr(desc, attno - 1)->attcollation;
-    TupleTableSlot* slot = pg_call([&] {
-        TupleTableSlot* s = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-        int ptr = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
-        tuplestore_select_read_pointer(rows, ptr);
-        tuplestore_rescan(rows);
-        return s;
-    });
-    for (;;) {
-        bool isnull = true;
-        uint32 hash = 0;
-        bool more = pg_call([&] {
-            if (!tuplestore_gettupleslot(rows, true, false, slot)) return false;
-            Datum value = slot_getattr(slot, attno, &isnull);
-            if (!isnull)
-                hash = DatumGetUInt32(FunctionCall1Coll(&tc->hash_proc_finfo, collation, value));
-            return true;
-        });
-        if (!more) break;
-        if (!isnull) out.insert(hash);
-    }
-    pg_call([&] {
-        tuplestore_select_read_pointer(rows, 0);
-        ExecDropSingleTupleTableSlot(slot);
+    for_each_value(rows, desc, attno, [&](Datum value, bool isnull) {
+        if (isnull) return;
+        out.insert(pg_call([&] { return DatumGetUInt32(FunctionCall1Coll(&tc->hash_proc_finfo, collation, value)); }));
     });
 }
 
