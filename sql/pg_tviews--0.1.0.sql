@@ -61,6 +61,8 @@ CREATE FUNCTION @extschema@.pg_tviews_ddl_start() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_start';
 CREATE FUNCTION @extschema@.pg_tviews_ddl_end() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_end';
+CREATE FUNCTION @extschema@.pg_tviews_drop_start() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_drop_start';
 CREATE FUNCTION @extschema@.pg_tviews_sql_drop() RETURNS event_trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_sql_drop';
 
@@ -80,6 +82,9 @@ CREATE EVENT TRIGGER pg_tviews_ddl_start ON ddl_command_start
 CREATE EVENT TRIGGER pg_tviews_ddl_end ON ddl_command_end
     WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
     EXECUTE FUNCTION @extschema@.pg_tviews_ddl_end();
+CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
+    WHEN TAG IN ('DROP TABLE', 'DROP VIEW')
+    EXECUTE FUNCTION @extschema@.pg_tviews_drop_start();
 CREATE EVENT TRIGGER pg_tviews_sql_drop ON sql_drop
     EXECUTE FUNCTION @extschema@.pg_tviews_sql_drop();
 

@@ -5,6 +5,8 @@
 //     WITH NO DATA; the definition is kept for the end of the command.
 //   ddl_command_end: the empty table becomes a TVIEW (view, population,
 //     key, indexes, metadata, triggers) exactly as pg_tviews_create() does.
+//   ddl_command_start on DROP TABLE / DROP VIEW: takes the locks a drop of
+//     TVIEWs needs before the drop takes any (no deadlock with flushes).
 //   sql_drop: cleanup after DROP TABLE / DROP VIEW of TVIEW objects.
 //   ddl_command_end on CREATE TRIGGER / ALTER TABLE: refuses deferrable
 //     triggers (and so deferrable foreign keys) on tv_ tables.
@@ -83,6 +85,13 @@ PGTV_FUNCTION(pg_tviews_ddl_end) {
         if (table_oid == InvalidOid) continue;
         create_tview(where, p.definition, table_oid);
     }
+    return PointerGetDatum(nullptr);
+}
+
+PGTV_FUNCTION(pg_tviews_drop_start) {
+    EventTriggerData* data = event_data(fcinfo);
+    if (backend().internal_ddl > 0 || !IsA(data->parsetree, DropStmt)) return PointerGetDatum(nullptr);
+    lock_for_drop(reinterpret_cast<DropStmt*>(data->parsetree));
     return PointerGetDatum(nullptr);
 }
 

@@ -36,6 +36,10 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
 // Drops TVIEWs (dependents first); returns the qualified names dropped.
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists);
 
+// Before DROP TABLE / DROP VIEW removes TVIEWs: takes every lock the drop
+// and its cleanup need that flushes also take, all at once (drop_locks.cpp).
+void lock_for_drop(const DropStmt* stmt);
+
 // Cleanup after DROP of a TVIEW's table or view (sql_drop event trigger).
 void cleanup_dropped();
 
