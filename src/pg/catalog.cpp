@@ -129,6 +129,18 @@ void describe_locked(TviewDef& d) {
         links = find_join_links(q);
         return build_key_sources(q, shape);
     });
+    // Link locks make a key query see the other side's concurrent change. A
+    // link between two relations whose changes both find their keys without
+    // a query (the key table and a child carrying its key, such as tv_post
+    // under tv_user) protects nothing: the key locks serialize those
+    // changes. Such links are not locked (locking them inside a flush, after
+    // key locks, could deadlock).
+    std::set<Oid> queried;
+    ListCell* slc;
+    foreach (slc, sources) {
+        auto* ks = static_cast<KeySourceC*>(lfirst(slc));
+        if (ks->mode == kKeyQuery) queried.insert(ks->relid);
+    }
     // Each side of a link locks in its own mode: the two modes conflict with
     // each other but not with themselves (a change on one side waits only for
     // changes on the other side of the same value). A link within one
@@ -136,6 +148,7 @@ void describe_locked(TviewDef& d) {
     ListCell* llc;
     foreach (llc, links) {
         auto* l = static_cast<JoinLinkC*>(lfirst(llc));
+        if (!queried.count(l->rel_a) && !queried.count(l->rel_b)) continue;
         uint32 ids[4] = {l->rel_a, static_cast<uint32>(l->att_a), l->rel_b, static_cast<uint32>(l->att_b)};
         uint32 id = pg_call([&] { return hash_bytes(reinterpret_cast<const unsigned char*>(ids), sizeof ids); });
         bool same_relation = l->rel_a == l->rel_b;

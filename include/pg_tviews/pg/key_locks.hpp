@@ -22,6 +22,8 @@
 // rows (B), old and new versions, in a mode per side of the link: changes
 // on both sides of the same value serialize, changes on one side do not.
 // The keys are computed after these locks are held, with a fresh snapshot.
+// Links where neither side finds its keys through a query are not locked
+// (the key locks already serialize such changes; see describe_locked).
 // Above pg_tviews.max_key_locks values a statement locks the whole link.
 #pragma once
 
