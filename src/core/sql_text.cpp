@@ -97,6 +97,11 @@ std::string upsert_changed_sql(const RefreshTarget& t) {
                   fmt::format("t.{} OPERATOR(pg_catalog.=) ANY ($1) AND ", quote_ident(t.key_column)));
 }
 
+std::string upsert_one_sql(const RefreshTarget& t) {
+    return upsert(t, fmt::format(" WHERE v.{} OPERATOR(pg_catalog.=) $1", quote_ident(t.key_column)),
+                  fmt::format("t.{} OPERATOR(pg_catalog.=) $1 AND ", quote_ident(t.key_column)));
+}
+
 std::string upsert_changed_all_sql(const RefreshTarget& t) { return upsert(t, "", ""); }
 
 std::string null_key_sql(const RefreshTarget& t) {

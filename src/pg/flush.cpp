@@ -31,6 +31,8 @@ void prepare_plans(TviewDef& d) {
     RefreshTarget t = target_of(d);
     Oid key_array[1] = {INT8ARRAYOID};
     d.upsert_plan = prepare_kept(upsert_changed_sql(t), 1, key_array);
+    Oid one_key[1] = {INT8OID};
+    d.upsert_one_plan = prepare_kept(upsert_one_sql(t), 1, one_key);
     backend().stats.table_cache_misses++;
 }
 
@@ -110,8 +112,13 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
             prepare_plans(*def);
         if (!whole) lock_keys(*def, batch.keys);
         check_not_stale(*def, batch.keys, false);
-        Datum keys[1] = {int8_array(batch.keys)};
-        written += run_upsert(*def, def->upsert_plan, keys);
+        if (batch.keys.size() == 1) {
+            Datum key[1] = {Int64GetDatum(batch.keys[0])};
+            written += run_upsert(*def, def->upsert_one_plan, key);
+        } else {
+            Datum keys[1] = {int8_array(batch.keys)};
+            written += run_upsert(*def, def->upsert_plan, keys);
+        }
     }
     spi.finish();
     return written;

@@ -47,6 +47,7 @@ std::vector<std::pair<const char*, std::string>> all_sql(const RefreshTarget& t)
             {"probe_rows_all", probe_rows_all_sql(t)},
             {"null_key", null_key_sql(t)},
             {"upsert_changed", upsert_changed_sql(t)},
+            {"upsert_one", upsert_one_sql(t)},
             {"upsert_changed_all", upsert_changed_all_sql(t)}};
 }
 
@@ -110,6 +111,12 @@ TEST(RefreshSql, OneStatementDeletesVanishedKeys) {
         << all;
 }
 
+TEST(RefreshSql, OneKeyTakesAScalarParameter) {
+    std::string sql = upsert_one_sql(post_target());
+    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v WHERE v.\"pk_post\" OPERATOR(pg_catalog.=) $1)")) << sql;
+    EXPECT_TRUE(contains(sql, "WHERE t.\"pk_post\" OPERATOR(pg_catalog.=) $1 AND NOT EXISTS")) << sql;
+    EXPECT_FALSE(contains(sql, "ANY")) << sql;
+}
 
 TEST(RefreshSql, UpsertChanged) {
     std::string sql = upsert_changed_sql(post_target());

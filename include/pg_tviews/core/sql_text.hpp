@@ -33,6 +33,10 @@ std::string probe_rows_all_sql(const RefreshTarget& t);
 // Returns one row: (rows written bigint, a key produced twice bigint or NULL);
 // when a key is produced twice nothing is written.
 std::string upsert_changed_sql(const RefreshTarget& t);
+// The same for one key ($1 bigint): its generic plan is estimated for one
+// row (an array parameter is estimated at ten), so it looks the key up
+// through indexes where the array plan may hash whole tables.
+std::string upsert_one_sql(const RefreshTarget& t);
 // Any row of the view whose key is NULL (one row, or none).
 std::string null_key_sql(const RefreshTarget& t);
 // Full-refresh variants: the same over every key.

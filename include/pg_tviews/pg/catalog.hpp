@@ -62,6 +62,7 @@ struct TviewDef {
     SPIPlanPtr probe_plan = nullptr;
     SPIPlanPtr probe_all_plan = nullptr;
     SPIPlanPtr upsert_plan = nullptr;
+    SPIPlanPtr upsert_one_plan = nullptr;
     SPIPlanPtr upsert_all_plan = nullptr;
     SPIPlanPtr null_key_plan = nullptr;
 
