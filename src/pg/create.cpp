@@ -219,6 +219,31 @@ void precheck_definition(const TviewLocation& where, const std::string& select_s
     });
 }
 
+namespace {
+
+// Documents are rewritten whole on every refresh: their compressible
+// columns use lz4, which compresses and decompresses several times faster
+// than the default pglz (ALTER TABLE ... SET COMPRESSION changes it back).
+void use_fast_compression(Spi& spi, const std::string& table, Oid table_oid) {
+#ifdef USE_LZ4
+    auto rows = spi.query(fmt::format("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = {} AND attnum > 0 "
+                                      "AND NOT attisdropped AND attlen = -1 AND attstorage IN ('x', 'm') ORDER BY attnum",
+                                      table_oid));
+    std::string alter;
+    for (const auto& r : rows) {
+        if (!alter.empty()) alter += ", ";
+        alter += fmt::format("ALTER COLUMN {} SET COMPRESSION lz4", quote_ident(*r[0]));
+    }
+    if (!alter.empty()) spi.exec(fmt::format("ALTER TABLE {} {}", table, alter));
+#else
+    (void)spi;
+    (void)table;
+    (void)table_oid;
+#endif
+}
+
+}  // namespace
+
 void create_tview(const TviewLocation& where, const std::string& select_sql, Oid existing_table) {
     const TviewNames& n = where.names;
     std::string table = qualify(where.schema, n.table);
@@ -233,6 +258,7 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
     if (existing_table == InvalidOid) spi.exec(fmt::format("CREATE TABLE {} (LIKE {})", table, view));
     Oid table_oid = pg_call([&] { return get_relname_relid(n.table.c_str(), nsp); });
     check_same_columns(table_oid, view_oid, n.table);
+    use_fast_compression(spi, table, table_oid);
 
     // The view's own analysis: columns, relations (a TVIEW cannot read itself).
     const char* tname = n.table.c_str();
