@@ -41,4 +41,25 @@ UPDATE tb_user SET name = 'ALICE' WHERE pk_user = 1;
 SELECT * FROM tv_h ORDER BY 1;
 SELECT * FROM tv_check();
 
+-- large key sets are recomputed in slices (here of 3 keys): every key once,
+-- vanished keys deleted, and a key produced twice still fails the write
+SET pg_tviews.flush_chunk_keys = 3;
+CREATE TABLE tb_item (pk_item bigint PRIMARY KEY, grp int NOT NULL, label text NOT NULL);
+INSERT INTO tb_item SELECT g, g % 4, 'item ' || g FROM generate_series(1, 20) g;
+CREATE TABLE tv_item AS SELECT i.pk_item, i.grp, upper(i.label) AS label FROM tb_item i WHERE i.grp <> 3;
+BEGIN;
+UPDATE tb_item SET label = label || '!' WHERE pk_item <= 11;
+UPDATE tb_item SET grp = 3 WHERE pk_item IN (2, 9);
+DELETE FROM tb_item WHERE pk_item IN (5, 17);
+COMMIT;
+SELECT count(*) AS rows, count(*) FILTER (WHERE label LIKE '%!') AS relabelled FROM tv_item;
+SELECT * FROM tv_check();
+CREATE TABLE tb_tag (fk_item bigint, tag text);
+CREATE TABLE tv_tagged AS SELECT i.pk_item AS pk_tagged, t.tag FROM tb_item i LEFT JOIN tb_tag t ON t.fk_item = i.pk_item;
+-- ten keys in four slices; the third slice has item 12 twice
+INSERT INTO tb_tag SELECT g, 'tag ' || g FROM generate_series(6, 15) g UNION ALL SELECT 12, 'again';
+SELECT count(*) AS tags FROM tb_tag;
+SELECT * FROM tv_check();
+RESET pg_tviews.flush_chunk_keys;
+
 DROP SCHEMA key_integrity CASCADE;

@@ -1,5 +1,6 @@
 #include "pg_tviews/pg/flush.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -111,13 +112,23 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         else
             prepare_plans(*def);
         if (!whole) lock_keys(*def, batch.keys);
-        check_not_stale(*def, batch.keys, false);
-        if (batch.keys.size() == 1) {
-            Datum key[1] = {Int64GetDatum(batch.keys[0])};
-            written += run_upsert(*def, def->upsert_one_plan, key);
-        } else {
-            Datum keys[1] = {int8_array(batch.keys)};
-            written += run_upsert(*def, def->upsert_plan, keys);
+        // Large key sets go in slices of pg_tviews.flush_chunk_keys keys: one
+        // statement's materialized rows, hash tables and captured changes
+        // stay small (no spill to disk, bounded memory). Every key is in one
+        // slice, so a key produced twice is still caught.
+        std::size_t chunk = static_cast<std::size_t>(settings().flush_chunk_keys);
+        for (std::size_t from = 0; from < batch.keys.size(); from += chunk) {
+            std::size_t to = std::min(batch.keys.size(), from + chunk);
+            std::vector<int64> slice(batch.keys.begin() + static_cast<std::ptrdiff_t>(from),
+                                     batch.keys.begin() + static_cast<std::ptrdiff_t>(to));
+            check_not_stale(*def, slice, false);
+            if (slice.size() == 1) {
+                Datum key[1] = {Int64GetDatum(slice[0])};
+                written += run_upsert(*def, def->upsert_one_plan, key);
+            } else {
+                Datum keys[1] = {int8_array(slice)};
+                written += run_upsert(*def, def->upsert_plan, keys);
+            }
         }
     }
     spi.finish();

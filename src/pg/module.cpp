@@ -157,6 +157,11 @@ void _PG_init(void) {
     DefineCustomIntVariable("pg_tviews.max_key_locks",
                             "Keys of one TVIEW a flush locks one by one; above this it locks the whole TVIEW table.",
                             nullptr, &s.max_key_locks, 1000, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pg_tviews.flush_chunk_keys",
+                            "Most keys of one TVIEW recomputed by one statement of a flush; larger key sets are "
+                            "recomputed in slices of this size.",
+                            nullptr, &s.flush_chunk_keys, 10000, 1, 10000000, PGC_USERSET, 0, nullptr, nullptr,
+                            nullptr);
     DefineCustomEnumVariable("pg_tviews.capture_mode",
                              "Capture triggers for TVIEWs created in this session: as pg_tviews_settings says "
                              "(settings), statement-level or row-level.",
