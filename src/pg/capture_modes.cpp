@@ -31,7 +31,7 @@ std::string capture_mode() {
     if (forced && (strcmp(forced, "row") == 0 || strcmp(forced, "statement") == 0)) return forced;
     Oid nsp = extension_namespace();
     if (nsp == InvalidOid) return "statement";
-    std::string schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    std::string schema = namespace_name(nsp);
     Spi spi;
     auto rows = spi.query("SELECT value FROM " + qualify(schema, "pg_tviews_settings") +
                               " WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
@@ -43,12 +43,6 @@ std::string capture_mode() {
 }  // namespace pg_tviews::pg
 
 namespace {
-
-std::string qualified(Oid relid) {
-    const char* nsp = pg_call([&] { return static_cast<const char*>(get_namespace_name(get_rel_namespace(relid))); });
-    const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
-    return qualify(nsp, rel);
-}
 
 // Every relation some TVIEW reads.
 std::vector<Oid> base_relations() {
@@ -62,12 +56,12 @@ std::vector<Oid> base_relations() {
 
 int switch_capture(bool statement_level) {
     Oid nsp = extension_namespace();
-    std::string schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    std::string schema = namespace_name(nsp);
     std::vector<Oid> rels = base_relations();
     InternalDdlScope internal;
     Spi spi;
     for (Oid r : rels) {
-        std::string rel = qualified(r);
+        std::string rel = relation_sql_name(r);
         spi.exec("LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE");
         auto have = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname "
                                           "OPERATOR(pg_catalog.~~) 'tview\\_capture\\_%'",
@@ -112,7 +106,7 @@ Tuplestorestate* rows_by_primary_key(Relation rel, int64 pk, AttrNumber* pk_attn
     Oid types[1] = {INT8OID};
     Datum values[1] = {Int64GetDatum(pk)};
     spi.exec_params(fmt::format("SELECT ctid FROM {} WHERE {}::pg_catalog.int8 OPERATOR(pg_catalog.=) $1",
-                                qualified(relid), quote_ident(column)),
+                                relation_sql_name(relid), quote_ident(column)),
                     1, types, values, nullptr, true);
     Tuplestorestate* store = pg_call([&] {
         MemoryContext spi_context = MemoryContextSwitchTo(outer);

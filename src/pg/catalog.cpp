@@ -43,6 +43,22 @@ Oid extension_namespace() {
     });
 }
 
+std::string namespace_name(Oid nsp) {
+    const char* name = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    return name ? name : "";
+}
+
+std::string extension_schema_name() {
+    Oid nsp = extension_namespace();
+    return nsp == InvalidOid ? std::string() : namespace_name(nsp);
+}
+
+std::string relation_sql_name(Oid relid) {
+    const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
+    Oid nsp = pg_call([&] { return get_rel_namespace(relid); });
+    return qualify(namespace_name(nsp), rel ? rel : "");
+}
+
 Oid relation_owner(Oid relid) {
     return pg_call([&] {
         HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
@@ -202,7 +218,7 @@ void Catalog::load_entries() {
 
     Oid nsp = extension_namespace();
     if (nsp == InvalidOid) return;
-    ext_schema_ = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    ext_schema_ = namespace_name(nsp);
     Oid meta = pg_call([&] { return get_relname_relid("pg_tview_meta", nsp); });
     if (meta == InvalidOid) return;
     ext_present_ = true;
@@ -228,7 +244,7 @@ void Catalog::load_entries() {
         // table does not change which column is the key.
         def->key_column = names_for("tv_" + def->entity).key_column;
         Oid nsp_oid = pg_call([&] { return get_rel_namespace(table_oid); });
-        def->schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp_oid)); });
+        def->schema = namespace_name(nsp_oid);
         def->owner = relation_owner(table_oid);
         describe(*def);
         tviews_[def->table_oid] = def;

@@ -29,17 +29,6 @@ const char* const kCaptureTriggers[][3] = {
     {"tview_capture_trunc", "TRUNCATE", ""},
 };
 
-std::string relation_sql_name(Oid relid) {
-    const char* nsp = pg_call([&] { return static_cast<const char*>(get_namespace_name(get_rel_namespace(relid))); });
-    const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
-    return qualify(nsp, rel);
-}
-
-std::string extension_schema() {
-    Oid nsp = extension_namespace();
-    return pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
-}
-
 bool has_trigger(Spi& spi, Oid relid, const char* name) {
     // Not read-only: it must see triggers this transaction just dropped or created.
     auto rows = spi.query(fmt::format("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname = {}",
@@ -174,7 +163,7 @@ TviewLocation locate_for_create(RangeVar* given) {
                          fmt::format("TVIEW \"{}\" cannot be created in a system or temporary schema", display), "",
                          "Name an ordinary schema, for example public.tv_post.");
     Oid nsp = where.namespace_oid;
-    where.schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    where.schema = namespace_name(nsp);
     return where;
 }
 
@@ -248,7 +237,7 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
     const TviewNames& n = where.names;
     std::string table = qualify(where.schema, n.table);
     std::string view = qualify(where.schema, n.view);
-    std::string ext_schema = extension_schema();
+    std::string ext_schema = extension_schema_name();
     Oid nsp = where.namespace_oid;
 
     InternalDdlScope internal_ddl;

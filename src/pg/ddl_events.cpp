@@ -113,7 +113,7 @@ PGTV_FUNCTION(pg_tviews_ddl_guard) {
         cat.ensure_loaded();  // fails (and so refuses the change) on a cycle
         return PointerGetDatum(nullptr);
     }
-    std::string schema = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    std::string schema = namespace_name(nsp);
     Spi spi;
     auto rows = spi.query(fmt::format(
         "SELECT COALESCE(c.conname, t.tgname), m.table_oid::pg_catalog.text FROM pg_catalog.pg_trigger t "

@@ -26,12 +26,6 @@ bool relation_exists(Oid relid) {
     return pg_call([&] { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); });
 }
 
-std::string qualified_name(Oid relid) {
-    const char* nsp = pg_call([&] { return static_cast<const char*>(get_namespace_name(get_rel_namespace(relid))); });
-    const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
-    return qualify(nsp, rel);
-}
-
 std::vector<Oid> parse_oid_array(const std::string& text) {
     std::vector<Oid> out;
     std::string digits;
@@ -88,9 +82,8 @@ std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exist
 void cleanup_dropped() {
     Oid nsp = extension_namespace();
     if (nsp == InvalidOid) return;  // DROP EXTENSION: its own dependencies clean up
-    const char* schema_c = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
-    if (schema_c == nullptr) return;
-    std::string schema = schema_c;
+    std::string schema = namespace_name(nsp);
+    if (schema.empty()) return;
     Oid meta_oid = pg_call([&] { return get_relname_relid("pg_tview_meta", nsp); });
     if (meta_oid == InvalidOid) return;
     std::string meta = qualify(schema, "pg_tview_meta");
@@ -120,9 +113,8 @@ void cleanup_dropped() {
         if (!table_gone && !view_gone) continue;
         if (!table_gone && dropped_by_user.count(view_oid)) {
             // The view is gone from the catalogs already: name it from the table's schema.
-            std::string table = qualified_name(table_oid);
-            const char* table_schema =
-                pg_call([&] { return static_cast<const char*>(get_namespace_name(get_rel_namespace(table_oid))); });
+            std::string table = relation_sql_name(table_oid);
+            std::string table_schema = namespace_name(pg_call([&] { return get_rel_namespace(table_oid); }));
             throw TviewError(sqlstate::kDependentObjects,
                              fmt::format("cannot drop view {}: it defines TVIEW {}", qualify(table_schema, "v_" + *r[3]),
                                          table),
@@ -132,8 +124,8 @@ void cleanup_dropped() {
         spi.exec(fmt::format("DELETE FROM {} WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid", meta,
                              table_oid));
         for (Oid dep : parse_oid_array(*r[2])) released_relations.insert(dep);
-        if (!table_gone && relation_exists(table_oid)) spi.exec("DROP TABLE " + qualified_name(table_oid));
-        if (!view_gone && relation_exists(view_oid)) spi.exec("DROP VIEW " + qualified_name(view_oid));
+        if (!table_gone && relation_exists(table_oid)) spi.exec("DROP TABLE " + relation_sql_name(table_oid));
+        if (!view_gone && relation_exists(view_oid)) spi.exec("DROP VIEW " + relation_sql_name(view_oid));
     }
     if (!changed) return;
     // Capture triggers stay while any remaining TVIEW reads the relation.
@@ -160,7 +152,7 @@ void cleanup_dropped() {
 
 void drop_capture_triggers(Spi& spi, Oid rel) {
     {
-        std::string name = qualified_name(rel);
+        std::string name = relation_sql_name(rel);
         auto triggers = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname "
                                               "IN ('tview_capture_ins', 'tview_capture_upd', 'tview_capture_del', "
                                               "'tview_capture_trunc', 'tview_capture_row')",

@@ -6,6 +6,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/fn_args.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
@@ -19,11 +20,6 @@ using namespace pg_tviews::pg;
 #endif
 
 namespace {
-
-std::string text_arg(FunctionCallInfo fcinfo, int n) {
-    text* t = PG_GETARG_TEXT_PP(n);
-    return pg_call([&] { return static_cast<const char*>(text_to_cstring(t)); });
-}
 
 Datum text_result(const std::string& s) {
     const char* c = s.c_str();

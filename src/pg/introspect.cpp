@@ -10,6 +10,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/fn_args.hpp"
 #include "pg_tviews/pg/subxact.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
 
@@ -18,11 +19,6 @@ using namespace pg_tviews::pg;
 using json = nlohmann::json;
 
 namespace {
-
-std::string text_arg(FunctionCallInfo fcinfo, int n) {
-    text* t = PG_GETARG_TEXT_PP(n);
-    return pg_call([&] { return static_cast<const char*>(text_to_cstring(t)); });
-}
 
 std::string relation_name(Oid relid) {
     const char* name = pg_call([&] {

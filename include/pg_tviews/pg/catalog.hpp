@@ -117,6 +117,15 @@ Catalog& catalog();
 // Schema of the installed pg_tviews extension, or InvalidOid.
 Oid extension_namespace();
 
+// Name of a schema ("" if it does not exist).
+std::string namespace_name(Oid nsp);
+
+// Name of the schema pg_tviews is installed in ("" when it is not installed).
+std::string extension_schema_name();
+
+// "schema"."relation", always quoted, for generated SQL.
+std::string relation_sql_name(Oid relid);
+
 // Owner of a relation (pg_class.relowner).
 Oid relation_owner(Oid relid);
 
