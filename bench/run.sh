@@ -25,8 +25,7 @@
 #   (4) stmt      hand-written FOR EACH STATEMENT triggers with transition tables
 #   (5) tvd       pg_tviews, refresh_mode = deferred (the default)
 #   (6) tvi       pg_tviews, refresh_mode = immediate
-#   Placeholder: pg_tviews row-level capture does not exist yet; add it to
-#   APPROACHES (with its setup in sql/approach_tviews.sql) when it does.
+#   (7) tvr       pg_tviews, row-level capture (pg_tviews_uninstall_stmt_triggers()), deferred
 #
 # Needs root (the server runs as user postgres), PostgreSQL 15 with pgbench, and
 # pg_tviews built and installed (make && make install). Bash, psql, pgbench and awk only.
@@ -95,8 +94,8 @@ SERVER_SETTINGS=(
     "pg_stat_statements.track = all"
     "pg_stat_statements.max = 2000")
 
-APPROACHES=(none matview row stmt tvd tvi)
-WRITE_APPROACHES=(none row stmt tvd tvi)      # matview: writes are those of (1)
+APPROACHES=(none matview row stmt tvd tvi tvr)
+WRITE_APPROACHES=(none row stmt tvd tvi tvr)      # matview: writes are those of (1)
 declare -A LABEL=(
     [none]="(1) no read model (JSON at read time)"
     [matview]="(2) materialized views + REFRESH"
@@ -104,6 +103,7 @@ declare -A LABEL=(
     [stmt]="(4) hand-written STATEMENT triggers"
     [tvd]="(5) pg_tviews (deferred)"
     [tvi]="(6) pg_tviews (immediate)"
+    [tvr]="(7) pg_tviews (row-level capture, deferred)"
 )
 declare -A R=()          # R[approach:metric] = raw figure (ms, tps, count) or a word
 NOTES=()                 # lines for the notes section
@@ -249,11 +249,15 @@ setup_approach() { # A → clones the template into bench_A, builds the read mod
         matview) file=approach_matview.sql ;;
         row) file=approach_row.sql ;;
         stmt) file=approach_stmt.sql ;;
-        tvd|tvi) file=approach_tviews.sql ;;
+        tvd|tvi|tvr) file=approach_tviews.sql ;;
     esac
     clone_db "$db"
     ms=$(ms_of run_sql "$db" "$BENCH_DIR/sql/$file")
     [ "$ms" = ERR ] && die "setting up approach $a failed (log: $LOG)"
+    if [ "$a" = tvr ]; then
+        psqlq -d "$db" -c "SELECT pg_tviews_uninstall_stmt_triggers()" >>"$LOG" 2>&1 \
+            || die "switching $db to row-level capture failed (log: $LOG)"
+    fi
     if [ "$a" = tvi ]; then
         psqlq -d postgres -c "ALTER DATABASE $db SET pg_tviews.refresh_mode = immediate"
         local mode
@@ -378,13 +382,13 @@ rebuild_sql() { # A → the statement that rebuilds the post documents
     case "$1" in
         matview) echo "REFRESH MATERIALIZED VIEW mv_post" ;;
         row|stmt) echo "BEGIN; TRUNCATE tv_post; INSERT INTO tv_post SELECT * FROM v_post; COMMIT;" ;;
-        tvd|tvi) echo "SELECT pg_tviews_refresh('tv_post')" ;;
+        tvd|tvi|tvr) echo "SELECT pg_tviews_refresh('tv_post')" ;;
     esac
 }
 
 run_rebuilds() {
     local a db r t1 t2
-    local rebuilt=(matview row stmt tvd tvi)
+    local rebuilt=(matview row stmt tvd tvi tvr)
     local touch="SET session_replication_role = replica; UPDATE tb_post SET title = title || ' *'; RESET session_replication_role;"
     declare -A got=()
     for a in "${rebuilt[@]}"; do psqlq -d "$(db_of "$a")" -c "VACUUM" >>"$LOG" 2>&1 || true; done
@@ -417,7 +421,7 @@ run_rebuilds() {
             row|stmt)
                 R[$a:rebuild_all]=$(time_sql "$db" "BEGIN; TRUNCATE tv_post; INSERT INTO tv_post SELECT * FROM v_post; TRUNCATE tv_user; INSERT INTO tv_user SELECT * FROM v_user; COMMIT;")
                 ;;
-            tvd|tvi)
+            tvd|tvi|tvr)
                 R[$a:rebuild_all]=$(time_sql "$db" "SELECT pg_tviews_refresh('tv_post')")
                 # pg_tviews_refresh must leave the documents exact
                 local s
@@ -598,19 +602,20 @@ report_main() {
         echo "| $rd | $(fmt_ms "${R[$a:build]:-}") | $rb | $rba | $(fmt_ms "${R[$a:read_post]:-}") | $(fmt_ms "${R[$a:read_user]:-}") |"
     done
     echo
-    echo "## Ratios vs targets (pg_tviews deferred; immediate mode for information)"
+    echo "## Ratios vs targets (pg_tviews deferred; immediate mode and row-level capture for information)"
     echo
-    echo "| target | pg_tviews | baseline | ratio | goal | result | immediate ratio |"
-    echo "|---|---:|---:|---:|---:|:---:|---:|"
+    echo "| target | pg_tviews | baseline | ratio | goal | result | immediate ratio | row-capture ratio |"
+    echo "|---|---:|---:|---:|---:|:---:|---:|---:|"
     local pass=0 miss=0
     target_line() { # NAME METRIC BASE_APPROACH OP GOAL FORMAT
-        local name="$1" m="$2" base="$3" op="$4" goal="$5" fmt="$6" r ri v
+        local name="$1" m="$2" base="$3" op="$4" goal="$5" fmt="$6" r ri rr v
         r=$(ratio "${R[tvd:$m]:-}" "${R[$base:$m]:-}")
         ri=$(ratio "${R[tvi:$m]:-}" "${R[$base:$m]:-}")
+        rr=$(ratio "${R[tvr:$m]:-}" "${R[$base:$m]:-}")
         v=$(verdict "$r" "$op" "$goal")
         if [ "$m" = writers ] && [ "$v" = PASS ] && [ "${R[tvd:stale]:-}" != "0 0" ]; then v=MISS; fi
         [ "$v" = PASS ] && pass=$((pass + 1)) || miss=$((miss + 1))
-        echo "| $name | $($fmt "${R[tvd:$m]:-}") | $($fmt "${R[$base:$m]:-}") | ${r}× | $op ${goal}× | **$v** | ${ri}× |"
+        echo "| $name | $($fmt "${R[tvd:$m]:-}") | $($fmt "${R[$base:$m]:-}") | ${r}× | $op ${goal}× | **$v** | ${ri}× | ${rr}× |"
     }
     target_line "post update vs hand ROW triggers" post_update row "<=" 1.0 fmt_ms
     target_line "comment insert vs hand ROW triggers" comment_insert row "<=" 1.0 fmt_ms
@@ -620,12 +625,13 @@ report_main() {
     target_line "bulk $bu authors vs hand STATEMENT triggers" bulk_users stmt "<=" 0.7 fmt_ms
     target_line "$WRITERS writers TPS vs hand ROW triggers, with 0 stale docs (pg_tviews: $(fmt_stale "${R[tvd:stale]:-}"))" writers row ">=" 1.0 fmt_tps
     # full rebuild: pg_tviews_refresh vs REFRESH MATERIALIZED VIEW
-    local r ri v
+    local r ri rr v
     r=$(ratio "${R[tvd:rebuild]:-}" "${R[matview:rebuild]:-}")
     ri=$(ratio "${R[tvi:rebuild]:-}" "${R[matview:rebuild]:-}")
+    rr=$(ratio "${R[tvr:rebuild]:-}" "${R[matview:rebuild]:-}")
     v=$(verdict "$r" "<=" 1.2)
     [ "$v" = PASS ] && pass=$((pass + 1)) || miss=$((miss + 1))
-    echo "| full rebuild: pg_tviews_refresh('tv_post') vs REFRESH MATERIALIZED VIEW mv_post | $(fmt_ms "${R[tvd:rebuild]:-}") | $(fmt_ms "${R[matview:rebuild]:-}") | ${r}× | <= 1.2× | **$v** | ${ri}× |"
+    echo "| full rebuild: pg_tviews_refresh('tv_post') vs REFRESH MATERIALIZED VIEW mv_post | $(fmt_ms "${R[tvd:rebuild]:-}") | $(fmt_ms "${R[matview:rebuild]:-}") | ${r}× | <= 1.2× | **$v** | ${ri}× | ${rr}× |"
     echo
     echo "$pass targets PASS, $miss MISS."
     echo
