@@ -75,6 +75,24 @@ INSERT INTO tb_comment VALUES (50, 30, 'audited'), (51, 30, 'audited too');
 SELECT pk_post, data->>'title' AS title, data->'audits' AS audits FROM tv_post ORDER BY 1;
 SELECT * FROM tv_check();
 
+-- a rename whose row trigger moves the user's posts to another user in the
+-- same statement: the key column is unchanged (the OLD rows' key query is
+-- skipped), the moved posts are found through tb_post's own changes
+CREATE FUNCTION hand_over_posts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE tb_post SET fk_user = 3 WHERE fk_user = NEW.pk_user;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER hand_over AFTER UPDATE OF name ON tb_user FOR EACH ROW
+    WHEN (NEW.pk_user = 10) EXECUTE FUNCTION hand_over_posts();
+INSERT INTO tb_user VALUES (3, 'carol');
+INSERT INTO tb_post VALUES (60, 10, 'p60'), (61, 10, 'p61');
+SELECT pk_post, fk_user, data->>'author' AS author FROM tv_post WHERE pk_post IN (60, 61) ORDER BY 1;
+UPDATE tb_user SET name = 'alice (left)' WHERE pk_user = 10;
+SELECT pk_post, fk_user, data->>'author' AS author FROM tv_post WHERE pk_post IN (60, 61) ORDER BY 1;
+SELECT * FROM tv_check();
+DROP TRIGGER hand_over ON tb_user;
+
 -- 10,000+ rows in one statement, then all of them changed and deleted
 DROP TRIGGER audit_comment ON tb_comment;
 INSERT INTO tb_post SELECT g, 10, 'bulk ' || g FROM generate_series(100, 10199) g;

@@ -50,8 +50,10 @@ std::string update_set_list(const RefreshTarget& t) {
     return out;
 }
 
-// The view's rows for the keys are computed once (materialized); if two of
-// them share a key nothing is written and the statement reports that key,
+// The view's rows for the keys are computed once (materialized), and their
+// keys once more on their own (the duplicate check and the delete step read
+// only keys: hashing or sorting whole documents there spilled to disk); if
+// two rows share a key nothing is written and the statement reports that key,
 // so the engine can fail with a clear error instead of keeping one of them.
 // Otherwise INSERT ... ON CONFLICT DO UPDATE writes only rows whose binary
 // image differs (record_image_ne, the comparison REFRESH MATERIALIZED VIEW
@@ -64,9 +66,10 @@ std::string upsert(const RefreshTarget& t, const std::string& where, const std::
                     : fmt::format("DO UPDATE SET {} WHERE t.* OPERATOR(pg_catalog.*<>) EXCLUDED.*", set);
     return fmt::format(
         "WITH src AS MATERIALIZED (SELECT {vcols} FROM {view} v{where}), "
-        "dup AS (SELECT s.{key} FROM src s GROUP BY s.{key} HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 "
+        "keys AS MATERIALIZED (SELECT s.{key} FROM src s), "
+        "dup AS (SELECT k.{key} FROM keys k GROUP BY k.{key} HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 "
         "LIMIT 1), "
-        "del AS (DELETE FROM {tbl} t WHERE {delete_where}NOT EXISTS (SELECT FROM src s WHERE s.{key} "
+        "del AS (DELETE FROM {tbl} t WHERE {delete_where}NOT EXISTS (SELECT FROM keys k WHERE k.{key} "
         "OPERATOR(pg_catalog.=) t.{key}) AND NOT EXISTS (SELECT FROM dup) RETURNING 1), "
         "up AS (INSERT INTO {tbl} AS t ({cols}) SELECT {scols} FROM src s WHERE NOT EXISTS (SELECT FROM dup) "
         "ON CONFLICT ({key}) {conflict} RETURNING 1) "
@@ -102,7 +105,13 @@ std::string upsert_one_sql(const RefreshTarget& t) {
                   fmt::format("t.{} OPERATOR(pg_catalog.=) $1 AND ", quote_ident(t.key_column)));
 }
 
-std::string upsert_changed_all_sql(const RefreshTarget& t) { return upsert(t, "", ""); }
+std::string all_keys_sql(const RefreshTarget& t) {
+    return fmt::format(
+        "SELECT u.k FROM (SELECT v.{key}::pg_catalog.int8 AS k FROM {view} v UNION "
+        "SELECT t.{key}::pg_catalog.int8 FROM {tbl} t) u WHERE u.k IS NOT NULL ORDER BY 1",
+        fmt::arg("key", quote_ident(t.key_column)), fmt::arg("view", qualify(t.schema, t.view)),
+        fmt::arg("tbl", qualify(t.schema, t.table)));
+}
 
 std::string null_key_sql(const RefreshTarget& t) {
     return fmt::format("SELECT 1 FROM {view} v WHERE v.{key} IS NULL LIMIT 1",

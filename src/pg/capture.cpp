@@ -55,7 +55,7 @@ bool read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::v
 void collect(uint64 n, std::vector<int64>& out, bool& saw_null);
 
 // Runs a key query over the registered changed rows; true when a key came out NULL.
-bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int64>& out) {
+SPIPlanPtr key_plan(KeySource& src, bool old_rows) {
     SPIPlanPtr& plan = old_rows ? src.plan_old : src.plan_new;
     if (plan == nullptr) {
         plan = prepare_kept(old_rows ? src.sql_old : src.sql_new, 0, nullptr);
@@ -63,6 +63,22 @@ bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int
     } else {
         backend().stats.table_cache_hits++;
     }
+    return plan;
+}
+
+// An UPDATE that left every column the key query reads as it was: the
+// query over the OLD rows would find what the one over the NEW rows finds.
+bool old_rows_find_nothing_new(KeySource& src, const ChangeSet& changes, TupleDesc desc) {
+    if (changes.old_rows == nullptr || changes.new_rows == nullptr) return false;
+    if (!src.columns_known) {
+        src.columns = read_columns(key_plan(src, true));
+        src.columns_known = true;
+    }
+    return same_rows_in(changes.old_rows, changes.new_rows, desc, src.columns);
+}
+
+bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int64>& out) {
+    SPIPlanPtr plan = key_plan(src, old_rows);
     // Not read-only: the key query sees the other tables as they are now,
     // including changes earlier in this statement (cascaded actions).
     bool saw_null = false;
@@ -226,7 +242,8 @@ void capture_changes(const ChangeSet& given) {
                     spi_ready = true;
                 }
                 RunAsOwner as_owner(r.tview->owner);
-                if (changes.old_rows) read_query(src, true, changes.new_rows == nullptr, keys);
+                if (changes.old_rows && !old_rows_find_nothing_new(src, changes, desc))
+                    read_query(src, true, changes.new_rows == nullptr, keys);
                 // A NULL key from the new rows may be a view row the table
                 // cannot hold (key queries can also return rows the view
                 // filters out): the flush checks the view itself.

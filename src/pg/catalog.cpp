@@ -19,7 +19,7 @@ Catalog& catalog() {
 }
 
 TviewDef::~TviewDef() {
-    SPIPlanPtr plans[] = {probe_plan, probe_all_plan, upsert_plan, upsert_one_plan, upsert_all_plan, null_key_plan};
+    SPIPlanPtr plans[] = {probe_plan, probe_all_plan, upsert_plan, upsert_one_plan, all_keys_plan, null_key_plan};
     for (SPIPlanPtr p : plans)
         if (p) SPI_freeplan(p);
     for (auto& s : sources) {

@@ -37,10 +37,18 @@ void prepare_plans(TviewDef& d) {
     backend().stats.table_cache_misses++;
 }
 
-void prepare_full_plans(TviewDef& d) {
-    if (d.upsert_all_plan) return;
-    RefreshTarget t = target_of(d);
-    d.upsert_all_plan = prepare_kept(upsert_changed_all_sql(t), 0, nullptr);
+// Every key of the view and of the table, ascending (a full refresh).
+std::vector<int64> all_keys(TviewDef& d) {
+    if (!d.all_keys_plan) d.all_keys_plan = prepare_kept(all_keys_sql(target_of(d)), 0, nullptr);
+    uint64 n = execute_plan(d.all_keys_plan, nullptr, nullptr, false);
+    std::vector<int64> keys;
+    keys.reserve(n);
+    for (uint64 i = 0; i < n; i++) {
+        bool isnull = true;
+        Datum k = pg_call([&] { return SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull); });
+        if (!isnull) keys.push_back(DatumGetInt64(k));
+    }
+    return keys;
 }
 
 // Runs an upsert plan: returns rows written; a key produced by two rows of
@@ -102,33 +110,32 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         b.null_key_check.erase(def->table_oid);
         check_null_keys(*def);
     }
-    if (batch.full) {
-        check_not_stale(*def, batch.keys, true);
-        prepare_full_plans(*def);
-        written += run_upsert(*def, def->upsert_all_plan, nullptr);
-    } else {
-        if (def->upsert_plan)
-            backend().stats.table_cache_hits++;
-        else
-            prepare_plans(*def);
-        if (!whole) lock_keys(*def, batch.keys);
-        // Large key sets go in slices of pg_tviews.flush_chunk_keys keys: one
-        // statement's materialized rows, hash tables and captured changes
-        // stay small (no spill to disk, bounded memory). Every key is in one
-        // slice, so a key produced twice is still caught.
-        std::size_t chunk = static_cast<std::size_t>(settings().flush_chunk_keys);
-        for (std::size_t from = 0; from < batch.keys.size(); from += chunk) {
-            std::size_t to = std::min(batch.keys.size(), from + chunk);
-            std::vector<int64> slice(batch.keys.begin() + static_cast<std::ptrdiff_t>(from),
-                                     batch.keys.begin() + static_cast<std::ptrdiff_t>(to));
-            check_not_stale(*def, slice, false);
-            if (slice.size() == 1) {
-                Datum key[1] = {Int64GetDatum(slice[0])};
-                written += run_upsert(*def, def->upsert_one_plan, key);
-            } else {
-                Datum keys[1] = {int8_array(slice)};
-                written += run_upsert(*def, def->upsert_plan, keys);
-            }
+    if (batch.full) check_not_stale(*def, batch.keys, true);
+    // A full refresh goes through every key of the view and of the table.
+    std::vector<int64> full_keys;
+    if (batch.full) full_keys = all_keys(*def);
+    const std::vector<int64>& keys = batch.full ? full_keys : batch.keys;
+    if (def->upsert_plan)
+        backend().stats.table_cache_hits++;
+    else
+        prepare_plans(*def);
+    if (!whole) lock_keys(*def, keys);
+    // Large key sets go in slices of pg_tviews.flush_chunk_keys keys: one
+    // statement's materialized rows, hash tables and captured changes stay
+    // small (no spill to disk, bounded memory). Every key is in one slice,
+    // so a key produced twice is still caught.
+    std::size_t chunk = static_cast<std::size_t>(settings().flush_chunk_keys);
+    for (std::size_t from = 0; from < keys.size(); from += chunk) {
+        std::size_t to = std::min(keys.size(), from + chunk);
+        std::vector<int64> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
+                                 keys.begin() + static_cast<std::ptrdiff_t>(to));
+        if (!batch.full) check_not_stale(*def, slice, false);
+        if (slice.size() == 1) {
+            Datum key[1] = {Int64GetDatum(slice[0])};
+            written += run_upsert(*def, def->upsert_one_plan, key);
+        } else {
+            Datum arg[1] = {int8_array(slice)};
+            written += run_upsert(*def, def->upsert_plan, arg);
         }
     }
     spi.finish();

@@ -160,7 +160,7 @@ void _PG_init(void) {
     DefineCustomIntVariable("pg_tviews.flush_chunk_keys",
                             "Most keys of one TVIEW recomputed by one statement of a flush; larger key sets are "
                             "recomputed in slices of this size.",
-                            nullptr, &s.flush_chunk_keys, 10000, 1, 10000000, PGC_USERSET, 0, nullptr, nullptr,
+                            nullptr, &s.flush_chunk_keys, 2000, 1, 10000000, PGC_USERSET, 0, nullptr, nullptr,
                             nullptr);
     DefineCustomEnumVariable("pg_tviews.capture_mode",
                              "Capture triggers for TVIEWs created in this session: as pg_tviews_settings says "

@@ -48,7 +48,7 @@ std::vector<std::pair<const char*, std::string>> all_sql(const RefreshTarget& t)
             {"null_key", null_key_sql(t)},
             {"upsert_changed", upsert_changed_sql(t)},
             {"upsert_one", upsert_one_sql(t)},
-            {"upsert_changed_all", upsert_changed_all_sql(t)}};
+            {"all_keys", all_keys_sql(t)}};
 }
 
 }  // namespace
@@ -105,10 +105,12 @@ TEST(RefreshSql, OneStatementDeletesVanishedKeys) {
     std::string sql = upsert_changed_sql(post_target());
     // Keys of the set the view no longer produces go, in the same statement.
     EXPECT_TRUE(contains(sql, "del AS (DELETE FROM \"public\".\"tv_post\" t WHERE t.\"pk_post\" "
-                              "OPERATOR(pg_catalog.=) ANY ($1) AND NOT EXISTS (SELECT FROM src s")) << sql;
-    std::string all = upsert_changed_all_sql(post_target());
-    EXPECT_TRUE(contains(all, "del AS (DELETE FROM \"public\".\"tv_post\" t WHERE NOT EXISTS (SELECT FROM src s"))
-        << all;
+                              "OPERATOR(pg_catalog.=) ANY ($1) AND NOT EXISTS (SELECT FROM keys k")) << sql;
+    // The delete step and the duplicate check read the keys alone.
+    EXPECT_TRUE(contains(sql, "keys AS MATERIALIZED (SELECT s.\"pk_post\" FROM src s)")) << sql;
+    EXPECT_TRUE(contains(sql, "NOT EXISTS (SELECT FROM keys k WHERE k.\"pk_post\" OPERATOR(pg_catalog.=) t.\"pk_post\")"))
+        << sql;
+    EXPECT_TRUE(contains(sql, "dup AS (SELECT k.\"pk_post\" FROM keys k GROUP BY")) << sql;
 }
 
 TEST(RefreshSql, OneKeyTakesAScalarParameter) {
@@ -140,21 +142,18 @@ TEST(RefreshSql, UpsertChanged) {
     EXPECT_FALSE(contains(sql, "DO NOTHING")) << sql;
 }
 
-TEST(RefreshSql, UpsertChangedAllHasNoKeyParameter) {
-    std::string sql = upsert_changed_all_sql(post_target());
-    EXPECT_EQ(sql.rfind("WITH src AS MATERIALIZED (", 0), 0u) << sql;
-    EXPECT_TRUE(contains(sql, "INSERT INTO \"public\".\"tv_post\" AS t")) << sql;
-    EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v), dup AS")) << sql;
-    EXPECT_TRUE(contains(sql, "DO UPDATE SET")) << sql;
-    EXPECT_TRUE(contains(sql, "OPERATOR(pg_catalog.*<>)")) << sql;
+TEST(RefreshSql, AllKeysOfViewAndTable) {
+    std::string sql = all_keys_sql(post_target());
+    EXPECT_TRUE(contains(sql, "SELECT v.\"pk_post\"::pg_catalog.int8 AS k FROM \"public\".\"v_post\" v UNION "
+                              "SELECT t.\"pk_post\"::pg_catalog.int8 FROM \"public\".\"tv_post\" t")) << sql;
+    EXPECT_TRUE(contains(sql, "IS NOT NULL ORDER BY 1")) << sql;
     EXPECT_FALSE(contains(sql, "$1")) << sql;
-    EXPECT_FALSE(contains(sql, " WHERE v.")) << sql;
 }
 
 TEST(RefreshSql, UpsertWithOnlyKeyColumnDoesNothing) {
     RefreshTarget t = post_target();
     t.columns = {"pk_post"};
-    for (const std::string& sql : {upsert_changed_sql(t), upsert_changed_all_sql(t)}) {
+    for (const std::string& sql : {upsert_changed_sql(t), upsert_one_sql(t)}) {
         EXPECT_TRUE(contains(sql, "ON CONFLICT (\"pk_post\") DO NOTHING")) << sql;
         EXPECT_FALSE(contains(sql, "DO UPDATE")) << sql;
         EXPECT_FALSE(contains(sql, "*<>")) << sql;
@@ -169,7 +168,7 @@ TEST(RefreshSql, ImageComparisonUsesWholeRowStarSyntax) {
     // always mean the whole row outside a select list.
     RefreshTarget t = post_target();
     t.columns = {"pk_post", "t", "excluded"};
-    for (const std::string& sql : {upsert_changed_sql(t), upsert_changed_all_sql(t)}) {
+    for (const std::string& sql : {upsert_changed_sql(t), upsert_one_sql(t)}) {
         EXPECT_TRUE(contains(sql, "WHERE t.* OPERATOR(pg_catalog.*<>) EXCLUDED.*")) << sql;
         EXPECT_TRUE(contains(sql, "\"t\" = EXCLUDED.\"t\"")) << sql;
         EXPECT_TRUE(contains(sql, "\"excluded\" = EXCLUDED.\"excluded\"")) << sql;
@@ -195,9 +194,10 @@ TEST(RefreshSql, WeirdIdentifiersAreQuotedAndQualified) {
     EXPECT_TRUE(contains(probe_rows_sql(t), "v." + key + " OPERATOR(pg_catalog.=) ANY ($1)"));
     EXPECT_TRUE(contains(upsert_changed_sql(t), "DELETE FROM " + tbl));
     EXPECT_TRUE(contains(upsert_changed_sql(t), view));
-    EXPECT_TRUE(contains(upsert_changed_all_sql(t), "DELETE FROM " + tbl));
+    EXPECT_TRUE(contains(all_keys_sql(t), "FROM " + view + " v UNION"));
+    EXPECT_TRUE(contains(all_keys_sql(t), "FROM " + tbl + " t"));
 
-    for (const std::string& sql : {upsert_changed_sql(t), upsert_changed_all_sql(t)}) {
+    for (const std::string& sql : {upsert_changed_sql(t), upsert_one_sql(t)}) {
         EXPECT_TRUE(contains(sql, "INSERT INTO " + tbl + " AS t")) << sql;
         EXPECT_TRUE(contains(sql, "FROM " + view + " v")) << sql;
         EXPECT_TRUE(contains(sql, "(" + key + ", " + weird + ", \"select\")")) << sql;

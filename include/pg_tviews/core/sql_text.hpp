@@ -39,7 +39,8 @@ std::string upsert_changed_sql(const RefreshTarget& t);
 std::string upsert_one_sql(const RefreshTarget& t);
 // Any row of the view whose key is NULL (one row, or none).
 std::string null_key_sql(const RefreshTarget& t);
-// Full-refresh variants: the same over every key.
-std::string upsert_changed_all_sql(const RefreshTarget& t);
+// Every key a full refresh recomputes: those of the view and those of the
+// table, ascending (the refresh then goes through them in slices).
+std::string all_keys_sql(const RefreshTarget& t);
 
 }  // namespace pg_tviews

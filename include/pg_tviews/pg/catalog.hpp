@@ -18,6 +18,7 @@
 
 #include "pg_tviews/core/dep_graph.hpp"
 #include "pg_tviews/pg/postgres.hpp"
+#include "pg_tviews/pg/read_columns.hpp"
 
 namespace pg_tviews::pg {
 
@@ -30,6 +31,8 @@ struct KeySource {
     std::string reason;
     SPIPlanPtr plan_old = nullptr;
     SPIPlanPtr plan_new = nullptr;
+    bool columns_known = false;
+    ReadColumns columns;  // of the changed rows, read by the key query
 };
 
 // One equality link of a TVIEW's query, as seen from one of its relations:
@@ -63,7 +66,7 @@ struct TviewDef {
     SPIPlanPtr probe_all_plan = nullptr;
     SPIPlanPtr upsert_plan = nullptr;
     SPIPlanPtr upsert_one_plan = nullptr;
-    SPIPlanPtr upsert_all_plan = nullptr;
+    SPIPlanPtr all_keys_plan = nullptr;
     SPIPlanPtr null_key_plan = nullptr;
 
     ~TviewDef();

@@ -25,7 +25,7 @@ struct Settings {
     int max_propagation_depth = 100;
     bool metrics_enabled = false;
     int max_key_locks = 1000;
-    int flush_chunk_keys = 10000;
+    int flush_chunk_keys = 2000;
 };
 Settings& settings();
 

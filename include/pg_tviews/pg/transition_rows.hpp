@@ -1,4 +1,4 @@
-// Reading one column of a set of changed rows (a transition table, or the
+// Reading the rows, or one column, of a set of changed rows (a transition table, or the
 // one-row stores of row-level capture) with a read pointer of our own, so
 // that other readers of the same tuplestore are not disturbed.
 #pragma once
@@ -7,9 +7,9 @@
 
 namespace pg_tviews::pg {
 
-// Calls fn(value, isnull) for column `attno` of every row of `rows`.
+// Calls fn(slot) for every row of `rows` (the slot holds the row).
 template <typename Fn>
-void for_each_value(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, Fn&& fn) {
+void for_each_row(Tuplestorestate* rows, TupleDesc desc, Fn&& fn) {
     if (rows == nullptr) return;
     TupleTableSlot* slot = pg_call([&] {
         TupleTableSlot* s = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
@@ -19,19 +19,23 @@ void for_each_value(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, Fn&
         return s;
     });
     for (;;) {
-        bool isnull = true;
-        Datum value = 0;
-        bool more = pg_call([&] {
-            if (!tuplestore_gettupleslot(rows, true, false, slot)) return false;
-            value = slot_getattr(slot, attno, &isnull);
-            return true;
-        });
+        bool more = pg_call([&] { return tuplestore_gettupleslot(rows, true, false, slot); });
         if (!more) break;
-        fn(value, isnull);
+        fn(slot);
     }
     pg_call([&] {
         tuplestore_select_read_pointer(rows, 0);
         ExecDropSingleTupleTableSlot(slot);
+    });
+}
+
+// Calls fn(value, isnull) for column `attno` of every row of `rows`.
+template <typename Fn>
+void for_each_value(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, Fn&& fn) {
+    for_each_row(rows, desc, [&](TupleTableSlot* slot) {
+        bool isnull = true;
+        Datum value = pg_call([&] { return slot_getattr(slot, attno, &isnull); });
+        fn(value, isnull);
     });
 }
 
