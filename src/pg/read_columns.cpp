@@ -1,7 +1,6 @@
 #include "pg_tviews/pg/read_columns.hpp"
 
 #include <algorithm>
-#include <set>
 #include <string>
 
 #include "pg_tviews/pg/border.hpp"
@@ -16,34 +15,51 @@ namespace {
 // that point at a named tuplestore (the transition table) from any level.
 struct ColumnWalk {
     List* stack;  // Query*, outermost first
-    std::set<AttrNumber>* attnos;
+    Bitmapset* attnos;
     bool whole_row;
 };
+
+// A column (varno, attno) of query q: of the transition table, or of a join
+// whose alias list leads to it (join alias lists are not walked themselves:
+// they name every column of both sides, read or not).
+void note_var(ColumnWalk* w, Query* q, int varno, AttrNumber attno, int depth) {
+    if (varno < 1 || varno > list_length(q->rtable) || depth > 32) return;
+    RangeTblEntry* rte = rt_fetch(varno, q->rtable);
+    if (rte->rtekind == RTE_NAMEDTUPLESTORE) {
+        if (attno <= 0)
+            w->whole_row = true;
+        else
+            w->attnos = bms_add_member(w->attnos, attno);
+    } else if (rte->rtekind == RTE_JOIN) {
+        if (attno <= 0 || attno > list_length(rte->joinaliasvars)) {
+            w->whole_row = true;  // the whole joined row: be safe
+            return;
+        }
+        Node* alias = static_cast<Node*>(list_nth(rte->joinaliasvars, attno - 1));
+        while (alias && IsA(alias, RelabelType)) alias = reinterpret_cast<Node*>(reinterpret_cast<RelabelType*>(alias)->arg);
+        if (alias && IsA(alias, Var) && reinterpret_cast<Var*>(alias)->varlevelsup == 0) {
+            auto* v = reinterpret_cast<Var*>(alias);
+            note_var(w, q, v->varno, v->varattno, depth + 1);
+        } else if (alias) {
+            w->whole_row = true;  // a merged USING column (COALESCE): be safe
+        }
+    }
+}
 
 bool column_walker(Node* node, void* raw) {
     if (node == nullptr) return false;
     auto* w = static_cast<ColumnWalk*>(raw);
     if (IsA(node, Query)) {
         w->stack = lappend(w->stack, node);
-        bool r = query_tree_walker(reinterpret_cast<Query*>(node), PGTV_WALKER(column_walker), raw, 0);
+        bool r = query_tree_walker(reinterpret_cast<Query*>(node), PGTV_WALKER(column_walker), raw,
+                                   QTW_IGNORE_JOINALIASES);
         w->stack = list_delete_last(w->stack);
         return r;
     }
     if (IsA(node, Var)) {
         auto* var = reinterpret_cast<Var*>(node);
         int level = list_length(w->stack) - 1 - static_cast<int>(var->varlevelsup);
-        if (level >= 0) {
-            auto* q = static_cast<Query*>(list_nth(w->stack, level));
-            if (var->varno >= 1 && var->varno <= list_length(q->rtable)) {
-                RangeTblEntry* rte = rt_fetch(var->varno, q->rtable);
-                if (rte->rtekind == RTE_NAMEDTUPLESTORE) {
-                    if (var->varattno <= 0)
-                        w->whole_row = true;
-                    else
-                        w->attnos->insert(var->varattno);
-                }
-            }
-        }
+        if (level >= 0) note_var(w, static_cast<Query*>(list_nth(w->stack, level)), var->varno, var->varattno, 0);
         return false;
     }
     return expression_tree_walker(node, PGTV_WALKER(column_walker), raw);
@@ -88,7 +104,7 @@ std::vector<std::string> images(Tuplestorestate* rows, TupleDesc desc, const std
 }  // namespace
 
 ReadColumns read_columns(SPIPlanPtr plan) {
-    std::set<AttrNumber> attnos;
+    Bitmapset* attnos = nullptr;
     bool whole_row = false;
     bool ok = pg_call([&] {
         List* sources = SPI_plan_get_plan_sources(plan);
@@ -98,8 +114,9 @@ ReadColumns read_columns(SPIPlanPtr plan) {
             auto* ps = static_cast<CachedPlanSource*>(lfirst(lc));
             ListCell* qc;
             foreach (qc, ps->query_list) {
-                ColumnWalk w{NIL, &attnos, false};
+                ColumnWalk w{NIL, attnos, false};
                 column_walker(static_cast<Node*>(lfirst(qc)), &w);
+                attnos = w.attnos;
                 whole_row = whole_row || w.whole_row;
             }
         }
@@ -107,7 +124,9 @@ ReadColumns read_columns(SPIPlanPtr plan) {
     });
     ReadColumns out;
     out.whole_row = whole_row || !ok;
-    out.attnos.assign(attnos.begin(), attnos.end());
+    int member = -1;
+    while ((member = pg_call([&] { return bms_next_member(attnos, member); })) >= 0)
+        out.attnos.push_back(static_cast<AttrNumber>(member));
     return out;
 }
 
