@@ -210,10 +210,14 @@ void precheck_definition(const TviewLocation& where, const std::string& select_s
 
 namespace {
 
-// Documents are rewritten whole on every refresh: their compressible
-// columns use lz4, which compresses and decompresses several times faster
-// than the default pglz (ALTER TABLE ... SET COMPRESSION changes it back).
-void use_fast_compression(Spi& spi, const std::string& table, Oid table_oid) {
+// Documents are rewritten whole on every refresh and read whole. Their
+// compressible columns use lz4, which compresses and decompresses several
+// times faster than the default pglz, and a row is kept in the table as long
+// as it fits in a page once compressed (toast_tuple_target 8160 instead of
+// ~2 kB), so writing or reading a document of a few tens of kB needs no
+// TOAST table rows. ALTER TABLE changes either back.
+void use_document_storage(Spi& spi, const std::string& table, Oid table_oid) {
+    spi.exec(fmt::format("ALTER TABLE {} SET (toast_tuple_target = 8160)", table));
 #ifdef USE_LZ4
     auto rows = spi.query(fmt::format("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = {} AND attnum > 0 "
                                       "AND NOT attisdropped AND attlen = -1 AND attstorage IN ('x', 'm') ORDER BY attnum",
@@ -225,8 +229,6 @@ void use_fast_compression(Spi& spi, const std::string& table, Oid table_oid) {
     }
     if (!alter.empty()) spi.exec(fmt::format("ALTER TABLE {} {}", table, alter));
 #else
-    (void)spi;
-    (void)table;
     (void)table_oid;
 #endif
 }
@@ -247,7 +249,7 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
     if (existing_table == InvalidOid) spi.exec(fmt::format("CREATE TABLE {} (LIKE {})", table, view));
     Oid table_oid = pg_call([&] { return get_relname_relid(n.table.c_str(), nsp); });
     check_same_columns(table_oid, view_oid, n.table);
-    use_fast_compression(spi, table, table_oid);
+    use_document_storage(spi, table, table_oid);
 
     // The view's own analysis: columns, relations (a TVIEW cannot read itself).
     const char* tname = n.table.c_str();
