@@ -29,14 +29,6 @@ using namespace pg_tviews::pg;
 
 namespace {
 
-int64 key_from_datum(Datum value, Oid type) {
-    switch (type) {
-        case INT2OID: return DatumGetInt16(value);
-        case INT4OID: return DatumGetInt32(value);
-        default: return DatumGetInt64(value);
-    }
-}
-
 // Reads the key column straight from a transition table; true when a key was NULL.
 bool read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::vector<int64>& out) {
     bool saw_null = false;
@@ -51,8 +43,6 @@ bool read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::v
     return saw_null;
 }
 
-// Appends the keys of the current SPI result; notes a NULL key.
-void collect(uint64 n, std::vector<int64>& out, bool& saw_null);
 
 // Runs a key query over the registered changed rows; true when a key came out NULL.
 SPIPlanPtr key_plan(KeySource& src, bool old_rows) {
@@ -85,7 +75,7 @@ bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int
     Snapshot before = old_rows ? statement_snapshot() : nullptr;
     if (!old_rows || current_too || before == nullptr) {
         uint64 n = execute_plan(plan, nullptr, nullptr, false);
-        collect(n, out, saw_null);
+        saw_null = read_keys(n, out) || saw_null;
     }
     // OLD rows are joined with the other tables as they were before the
     // statement (see statement_snapshots.hpp): a foreign-key cascade deletes both sides of a
@@ -99,7 +89,7 @@ bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int
             // read_only: exactly that snapshot (its command id not advanced).
             int rc = pg_call(
                 [&] { return SPI_execute_snapshot(plan, nullptr, nullptr, before, InvalidSnapshot, true, false, 0); });
-            if (rc >= 0) collect(SPI_processed, out, saw_null);
+            if (rc >= 0) saw_null = read_keys(SPI_processed, out) || saw_null;
         }
     }
     // REPEATABLE READ / SERIALIZABLE: the transaction snapshot cannot see a
@@ -109,24 +99,9 @@ bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int
     if (pg_call([] { return IsolationUsesXactSnapshot(); })) {
         Snapshot latest = pg_call([] { return GetLatestSnapshot(); });
         int rc = pg_call([&] { return SPI_execute_snapshot(plan, nullptr, nullptr, latest, InvalidSnapshot, false, false, 0); });
-        if (rc >= 0) collect(SPI_processed, out, saw_null);
+        if (rc >= 0) saw_null = read_keys(SPI_processed, out) || saw_null;
     }
     return saw_null;
-}
-
-void collect(uint64 n, std::vector<int64>& out, bool& saw_null) {
-    if (n == 0) return;
-    SPITupleTable* table = SPI_tuptable;
-    Oid type = TupleDescAttr(table->tupdesc, 0)->atttypid;
-    out.reserve(out.size() + n);
-    for (uint64 i = 0; i < n; i++) {
-        bool isnull = true;
-        Datum value = SPI_getbinval(table->vals[i], table->tupdesc, 1, &isnull);
-        if (!isnull)
-            out.push_back(key_from_datum(value, type));
-        else
-            saw_null = true;
-    }
 }
 
 // Registers the changed rows as the ephemeral relations the key queries

@@ -59,6 +59,16 @@ std::string relation_sql_name(Oid relid) {
     return qualify(namespace_name(nsp), rel ? rel : "");
 }
 
+std::vector<Oid> partitions_of(Oid relid) {
+    std::vector<Oid> out;
+    if (pg_call([&] { return get_rel_relkind(relid); }) != RELKIND_PARTITIONED_TABLE) return out;
+    List* parts = pg_call([&] { return find_all_inheritors(relid, NoLock, nullptr); });
+    ListCell* lc;
+    foreach (lc, parts)
+        if (lfirst_oid(lc) != relid) out.push_back(lfirst_oid(lc));
+    return out;
+}
+
 Oid relation_owner(Oid relid) {
     return pg_call([&] {
         HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));

@@ -43,14 +43,8 @@ void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema
     // Statement triggers of a partitioned table do not fire for writes made
     // straight into a partition: each partition gets its own. (Row triggers
     // are cloned to partitions by PostgreSQL.)
-    if (statement_level && get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE) {
-        List* parts = pg_call([&] { return find_all_inheritors(relid, NoLock, nullptr); });
-        ListCell* lc;
-        foreach (lc, parts) {
-            Oid part = lfirst_oid(lc);
-            if (part != relid) install_capture_triggers(spi, part, ext_schema, true);
-        }
-    }
+    if (statement_level)
+        for (Oid part : partitions_of(relid)) install_capture_triggers(spi, part, ext_schema, true);
     std::string rel = relation_sql_name(relid);
     spi.exec("LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE");
     for (const auto& t : kCaptureTriggers) {

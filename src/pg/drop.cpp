@@ -136,14 +136,8 @@ void cleanup_dropped() {
                                            meta, rel));
         if (!still.empty()) continue;
         // The relation and, for a partitioned table, its partitions.
-        std::vector<Oid> targets{rel};
-        if (pg_call([&] { return get_rel_relkind(rel); }) == RELKIND_PARTITIONED_TABLE) {
-            List* parts = pg_call([&] { return find_all_inheritors(rel, NoLock, nullptr); });
-            ListCell* lc;
-            foreach (lc, parts)
-                if (lfirst_oid(lc) != rel) targets.push_back(lfirst_oid(lc));
-        }
-        for (Oid target : targets) drop_capture_triggers(spi, target);
+        drop_capture_triggers(spi, rel);
+        for (Oid part : partitions_of(rel)) drop_capture_triggers(spi, part);
         pg_call([&] { CacheInvalidateRelcacheByRelid(rel); });
     }
     spi.finish();

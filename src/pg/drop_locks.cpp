@@ -45,15 +45,6 @@ std::set<Oid> dropped_tviews(const Catalog& cat, const std::vector<Oid>& named, 
     return closure;
 }
 
-void add_with_partitions(std::vector<Oid>& out, Oid rel) {
-    out.push_back(rel);
-    if (pg_call([&] { return get_rel_relkind(rel); }) != RELKIND_PARTITIONED_TABLE) return;
-    List* parts = pg_call([&] { return find_all_inheritors(rel, NoLock, nullptr); });
-    ListCell* lc;
-    foreach (lc, parts)
-        if (lfirst_oid(lc) != rel) out.push_back(lfirst_oid(lc));
-}
-
 // In the order flushes meet them: relations that are not TVIEWs, then
 // TVIEW tables by level, then the views.
 std::vector<Oid> relations_to_lock(const Catalog& cat, const std::set<Oid>& dropped, const std::vector<Oid>& named) {
@@ -72,8 +63,10 @@ std::vector<Oid> relations_to_lock(const Catalog& cat, const std::set<Oid>& drop
     for (Oid rel : sources) {
         if (cat.is_tview(rel))
             tables.push_back(cat.find(rel));
-        else
-            add_with_partitions(plain, rel);
+        else {
+            plain.push_back(rel);
+            for (Oid part : partitions_of(rel)) plain.push_back(part);
+        }
     }
     for (Oid t : dropped) tables.push_back(cat.find(t));
     std::sort(tables.begin(), tables.end(), [](const TviewPtr& a, const TviewPtr& b) {

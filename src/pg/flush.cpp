@@ -42,12 +42,7 @@ std::vector<int64> all_keys(TviewDef& d) {
     if (!d.all_keys_plan) d.all_keys_plan = prepare_kept(all_keys_sql(target_of(d)), 0, nullptr);
     uint64 n = execute_plan(d.all_keys_plan, nullptr, nullptr, false);
     std::vector<int64> keys;
-    keys.reserve(n);
-    for (uint64 i = 0; i < n; i++) {
-        bool isnull = true;
-        Datum k = pg_call([&] { return SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull); });
-        if (!isnull) keys.push_back(DatumGetInt64(k));
-    }
+    read_keys(n, keys);  // the query leaves NULL keys out
     return keys;
 }
 

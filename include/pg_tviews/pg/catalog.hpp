@@ -129,6 +129,9 @@ std::string extension_schema_name();
 // "schema"."relation", always quoted, for generated SQL.
 std::string relation_sql_name(Oid relid);
 
+// The partitions (at every level) of a partitioned table; none otherwise.
+std::vector<Oid> partitions_of(Oid relid);
+
 // Owner of a relation (pg_class.relowner).
 Oid relation_owner(Oid relid);
 
