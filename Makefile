@@ -5,7 +5,7 @@
 
 EXTENSION  = pg_tviews
 MODULE_big = pg_tviews
-DATA       = sql/pg_tviews--0.1.0.sql
+DATA       = $(wildcard sql/pg_tviews--*.sql)
 PG_CONFIG ?= pg_config
 
 CORE_SRCS = $(wildcard src/core/*.cpp)

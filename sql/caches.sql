@@ -60,6 +60,7 @@ SELECT check_name, status, details FROM pg_tviews_health_check() WHERE check_nam
 ALTER TABLE tb_book ENABLE TRIGGER tview_capture_upd;
 DROP TRIGGER tview_capture_upd ON tb_book;
 SELECT check_name, status, details FROM pg_tviews_health_check() WHERE check_name = 'tview:shelf';
+-- trigger names tview_* are pg_tviews' own: nobody can plant or replace one
 CREATE TABLE tb_loose (a int);
 CREATE TRIGGER tview_capture_ins AFTER INSERT ON tb_loose REFERENCING NEW TABLE AS pg_tviews_new
     FOR EACH STATEMENT EXECUTE FUNCTION pg_tviews_capture();

@@ -91,9 +91,11 @@ SELECT count(*) AS open_posts FROM tv_open;
 SELECT * FROM tv_check();
 
 -- changing the helper view's definition: the cache follows (same columns)
+-- and the documents are rebuilt when the change commits
 CREATE OR REPLACE VIEW commenters AS
 SELECT c.fk_post, c.pk_comment, upper(u.name) AS commenter FROM tb_comment c JOIN tb_user u ON u.pk_user = c.fk_user;
-SELECT pg_tviews_refresh('tv_post') > 0 AS rebuilt_rows_changed;
+SELECT * FROM tv_check();
+SELECT pg_tviews_refresh('tv_post') AS rows_left_to_rebuild;
 UPDATE tb_user SET name = 'carol2' WHERE pk_user = 3;
 SELECT * FROM tv_check();
 

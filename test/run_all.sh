@@ -8,6 +8,8 @@
 #              and then with shared_preload_libraries='pg_tviews', then again
 #              with pg_tviews.refresh_mode = immediate, and (topics that do not
 #              list trigger names) with row-level capture
+#   regress-nosuper  the same topics (but security) as a role that is not a
+#              superuser and owns its database, the extension installed by postgres
 #   isolation  pg_isolation_regress over test/isolation/schedule (if present)
 #   shell      every executable test/shell/*.sh (if any), exit 0 = pass
 #
@@ -37,6 +39,7 @@ PASSED=0 FAILED=0 FINISHED=0
 SUITE_TIMEOUT="${SUITE_TIMEOUT:-900}"   # each of unit, regress-*, isolation
 SHELL_TIMEOUT="${SHELL_TIMEOUT:-600}"   # each shell test
 SECTIONS=()       # "name: N passed, N failed" lines, for the recap
+EXTRA_OPTS=()     # extra pg_regress options for one run_regress call
 SERVERS=()        # server directories to stop at the end
 WORK="$(make_tmpdir)"
 OUTPUT="$PGTV_ROOT/test/output"
@@ -87,7 +90,7 @@ schedule_tests() {
     sed -e 's/#.*//' -e 's/^[[:space:]]*test:[[:space:]]*//' "$1" | tr -s ' \t' '\n' | grep -v '^$' || true
 }
 
-# run_regress SECTION TOOL INPUTDIR DBNAME TEST...
+# run_regress SECTION TOOL INPUTDIR DBNAME TEST...  (EXTRA_OPTS: more pg_regress options)
 # Runs pg_regress or pg_isolation_regress against $PGHOST/$PGPORT and records
 # one result per test ("... ok" / "... FAILED" lines). Tests that never
 # reported, or a tool that failed without reporting any, count as failures.
@@ -99,7 +102,7 @@ run_regress() {
     log "$section: $# tests on $PGHOST port $PGPORT"
     timeout "$SUITE_TIMEOUT" "$tool" --bindir="$PG_BINDIR" --inputdir="$inputdir" --outputdir="$out" \
         --load-extension=pg_tviews --dbname="$dbname" \
-        --host="$PGHOST" --port="$PGPORT" --user=postgres "$@" </dev/null 2>&1 |
+        --host="$PGHOST" --port="$PGPORT" --user=postgres "${EXTRA_OPTS[@]}" "$@" </dev/null 2>&1 |
         tee "$out/pg_regress.log" || rc=$?
     ok="$(grep -cE '\.\.\. ok|^ok [0-9]+ ' "$out/pg_regress.log" || true)"
     bad="$(grep -E '\.\.\. (FAILED|failed)|^not ok [0-9]+ ' "$out/pg_regress.log" | grep -vc '(ignored)' || true)"
@@ -201,6 +204,41 @@ done
 if [ -f "$WORK/preload/data/postmaster.pid" ] && [ ${#ROW_TESTS[@]} -gt 0 ]; then
     PGOPTIONS="-c pg_tviews.capture_mode=row" \
         run_regress "regress-row-capture" "$PGXS_DIR/regress/pg_regress" "$PGTV_ROOT" contrib_regression "${ROW_TESTS[@]}"
+fi
+
+# --- and as a non-superuser -------------------------------------------------
+# What an application deployment looks like: the superuser installed the
+# extension; a role that is not a superuser owns the database (and so its
+# public schema), creates the tables and TVIEWs and runs every topic. The
+# DBA granted it what docs/security.md says a DBA grants: the repair and
+# capture-mode functions, and the one protected setting a topic changes.
+# Topics that need a superuser themselves are left out: security (creates
+# roles), caches (dblink to a second session needs a superuser or a
+# password) and drop (creates a database and drops the extension).
+NOSUPER_TESTS=()
+for t in "${REGRESS_TESTS[@]}"; do
+    case "$t" in security | caches | drop) ;; *) NOSUPER_TESTS+=("$t") ;; esac
+done
+if [ -f "$WORK/preload/data/postmaster.pid" ] && [ ${#NOSUPER_TESTS[@]} -gt 0 ]; then
+    if psql -X -q -v ON_ERROR_STOP=1 -d postgres <<'SQL' && psql -X -q -v ON_ERROR_STOP=1 -d regress_nosuper <<'SQL2'
+DROP DATABASE IF EXISTS regress_nosuper;
+DROP ROLE IF EXISTS regress_tv_owner;
+CREATE ROLE regress_tv_owner LOGIN;
+CREATE DATABASE regress_nosuper OWNER regress_tv_owner;
+GRANT SET ON PARAMETER pg_tviews.flush_chunk_keys TO regress_tv_owner;
+SQL
+CREATE EXTENSION pg_tviews;
+GRANT EXECUTE ON FUNCTION pg_tviews_cascade(oid, bigint), pg_tviews_insert(oid, bigint),
+    pg_tviews_delete(oid, bigint), pg_tviews_install_stmt_triggers(),
+    pg_tviews_uninstall_stmt_triggers() TO regress_tv_owner;
+SQL2
+    then
+        EXTRA_OPTS=(--use-existing --user=regress_tv_owner)
+        run_regress "regress-nosuper" "$PGXS_DIR/regress/pg_regress" "$PGTV_ROOT" regress_nosuper "${NOSUPER_TESTS[@]}"
+        EXTRA_OPTS=()
+    else
+        record regress-nosuper 0 1
+    fi
 fi
 
 # --- isolation tests (preload server) ---------------------------------------

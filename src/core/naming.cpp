@@ -42,12 +42,62 @@ TviewNames names_for(const std::string& table_or_entity) {
     n.view = "v_" + entity;
     n.key_column = "pk_" + entity;
     if (n.table.size() > kMaxIdentifierLength)
-        throw TviewError(sqlstate::kInvalidName,
+        throw TviewError(sqlstate::kNameTooLong,
                          fmt::format("TVIEW name \"{}\" is too long", n.table),
                          fmt::format("Identifiers are limited to {} bytes.",
                                      kMaxIdentifierLength),
                          "Choose a shorter entity name.");
     return n;
+}
+
+std::vector<std::string> split_qualified_name(const std::string& name, bool tview_name) {
+    std::vector<std::string> parts;
+    auto bad = [&](const char* why) {
+        return TviewError(sqlstate::kInvalidName, fmt::format("invalid name syntax: \"{}\"", name), why,
+                          "Write a name such as tv_post, public.tv_post or \"My Schema\".tv_post.");
+    };
+    std::size_t i = 0;
+    const std::size_t n = name.size();
+    for (;;) {
+        while (i < n && (name[i] == ' ' || name[i] == '\t')) i++;
+        std::string part;
+        if (i < n && name[i] == '"') {
+            i++;
+            for (;;) {
+                if (i >= n) throw bad("A quoted identifier is not closed.");
+                if (name[i] == '"') {
+                    if (i + 1 < n && name[i + 1] == '"') {
+                        part += '"';
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                part += name[i++];
+            }
+            if (part.empty()) throw bad("A quoted identifier is empty.");
+        } else {
+            while (i < n && name[i] != '.' && name[i] != ' ' && name[i] != '\t' && name[i] != '"') {
+                char c = name[i++];
+                part += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+            }
+            if (part.empty()) throw bad("A part of the name is empty.");
+        }
+        while (i < n && (name[i] == ' ' || name[i] == '\t')) i++;
+        bool last = i >= n;
+        if (last && tview_name) names_for(part);
+        if (part.size() > kMaxIdentifierLength)
+            throw TviewError(sqlstate::kNameTooLong, fmt::format("name \"{}\" is too long", part),
+                             fmt::format("Identifiers are limited to {} bytes.", kMaxIdentifierLength),
+                             "Choose a shorter name.");
+        parts.push_back(part);
+        if (last) break;
+        if (name[i] != '.') throw bad("Parts of a name are separated by dots.");
+        i++;
+    }
+    if (parts.size() > 3) throw bad("A name has at most three parts (database.schema.name).");
+    return parts;
 }
 
 bool wants_index(const std::string& column, const std::string& key_column) {

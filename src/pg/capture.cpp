@@ -16,7 +16,7 @@
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
-#include "pg_tviews/pg/run_as_owner.hpp"
+#include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/transition_rows.hpp"
@@ -201,6 +201,7 @@ void capture_changes(const ChangeSet& given) {
     lock_links(desc, changes.old_rows, changes.new_rows, cat.link_locks_of(relid));
     bool spi_ready = false;
     std::unique_ptr<Spi> spi;
+    for (auto& r : readers) require_maintainable(*r.tview);
     for (auto& r : readers) {
         std::vector<int64> keys;
         for (std::size_t i : r.sources) {
@@ -216,7 +217,7 @@ void capture_changes(const ChangeSet& given) {
                     register_rows(changes);
                     spi_ready = true;
                 }
-                RunAsOwner as_owner(r.tview->owner);
+                RunAs as_owner(r.tview->owner);
                 if (changes.old_rows && !old_rows_find_nothing_new(src, changes, desc))
                     read_query(src, true, changes.new_rows == nullptr, keys);
                 // A NULL key from the new rows may be a view row the table
@@ -300,7 +301,9 @@ PGTV_FUNCTION(pg_tviews_guard) {
     if (!CALLED_AS_TRIGGER(fcinfo))
         throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_guard() must be called as a trigger");
     auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
-    if (backend().maintenance_depth > 0) return PointerGetDatum(nullptr);
+    const BackendState& b = backend();
+    if (b.maintenance_depth > 0 && b.maintained_table == RelationGetRelid(td->tg_relation))
+        return PointerGetDatum(nullptr);
     std::string table = RelationGetRelationName(td->tg_relation);
     throw TviewError(sqlstate::kWrongObjectType,
                      fmt::format("cannot {} TVIEW \"{}\" directly", event_name(td->tg_event), table),

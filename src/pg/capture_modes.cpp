@@ -15,9 +15,16 @@
 #include "pg_tviews/pg/capture_modes.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/privileges.hpp"
+#include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
+
+extern "C" {
+#include "catalog/catalog.h"
+#include "utils/acl.h"
+}
 
 using namespace pg_tviews;
 using namespace pg_tviews::pg;
@@ -56,14 +63,25 @@ std::vector<Oid> base_relations() {
 
 int switch_capture(bool statement_level) {
     Oid nsp = extension_namespace();
+    if (nsp == InvalidOid)
+        throw TviewError(sqlstate::kUndefinedObject, "extension \"pg_tviews\" is not installed in this database");
     std::string schema = namespace_name(nsp);
+    // The mode is the database's: a superuser, or the owner of every TVIEW
+    // (whose capture triggers change), may switch it. Checked before any lock.
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    if (!pg_call([] { return superuser(); }))
+        for (const auto& t : cat.all())
+            require_tview_owner(t->table_oid, t->table, "switch the capture mode of the TVIEWs it belongs to");
     std::vector<Oid> rels = base_relations();
     InternalDdlScope internal;
+    RunAsExtension as_extension;
     Spi spi;
     for (Oid r : rels) {
         std::string rel = relation_sql_name(r);
         spi.exec("LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE");
-        auto have = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname "
+        auto have = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid "
+                                          "OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND tgname "
                                           "OPERATOR(pg_catalog.~~) 'tview\\_capture\\_%'",
                                           r),
                               true);
@@ -80,8 +98,9 @@ int switch_capture(bool statement_level) {
     return static_cast<int>(rels.size());
 }
 
-// The rows of `relid` whose primary key is `pk`, in a tuplestore with the
-// relation's own row layout (the one transition tables have).
+// The rows of `rel` whose primary key is `pk`, in a tuplestore with the
+// relation's own row layout (the one transition tables have). Rows of a
+// partitioned table are fetched from their partition and converted.
 Tuplestorestate* rows_by_primary_key(Relation rel, int64 pk, AttrNumber* pk_attno) {
     Oid index = pg_call([&] { return RelationGetPrimaryKeyIndex(rel); });
     std::string name = RelationGetRelationName(rel);
@@ -98,37 +117,67 @@ Tuplestorestate* rows_by_primary_key(Relation rel, int64 pk, AttrNumber* pk_attn
         throw TviewError(sqlstate::kFeatureNotSupported,
                          fmt::format("the primary key of \"{}\" has several columns", name), "",
                          "pg_tviews_cascade() finds the row by a one-column integer primary key.");
-    *pk_attno = attno;
     Oid relid = RelationGetRelid(rel);
+    Oid key_type = pg_call([&] { return get_atttype(relid, attno); });
+    if (key_type != INT2OID && key_type != INT4OID && key_type != INT8OID)
+        throw TviewError(sqlstate::kFeatureNotSupported,
+                         fmt::format("the primary key of \"{}\" is not an integer column", name), "",
+                         "pg_tviews_cascade() finds the row by a one-column integer primary key.");
+    *pk_attno = attno;
     std::string column = pg_call([&] { return static_cast<const char*>(get_attname(relid, attno, false)); });
     MemoryContext outer = CurrentMemoryContext;  // the rows must outlive the SPI connection
     Spi spi;
     Oid types[1] = {INT8OID};
     Datum values[1] = {Int64GetDatum(pk)};
-    spi.exec_params(fmt::format("SELECT ctid FROM {} WHERE {}::pg_catalog.int8 OPERATOR(pg_catalog.=) $1",
+    spi.exec_params(fmt::format("SELECT tableoid, ctid FROM {} WHERE {}::pg_catalog.int8 OPERATOR(pg_catalog.=) $1",
                                 relation_sql_name(relid), quote_ident(column)),
                     1, types, values, nullptr, true);
     Tuplestorestate* store = pg_call([&] {
         MemoryContext spi_context = MemoryContextSwitchTo(outer);
         Tuplestorestate* s = tuplestore_begin_heap(false, false, work_mem);
-        TupleTableSlot* slot = table_slot_create(rel, nullptr);
+        TupleDesc to = RelationGetDescr(rel);
         for (uint64 i = 0; i < SPI_processed; i++) {
-            bool isnull = true;
-            Datum tid = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-            if (isnull) continue;
-            if (table_tuple_fetch_row_version(rel, reinterpret_cast<ItemPointer>(DatumGetPointer(tid)), GetActiveSnapshot(), slot)) {
+            bool oid_null = true;
+            bool tid_null = true;
+            Oid part = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &oid_null));
+            Datum tid = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &tid_null);
+            if (oid_null || tid_null) continue;
+            // A partitioned table has no storage: read the partition holding the row.
+            Relation holder = part == relid ? rel : table_open(part, AccessShareLock);
+            TupleTableSlot* slot = table_slot_create(holder, nullptr);
+            if (table_tuple_fetch_row_version(holder, reinterpret_cast<ItemPointer>(DatumGetPointer(tid)),
+                                              GetActiveSnapshot(), slot)) {
                 bool should_free = false;
                 HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
-                tuplestore_puttuple(s, tuple);
+                TupleConversionMap* map =
+                    holder == rel ? nullptr : convert_tuples_by_name(RelationGetDescr(holder), to);
+                HeapTuple stored = map ? execute_attr_map_tuple(tuple, map) : tuple;
+                tuplestore_puttuple(s, stored);
                 if (should_free) heap_freetuple(tuple);
             }
+            ExecDropSingleTupleTableSlot(slot);
+            if (holder != rel) table_close(holder, NoLock);
         }
-        ExecDropSingleTupleTableSlot(slot);
         MemoryContextSwitchTo(spi_context);
         return s;
     });
     spi.finish();
     return store;
+}
+
+// The TVIEWs that changes of `relid` refresh (a partition's changes are its
+// partitioned table's).
+std::vector<TviewPtr> tviews_reading(Catalog& cat, Oid relid) {
+    std::vector<Oid> rels{relid};
+    if (pg_call([&] { return get_rel_relispartition(relid); })) {
+        List* ancestors = pg_call([&] { return get_partition_ancestors(relid); });
+        ListCell* lc;
+        foreach (lc, ancestors) rels.push_back(lfirst_oid(lc));
+    }
+    std::vector<TviewPtr> out;
+    for (Oid r : rels)
+        for (const auto& reader : cat.readers_of(r)) out.push_back(reader.tview);
+    return out;
 }
 
 // Refreshes what depends on one base row: found by its primary key it is
@@ -159,16 +208,38 @@ int64 cascade_row(Oid relid, int64 pk, bool must_exist) {
                 else
                     b.queue.mark_full(r.tview->table_oid);
             }
+        // A partition's row is its partitioned table's (column numbers may differ).
+        for (const auto& t : tviews_reading(cat, relid))
+            if (!b.queue.is_full(t->table_oid) && b.queue.peek(t->table_oid).empty()) b.queue.mark_full(t->table_oid);
     }
     pg_call([&] { table_close(rel, NoLock); });
     return flush_queue();
 }
 
+// The table argument of pg_tviews_cascade/_insert/_delete, checked before
+// anything is locked: an existing table or partitioned table (not a view,
+// sequence, index, TOAST table or system catalog) the caller may read,
+// whose TVIEWs the caller owns.
 Oid oid_arg(FunctionCallInfo fcinfo) {
     Oid relid = PG_GETARG_OID(0);
-    if (!pg_call([&] { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); }))
+    char relkind = pg_call([&] { return get_rel_relkind(relid); });
+    if (relkind == '\0')
         throw TviewError(sqlstate::kUndefinedTable, fmt::format("relation with OID {} does not exist", relid), "",
                          "Pass the base table as 'tb_post'::regclass.");
+    std::string name = relation_sql_name(relid);
+    Oid nsp = pg_call([&] { return get_rel_namespace(relid); });
+    bool system = pg_call([&] { return IsCatalogNamespace(nsp) || IsToastNamespace(nsp); });
+    if (system || (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE))
+        throw TviewError(sqlstate::kWrongObjectType, fmt::format("{} is not a base table of a TVIEW", name),
+                         system ? "It is a system relation." : "It is not a table.",
+                         "Pass a table or partitioned table that a TVIEW reads, as 'tb_post'::regclass.");
+    AclResult acl = pg_call([&] { return pg_class_aclcheck(relid, GetUserId(), ACL_SELECT); });
+    if (acl != ACLCHECK_OK)
+        throw TviewError(sqlstate::kInsufficientPrivilege, fmt::format("permission denied for table {}", name), "",
+                         "The caller must be able to read the row it names.");
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    for (const auto& t : tviews_reading(cat, relid)) require_tview_owner(t->table_oid, t->table, "repair it");
     return relid;
 }
 

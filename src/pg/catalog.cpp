@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/subxact.hpp"
@@ -79,6 +82,14 @@ Oid relation_owner(Oid relid) {
     });
 }
 
+void require_maintainable(const TviewDef& d) {
+    if (d.broken.empty()) return;
+    throw TviewError(sqlstate::kInsufficientPrivilege, fmt::format("TVIEW \"{}\" cannot be maintained", d.table),
+                     d.broken,
+                     "SELECT * FROM pg_tviews_health_check() shows the problem; fix the ownership (or row-level "
+                     "security) it names, or drop the TVIEW.");
+}
+
 void Catalog::on_relcache(Oid relid) noexcept {
     if (loading_ || relid == InvalidOid || watched_.count(relid)) valid_ = false;
 }
@@ -149,12 +160,23 @@ void describe_locked(TviewDef& d) {
     Oid view = d.view_oid;
     ViewShapeC* shape = nullptr;
     List* links = NIL;
+    Query* query = nullptr;
     List* sources = pg_call([&] {
         Query* q = rewritten_view_query(view);
+        query = q;
         shape = describe_tview_query(q, table, key, view);
         links = find_join_links(q);
         return build_key_sources(q, shape);
     });
+    // Checked again at every load: ownership of functions, helper views and
+    // domains, and row-level security, can change after creation. A TVIEW
+    // that fails is not maintained (writers of its tables get the error).
+    Oid owner = d.owner;
+    try {
+        pg_call([&] { check_trusted_code(query, owner, table); });
+    } catch (const PgException& e) {
+        d.broken = e.what();
+    }
     // Link locks make a key query see the other side's concurrent change. A
     // link between two relations whose changes both find their keys without
     // a query (the key table and a child carrying its key, such as tv_post

@@ -13,8 +13,11 @@
 #include "pg_tviews/pg/capture_modes.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
+#include "pg_tviews/pg/privileges.hpp"
+#include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/subxact.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
 
 namespace pg_tviews::pg {
@@ -31,7 +34,8 @@ const char* const kCaptureTriggers[][3] = {
 
 bool has_trigger(Spi& spi, Oid relid, const char* name) {
     // Not read-only: it must see triggers this transaction just dropped or created.
-    auto rows = spi.query(fmt::format("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname = {}",
+    auto rows = spi.query(fmt::format("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) "
+                                      "{}::pg_catalog.oid AND tgname OPERATOR(pg_catalog.=) {}::pg_catalog.name",
                                       relid, quote_literal(name)),
                           false);
     return !rows.empty();
@@ -40,6 +44,9 @@ bool has_trigger(Spi& spi, Oid relid, const char* name) {
 }  // namespace
 
 void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema, bool statement_level) {
+    // The extension's own work: whoever created the TVIEW, the triggers
+    // belong to the extension (a TVIEW's creator needs only SELECT on it).
+    RunAsExtension as_extension;
     // Statement triggers of a partitioned table do not fire for writes made
     // straight into a partition: each partition gets its own. (Row triggers
     // are cloned to partitions by PostgreSQL.)
@@ -63,46 +70,13 @@ void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema
 namespace {
 
 void install_guard_triggers(Spi& spi, const std::string& table, const std::string& ext_schema) {
+    RunAsExtension as_extension;
     spi.exec(fmt::format("CREATE TRIGGER tview_guard_dml BEFORE INSERT OR UPDATE OR DELETE ON {} "
                          "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
                          table, qualify(ext_schema, "pg_tviews_guard")));
     spi.exec(fmt::format("CREATE TRIGGER tview_guard_truncate BEFORE TRUNCATE ON {} "
                          "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
                          table, qualify(ext_schema, "pg_tviews_guard")));
-}
-
-// The table must have exactly the view's columns and types.
-void check_same_columns(Oid table, Oid view, const std::string& table_name) {
-    const char* mismatch = pg_call([&]() -> const char* {
-        Relation t = relation_open(table, AccessShareLock);
-        Relation v = relation_open(view, AccessShareLock);
-        TupleDesc td = RelationGetDescr(t);
-        TupleDesc vd = RelationGetDescr(v);
-        const char* problem = nullptr;
-        int ti = 0;
-        for (int vi = 0; vi < vd->natts && !problem; vi++) {
-            Form_pg_attribute va = TupleDescAttr(vd, vi);
-            if (va->attisdropped) continue;
-            while (ti < td->natts && TupleDescAttr(td, ti)->attisdropped) ti++;
-            if (ti >= td->natts) {
-                problem = psprintf("the table lacks column \"%s\"", NameStr(va->attname));
-                break;
-            }
-            Form_pg_attribute ta = TupleDescAttr(td, ti++);
-            if (strcmp(NameStr(ta->attname), NameStr(va->attname)) != 0 || ta->atttypid != va->atttypid ||
-                ta->atttypmod != va->atttypmod)
-                problem = psprintf("column \"%s\" %s differs from the view's \"%s\" %s", NameStr(ta->attname),
-                                   format_type_with_typemod(ta->atttypid, ta->atttypmod), NameStr(va->attname),
-                                   format_type_with_typemod(va->atttypid, va->atttypmod));
-        }
-        relation_close(v, NoLock);
-        relation_close(t, NoLock);
-        return problem;
-    });
-    if (mismatch)
-        throw TviewError(sqlstate::kDatatypeMismatch,
-                         fmt::format("table \"{}\" does not match its view", table_name), mismatch,
-                         "Let pg_tviews create the table: drop it and use pg_tviews_create() or CREATE TABLE ... AS.");
 }
 
 void record_extension_dependency(Oid relid) {
@@ -130,14 +104,57 @@ std::string text_array_literal(const std::vector<std::string>& items) {
 
 }  // namespace
 
+// The table must have exactly the view's columns and types.
+void check_same_columns(Oid table, Oid view, const std::string& table_name) {
+    const char* mismatch = pg_call([&]() -> const char* {
+        Relation t = relation_open(table, AccessShareLock);
+        Relation v = relation_open(view, AccessShareLock);
+        TupleDesc td = RelationGetDescr(t);
+        TupleDesc vd = RelationGetDescr(v);
+        const char* problem = nullptr;
+        int ti = 0;
+        for (int vi = 0; vi < vd->natts && !problem; vi++) {
+            Form_pg_attribute va = TupleDescAttr(vd, vi);
+            if (va->attisdropped) continue;
+            while (ti < td->natts && TupleDescAttr(td, ti)->attisdropped) ti++;
+            if (ti >= td->natts) {
+                problem = psprintf("the table lacks column \"%s\"", NameStr(va->attname));
+                break;
+            }
+            Form_pg_attribute ta = TupleDescAttr(td, ti++);
+            if (strcmp(NameStr(ta->attname), NameStr(va->attname)) != 0 || ta->atttypid != va->atttypid ||
+                ta->atttypmod != va->atttypmod)
+                problem = psprintf("column \"%s\" %s differs from the view's \"%s\" %s", NameStr(ta->attname),
+                                   format_type_with_typemod(ta->atttypid, ta->atttypmod), NameStr(va->attname),
+                                   format_type_with_typemod(va->atttypid, va->atttypmod));
+        }
+        while (!problem && ti < td->natts) {
+            Form_pg_attribute ta = TupleDescAttr(td, ti++);
+            if (!ta->attisdropped) problem = psprintf("the view lacks column \"%s\"", NameStr(ta->attname));
+        }
+        relation_close(v, NoLock);
+        relation_close(t, NoLock);
+        return problem;
+    });
+    if (mismatch)
+        throw TviewError(sqlstate::kDatatypeMismatch,
+                         fmt::format("table \"{}\" does not match its view", table_name), mismatch,
+                         "Let pg_tviews create the table: drop it and use pg_tviews_create() or CREATE TABLE ... AS.");
+}
+
 RangeVar* tview_rangevar(const std::string& tview_name) {
     if (tview_name.empty()) names_for(tview_name);  // throws the "must not be empty" error
-    if (tview_name.find('"') == std::string::npos) {
-        std::size_t dot = tview_name.rfind('.');
-        names_for(dot == std::string::npos ? tview_name : tview_name.substr(dot + 1));  // length check
-    }
-    const char* name = tview_name.c_str();
-    return pg_call([&] { return makeRangeVarFromNameList(stringToQualifiedNameList(name)); });
+    // Split here, not by PostgreSQL: it would truncate a long quoted name silently.
+    std::vector<std::string> parts = split_qualified_name(tview_name, true);
+    names_for(parts.back());  // the table name tv_<entity> must fit too
+    std::string relname = parts.back();
+    std::string schema = parts.size() >= 2 ? parts[parts.size() - 2] : std::string();
+    std::string database = parts.size() == 3 ? parts[0] : std::string();
+    return pg_call([&] {
+        RangeVar* rv = makeRangeVar(schema.empty() ? nullptr : pstrdup(schema.c_str()), pstrdup(relname.c_str()), -1);
+        if (!database.empty()) rv->catalogname = pstrdup(database.c_str());
+        return rv;
+    });
 }
 
 TviewLocation locate_for_create(const std::string& tview_name) { return locate_for_create(tview_rangevar(tview_name)); }
@@ -158,8 +175,67 @@ TviewLocation locate_for_create(RangeVar* given) {
                          "Name an ordinary schema, for example public.tv_post.");
     Oid nsp = where.namespace_oid;
     where.schema = namespace_name(nsp);
+    require_create_in(nsp, where.schema);
     return where;
 }
+
+namespace {
+
+// Every key query of the definition must prepare: one that does not would
+// make every write to its relation fail. They are prepared once, over empty
+// change sets, in a subtransaction rolled back at once.
+void verify_key_queries(List* sources) {
+    const char* failed_sql = nullptr;
+    Oid failed_rel = InvalidOid;
+    try {
+        with_locks_released([&] {
+            pg_call([&] {
+                if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_tviews: SPI_connect failed");
+                ListCell* lc;
+                foreach (lc, sources) {
+                    auto* ks = static_cast<KeySourceC*>(lfirst(lc));
+                    if (ks->mode != kKeyQuery) continue;
+                    const char* names[2] = {"pg_tviews_old", "pg_tviews_new"};
+                    for (const char* name : names) {
+                        (void)SPI_unregister_relation(name);  // the previous relation's, if any
+                        auto* enr = static_cast<EphemeralNamedRelation>(palloc0(sizeof(EphemeralNamedRelationData)));
+                        enr->md.name = pstrdup(name);
+                        enr->md.reliddesc = ks->relid;
+                        enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+                        enr->md.enrtuples = 0;
+                        enr->reldata = tuplestore_begin_heap(false, false, work_mem);
+                        SPI_register_relation(enr);
+                    }
+                    const char* texts[2] = {ks->sql_old, ks->sql_new};
+                    for (const char* sql : texts) {
+                        if (sql == nullptr) continue;
+                        failed_sql = sql;
+                        failed_rel = ks->relid;
+                        SPIPlanPtr plan = SPI_prepare(sql, 0, nullptr);
+                        if (plan == nullptr)
+                            elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+                        SPI_freeplan(plan);
+                    }
+                }
+                failed_sql = nullptr;
+                SPI_finish();
+            });
+        });
+    } catch (const PgException& e) {
+        if (failed_sql == nullptr) throw;
+        std::string rel = relation_sql_name(failed_rel);
+        throw TviewError(sqlstate::kFeatureNotSupported,
+                         fmt::format("changes to {} cannot be turned into keys of this TVIEW", rel),
+                         fmt::format("Its key query does not prepare: {} (query: {})", e.what(), failed_sql),
+                         "Simplify the part of the definition that reads that relation, or report the definition "
+                         "as a bug.");
+    }
+}
+
+// Limits on key queries per definition (docs/limits.md).
+constexpr int kWarnKeyQueries = 16;
+constexpr int kMaxKeyQueries = 64;
+}  // namespace
 
 void precheck_definition(const TviewLocation& where, const std::string& select_sql) {
     Oid nsp = where.namespace_oid;
@@ -184,14 +260,41 @@ void precheck_definition(const TviewLocation& where, const std::string& select_s
     const char* sql = select_sql.c_str();
     const char* table = where.names.table.c_str();
     const char* key = where.names.key_column.c_str();
+    List* key_sources = NIL;
     pg_call([&] {
         Query* q = parse_tview_select(sql, table);
         check_tview_query(q, table);
         ViewShapeC* shape = describe_tview_query(q, table, key, InvalidOid);
+        // The creator owns the TVIEW: it must be able to read what the
+        // definition reads, and maintenance must run nobody else's code as it.
+        require_select_rights(q);
+        check_trusted_code(q, GetUserId(), table);
         // A relation whose changes cannot be turned into a key query is
         // still maintained, by refreshing every key: say so now.
         ListCell* lc;
-        foreach (lc, build_key_sources(q, shape)) {
+        List* sources = build_key_sources(q, shape);
+        key_sources = sources;
+        // Every occurrence of a base relation that needs a key query runs
+        // one (over the OLD and the NEW rows) for every statement writing
+        // it; each is a query over the rest of the definition.
+        int key_queries = 0;
+        foreach (lc, sources)
+            if (static_cast<KeySourceC*>(lfirst(lc))->mode == kKeyQuery) key_queries++;
+        if (key_queries > kMaxKeyQueries)
+            ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                            errmsg("TVIEW \"%s\" would need %d key queries", table, key_queries),
+                            errdetail("A definition may read base relations at most %d times through joins or "
+                                      "subqueries that need a key query; each write to one of them runs its "
+                                      "key queries.",
+                                      kMaxKeyQueries),
+                            errhint("Read each table once (aggregate in one subquery), or split the read model "
+                                    "into TVIEWs built on each other.")));
+        if (key_queries > kWarnKeyQueries)
+            ereport(WARNING, (errmsg("TVIEW \"%s\" needs %d key queries", table, key_queries),
+                              errdetail("Each write to a base relation runs the key queries of every place the "
+                                        "definition reads it."),
+                              errhint("SELECT pg_tviews_analyze_select(...) lists them.")));
+        foreach (lc, sources) {
             auto* ks = static_cast<KeySourceC*>(lfirst(lc));
             if (ks->mode != kKeyFull) continue;
             ereport(WARNING, (errmsg("changes to \"%s\" will refresh every row of TVIEW \"%s\"",
@@ -200,6 +303,7 @@ void precheck_definition(const TviewLocation& where, const std::string& select_s
                               errhint("SELECT pg_tviews_analyze_select(...) shows how each relation finds keys.")));
         }
     });
+    verify_key_queries(key_sources);
 }
 
 namespace {
@@ -213,8 +317,10 @@ namespace {
 void use_document_storage(Spi& spi, const std::string& table, Oid table_oid) {
     spi.exec(fmt::format("ALTER TABLE {} SET (toast_tuple_target = 8160)", table));
 #ifdef USE_LZ4
-    auto rows = spi.query(fmt::format("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = {} AND attnum > 0 "
-                                      "AND NOT attisdropped AND attlen = -1 AND attstorage IN ('x', 'm') ORDER BY attnum",
+    auto rows = spi.query(fmt::format("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid "
+                                      "OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND attnum OPERATOR(pg_catalog.>) 0 "
+                                      "AND NOT attisdropped AND attlen OPERATOR(pg_catalog.=) -1 AND attstorage "
+                                      "OPERATOR(pg_catalog.=) ANY ('{{x,m}}'::pg_catalog.\"char\"[]) ORDER BY attnum",
                                       table_oid));
     std::string alter;
     for (const auto& r : rows) {
@@ -237,8 +343,14 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
     Oid nsp = where.namespace_oid;
 
     InternalDdlScope internal_ddl;
+    {
+        // The definition is the caller's SQL: its names resolve with the
+        // caller's search_path, once, when the view is created.
+        Spi caller_sql(Spi::Path::kCaller);
+        caller_sql.exec(fmt::format("CREATE VIEW {} AS {}", view, select_sql));
+        caller_sql.finish();
+    }
     Spi spi;
-    spi.exec(fmt::format("CREATE VIEW {} AS {}", view, select_sql));
     Oid view_oid = pg_call([&] { return get_relname_relid(n.view.c_str(), nsp); });
     if (existing_table == InvalidOid) spi.exec(fmt::format("CREATE TABLE {} (LIKE {})", table, view));
     Oid table_oid = pg_call([&] { return get_relname_relid(n.table.c_str(), nsp); });
@@ -266,10 +378,10 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
     // Writers of the base tables must not slip between the population and
     // the capture triggers: block them (and wait for those in flight) first.
     // Under READ COMMITTED the population below then sees their changes.
-    for (Oid r : relations)
-        spi.exec("LOCK TABLE " + relation_sql_name(r) + " IN SHARE ROW EXCLUSIVE MODE");
+    // (LOCK TABLE in that mode would ask the creator for more than SELECT.)
+    for (Oid r : relations) pg_call([&] { LockRelationOid(r, ShareRowExclusiveLock); });
     {
-        MaintenanceScope writing;
+        MaintenanceScope writing(table_oid);
         spi.exec(fmt::format("INSERT INTO {} SELECT * FROM {}", table, view));
     }
     auto nulls = spi.query(fmt::format("SELECT count(*) FROM {} WHERE {} IS NULL", table, quote_ident(n.key_column)));
@@ -318,12 +430,15 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
         values[5] = CStringGetTextDatum(fk_lit.c_str());
         values[6] = CStringGetTextDatum(uuid_lit.c_str());
     });
-    spi.exec_params(fmt::format("INSERT INTO {} (entity, table_oid, view_oid, definition, dependencies, fk_columns, "
+    {
+        RunAsExtension as_extension;  // nobody but the extension writes the metadata
+        spi.exec_params(fmt::format("INSERT INTO {} (entity, table_oid, view_oid, definition, dependencies, fk_columns, "
                                 "uuid_fk_columns) VALUES ($1, $2::pg_catalog.regclass, $3::pg_catalog.regclass, $4, "
                                 "$5::pg_catalog.oid[]::pg_catalog.regclass[], $6::pg_catalog.text[], "
                                 "$7::pg_catalog.text[])",
                                 qualify(ext_schema, "pg_tview_meta")),
-                    7, types, values, nullptr);
+                        7, types, values, nullptr);
+    }
 
     install_guard_triggers(spi, table, ext_schema);
     bool statement_level = capture_mode() != "row";

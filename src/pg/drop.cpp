@@ -15,6 +15,8 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
+#include "pg_tviews/pg/privileges.hpp"
+#include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 
@@ -61,6 +63,9 @@ std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exist
         throw TviewError(sqlstate::kUndefinedTable, fmt::format("TVIEW \"{}\" does not exist", tview_name), "",
                          "SELECT entity, table_oid FROM pg_tview_meta lists the TVIEWs.");
     }
+    // Before any lock: only the owner drops a TVIEW (PostgreSQL checks it
+    // again, and for every dependent, when the DROP TABLE runs).
+    require_tview_owner(table_oid, cat.find(table_oid)->table, "drop it");
     // Dependents first (highest level first), then the TVIEW itself.
     auto closure = cat.graph().dependents_closure(table_oid);
     std::vector<TviewPtr> order;
@@ -88,10 +93,14 @@ void cleanup_dropped() {
     if (meta_oid == InvalidOid) return;
     std::string meta = qualify(schema, "pg_tview_meta");
 
+    // The cleanup is the extension's work (metadata, the other half of the
+    // TVIEW, capture triggers on tables others may own).
+    RunAsExtension as_extension;
     Spi spi;
     auto dropped_rows = spi.query(
         "SELECT objid, original FROM pg_catalog.pg_event_trigger_dropped_objects() "
-        "WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND objsubid = 0");
+        "WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid "
+        "AND objsubid OPERATOR(pg_catalog.=) 0");
     std::set<Oid> dropped;
     std::set<Oid> dropped_by_user;
     for (const auto& r : dropped_rows) {
@@ -147,9 +156,12 @@ void cleanup_dropped() {
 void drop_capture_triggers(Spi& spi, Oid rel) {
     {
         std::string name = relation_sql_name(rel);
-        auto triggers = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = {} AND tgname "
-                                              "IN ('tview_capture_ins', 'tview_capture_upd', 'tview_capture_del', "
-                                              "'tview_capture_trunc', 'tview_capture_row')",
+        RunAsExtension as_extension;
+        auto triggers = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid "
+                                              "OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND tgname "
+                                              "OPERATOR(pg_catalog.=) ANY ('{{tview_capture_ins,tview_capture_upd,"
+                                              "tview_capture_del,tview_capture_trunc,tview_capture_row}}'"
+                                              "::pg_catalog.name[])",
                                               rel));
         for (const auto& t : triggers) spi.exec(fmt::format("DROP TRIGGER {} ON {}", quote_ident(*t[0]), name));
     }

@@ -14,6 +14,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
+#include "pg_tviews/pg/privileges.hpp"
 
 namespace pg_tviews::pg {
 
@@ -118,6 +119,11 @@ void lock_for_drop(const DropStmt* stmt) {
         Oid rel = resolve(static_cast<List*>(lfirst(lc)));
         if (rel != InvalidOid) named.push_back(rel);
     }
+    // PostgreSQL checks ownership of what is named before it locks it; a
+    // caller who does not own it gets that error at once, and no lock of
+    // ours queues in front of other sessions' readers.
+    for (Oid rel : named)
+        if (!owns_relation(rel)) return;
     std::set<Oid> dropped = dropped_tviews(cat, named, stmt->behavior == DROP_CASCADE);
     if (dropped.empty()) return;
     std::vector<Oid> rels = relations_to_lock(cat, dropped, named);

@@ -10,7 +10,7 @@
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
-#include "pg_tviews/pg/run_as_owner.hpp"
+#include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 
@@ -22,6 +22,52 @@ Settings& settings() {
 }
 
 namespace {
+
+// pg_tviews.flush_timeout. statement_timeout does not apply at COMMIT (the
+// server disables it before the transaction commits), so a flush at commit
+// has its own timer: when it fires, the flush is cancelled like a statement
+// and fails with a message that names the setting.
+TimeoutId g_flush_timer = MAX_TIMEOUTS;
+int g_flush_timer_pid = 0;  // a backend's timeouts are set up anew after fork: register per process
+volatile sig_atomic_t g_flush_timed_out = 0;
+
+void on_flush_timeout() {
+    g_flush_timed_out = 1;
+    InterruptPending = true;
+    QueryCancelPending = true;
+    SetLatch(MyLatch);
+}
+
+// Arms the timer for the outermost flush; disarms it when the scope ends.
+class FlushTimer {
+public:
+    FlushTimer() {
+        int ms = settings().flush_timeout_ms;
+        if (ms <= 0 || armed_) return;
+        if (g_flush_timer_pid != MyProcPid) {
+            pg_call([] { g_flush_timer = RegisterTimeout(USER_TIMEOUT, on_flush_timeout); });
+            g_flush_timer_pid = MyProcPid;
+        }
+        cancel_was_pending_ = QueryCancelPending;
+        g_flush_timed_out = 0;
+        pg_call([&] { enable_timeout_after(g_flush_timer, ms); });
+        armed_ = mine_ = true;
+    }
+    ~FlushTimer() {
+        if (!mine_) return;
+        armed_ = false;
+        disable_timeout(g_flush_timer, false);
+        // Fired after the work was done: the cancel it requested is not for anyone.
+        if (g_flush_timed_out && std::uncaught_exceptions() == 0) QueryCancelPending = cancel_was_pending_;
+    }
+    FlushTimer(const FlushTimer&) = delete;
+    FlushTimer& operator=(const FlushTimer&) = delete;
+
+private:
+    static inline bool armed_ = false;
+    bool mine_ = false;
+    bool cancel_was_pending_ = false;
+};
 
 RefreshTarget target_of(const TviewDef& d) {
     return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns};
@@ -86,18 +132,20 @@ void check_null_keys(TviewDef& d) {
 std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
     // A concurrent DROP may have removed the TVIEW while this transaction
     // waited: take the table's lock first, then check it still exists.
-    // Above pg_tviews.max_key_locks keys (and for a full refresh) the whole
-    // table is locked at once, never upgraded from a weaker lock.
+    // When the keys do not fit in the transaction's lock budget
+    // (pg_tviews.max_key_locks), and for a full refresh, the whole table is
+    // locked at once, never upgraded from a weaker lock.
+    require_maintainable(*def);
     Oid relid = def->table_oid;
-    bool whole = batch.full || static_cast<int>(batch.keys.size()) > settings().max_key_locks;
+    bool whole = batch.full || (batch.keys.size() > key_lock_budget_left() && !keys_locked_before(def->table_oid));
     LOCKMODE mode = whole ? ExclusiveLock : RowExclusiveLock;
     bool exists = pg_call([&] {
         LockRelationOid(relid, mode);
         return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid));
     });
     if (!exists) return 0;
-    RunAsOwner as_owner(def->owner);
-    MaintenanceScope writing;
+    RunAs as_owner(def->owner);
+    MaintenanceScope writing(relid);
     Spi spi;
     std::uint64_t written = 0;
     BackendState& b = backend();
@@ -139,9 +187,30 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
 
 }  // namespace
 
+namespace {
+std::int64_t flush_all();
+}
+
 std::int64_t flush_queue() {
+    if (backend().queue.empty()) return 0;
+    FlushTimer timer;
+    try {
+        return flush_all();
+    } catch (const PgException& e) {
+        if (!g_flush_timed_out || e.sqlerrcode() != ERRCODE_QUERY_CANCELED) throw;
+    }
+    throw TviewError(sqlstate::kQueryCanceled,
+                     fmt::format("canceling the maintenance of TVIEWs: it took longer than pg_tviews.flush_timeout "
+                                 "({} ms)",
+                                 settings().flush_timeout_ms),
+                     "The transaction is rolled back: its changes and the TVIEW changes they caused.",
+                     "Raise pg_tviews.flush_timeout (0 turns it off), or write fewer rows per transaction.");
+}
+
+namespace {
+
+std::int64_t flush_all() {
     BackendState& b = backend();
-    if (b.queue.empty()) return 0;
     auto started = std::chrono::steady_clock::now();
     // At PRE_COMMIT the statement's portal and snapshot are gone; SPI needs
     // an active snapshot (each write statement still takes a fresh one).
@@ -197,6 +266,8 @@ std::int64_t flush_queue() {
     b.stats.total_timing_ms += ms;
     return keys;
 }
+
+}  // namespace
 
 std::int64_t refresh_full(const TviewPtr& tview) {
     KeyQueue::Batch batch;

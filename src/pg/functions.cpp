@@ -10,13 +10,14 @@
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
+#include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/state.hpp"
 
 using namespace pg_tviews;
 using namespace pg_tviews::pg;
 
 #ifndef PG_TVIEWS_VERSION
-#define PG_TVIEWS_VERSION "0.1.0"
+#define PG_TVIEWS_VERSION "0.2.0"
 #endif
 
 namespace {
@@ -70,6 +71,9 @@ PGTV_FUNCTION(pg_tviews_drop) {
 
 PGTV_FUNCTION(pg_tviews_refresh) {
     TviewPtr def = find_tview(text_arg(fcinfo, 0));
+    // Before the refresh locks the table (EXCLUSIVE, to the end of the
+    // transaction): only the owner may.
+    require_tview_owner(def->table_oid, def->table, "refresh it");
     PG_RETURN_INT64(refresh_full(def));
 }
 
@@ -117,4 +121,25 @@ PGTV_FUNCTION(pg_tviews_debug_queue) {
         for (int64 key : b.queue.peek(oid)) out.push_back({{"entity", entity}, {"pk", key}});
     }
     return jsonb_result(out);
+}
+
+PGTV_FUNCTION(pg_tviews_preloaded) { PG_RETURN_BOOL(library_preloaded()); }
+
+// TVIEWs this backend will not maintain, and why (pg_tviews_health_check()).
+PGTV_FUNCTION(pg_tviews_problems) {
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    std::vector<std::pair<Oid, std::string>> rows;
+    for (const auto& t : cat.all())
+        if (!t->broken.empty()) rows.emplace_back(t->table_oid, t->broken);
+    pg_call([&] {
+        InitMaterializedSRF(fcinfo, 0);
+        auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+        for (const auto& [oid, problem] : rows) {
+            Datum values[2] = {ObjectIdGetDatum(oid), CStringGetTextDatum(problem.c_str())};
+            bool nulls[2] = {false, false};
+            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        }
+    });
+    return PointerGetDatum(nullptr);
 }

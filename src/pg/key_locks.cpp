@@ -47,8 +47,30 @@ std::vector<std::string> probe(SPIPlanPtr plan, Datum* args, Snapshot snapshot) 
 
 }  // namespace
 
+namespace {
+// Advisory locks (keys and link values) this transaction took: together
+// they stay within pg_tviews.max_key_locks, so that concurrent writers
+// cannot fill the server's shared lock table.
+int g_locks_taken = 0;
+// TVIEWs whose keys this transaction locked one by one (it holds ROW
+// EXCLUSIVE on their tables).
+std::set<Oid>& key_locked() {
+    static std::set<Oid> tables;
+    return tables;
+}
+}  // namespace
+
+bool keys_locked_before(Oid table_oid) { return key_locked().count(table_oid) != 0; }
+
+std::size_t key_lock_budget_left() {
+    int left = settings().max_key_locks - g_locks_taken;
+    return left > 0 ? static_cast<std::size_t>(left) : 0;
+}
+
 void lock_keys(const TviewDef& tview, const std::vector<int64>& keys) {
     Oid relid = tview.table_oid;
+    g_locks_taken += static_cast<int>(keys.size());
+    key_locked().insert(relid);
     for (int64 key : keys) {
         uint32 folded = fold_key(key);
         pg_call([&] {
@@ -96,7 +118,11 @@ std::map<uint32, int>& link_lock_counts() {
 }
 }  // namespace
 
-void forget_link_lock_counts() noexcept { link_lock_counts().clear(); }
+void forget_link_lock_counts() noexcept {
+    link_lock_counts().clear();
+    g_locks_taken = 0;
+    key_locked().clear();
+}
 
 void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_rows,
                 const std::vector<LinkLock>& links) {
@@ -108,7 +134,7 @@ void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_
         collect_hashes(new_rows, desc, link.attno, hashes, unhashable);
         if (hashes.empty() && !unhashable) continue;
         int& taken = link_lock_counts()[link.link_id];
-        if (unhashable || taken < 0 || taken + static_cast<int>(hashes.size()) > settings().max_key_locks) {
+        if (unhashable || taken < 0 || hashes.size() > key_lock_budget_left()) {
             taken = -1;  // the whole link is locked from now on
             // The whole link: conflicts with every value lock's intention lock.
             acquire_advisory(link.link_id, 0, kLinkWholeSpace, ExclusiveLock);
@@ -117,6 +143,7 @@ void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_
         acquire_advisory(link.link_id, 0, kLinkWholeSpace, RowShareLock);
         for (uint32 h : hashes) acquire_advisory(link.link_id, h, kLinkLockSpace, static_cast<LOCKMODE>(link.mode));
         taken += static_cast<int>(hashes.size());
+        g_locks_taken += static_cast<int>(hashes.size());
     }
 }
 

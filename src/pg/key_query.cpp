@@ -21,6 +21,11 @@
 // be built, the occurrence falls back to refreshing every key.
 #include "pg_tviews/pg/view_analysis.hpp"
 
+extern "C" {
+#include "parser/parse_clause.h"
+#include "parser/parse_oper.h"
+}
+
 namespace pg_tviews::pg {
 
 namespace {
@@ -362,6 +367,44 @@ void fall_back(Locate* loc, const char* reason) {
     loc->reason = reason;
 }
 
+// A grouped subquery may select columns that are not grouped because they
+// depend on a grouped primary key (the parser records the constraint in
+// constraintDeps). Over transition rows, which have no primary key, that
+// dependency is gone and the query would not parse: group by those
+// columns as well. They depend on the grouped key, so the groups, and the
+// keys found, stay the same. False when a column's type has no equality.
+bool group_by_dependent_columns(Query* q) {
+    if (q->groupClause == NIL || q->constraintDeps == NIL) return true;
+    Index next = 0;
+    ListCell* lc;
+    foreach (lc, q->targetList) {
+        auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+        if (tle->ressortgroupref > next) next = tle->ressortgroupref;
+    }
+    foreach (lc, q->targetList) {
+        auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+        auto* expr = reinterpret_cast<Node*>(tle->expr);
+        if (tle->ressortgroupref != 0 && get_sortgroupref_clause_noerr(tle->ressortgroupref, q->groupClause))
+            continue;  // grouped already
+        if (contain_aggs_of_level(expr, 0) || !contain_vars_of_level(expr, 0)) continue;
+        Oid sortop = InvalidOid;
+        Oid eqop = InvalidOid;
+        bool hashable = false;
+        get_sort_group_operators(exprType(expr), false, false, false, &sortop, &eqop, nullptr, &hashable);
+        if (!OidIsValid(eqop)) return false;
+        if (tle->ressortgroupref == 0) tle->ressortgroupref = ++next;
+        SortGroupClause* g = makeNode(SortGroupClause);
+        g->tleSortGroupRef = tle->ressortgroupref;
+        g->eqop = eqop;
+        g->sortop = sortop;
+        g->nulls_first = false;
+        g->hashable = hashable;
+        q->groupClause = lappend(q->groupClause, g);
+    }
+    q->constraintDeps = NIL;
+    return true;
+}
+
 // Returns true when the target occurrence lies within q (then q has been
 // rewritten for `mode`, or loc->fallback is set).
 bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out) {
@@ -475,6 +518,11 @@ bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out) {
             q->havingQual = nullptr;
             q->limitCount = nullptr;
             q->limitOffset = nullptr;
+            if (!group_by_dependent_columns(q)) {
+                fall_back(loc, "it is read in a grouped subquery whose columns depend on a primary key and "
+                               "have a type without equality");
+                return true;
+            }
             if (q->hasDistinctOn) {
                 q->distinctClause = NIL;
                 q->hasDistinctOn = false;

@@ -14,6 +14,7 @@ void _PG_init(void);
 
 using namespace pg_tviews::pg;
 
+
 namespace {
 
 const struct config_enum_entry kCaptureModes[] = {
@@ -32,11 +33,13 @@ const struct config_enum_entry kRefreshModes[] = {
 };
 
 bool g_initialized = false;
+bool g_preloaded = false;
 
 void end_of_transaction() noexcept {
     BackendState& b = backend();
     b.queue.clear();
     b.maintenance_depth = 0;
+    b.maintained_table = InvalidOid;
     b.internal_ddl = 0;
     b.pending_ctas.clear();
     b.null_key_check.clear();
@@ -81,7 +84,10 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
             // it: queue their keys again.
             pg_entry_void([&] { b.queue.subxact_abort(level); });
             statement_snapshots_subxact_abort(level);
-            if (b.maintenance_depth > 0 && b.maintenance_level >= level) b.maintenance_depth = 0;
+            if (b.maintenance_depth > 0 && b.maintenance_level >= level) {
+                b.maintenance_depth = 0;
+                b.maintained_table = InvalidOid;
+            }
             b.internal_ddl = 0;
             b.pending_ctas.clear();
             break;
@@ -92,6 +98,10 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
 }
 
 void on_relcache(Datum, Oid relid) { catalog().on_relcache(relid); }
+
+// A function's or type's owner or definition changed: whether TVIEWs may
+// still run them as their owners is decided again (catalog.cpp).
+void on_code_change(Datum, int, uint32) { catalog().invalidate(); }
 
 ExecutorStart_hook_type prev_executor_start = nullptr;
 
@@ -144,6 +154,7 @@ void on_executor_end(QueryDesc* query) {
 void _PG_init(void) {
     if (g_initialized) return;
     g_initialized = true;
+    g_preloaded = process_shared_preload_libraries_in_progress;
     Settings& s = settings();
     DefineCustomEnumVariable("pg_tviews.refresh_mode",
                              "When TVIEWs are maintained: at commit (deferred) or after every statement (immediate).",
@@ -151,16 +162,23 @@ void _PG_init(void) {
                              PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_tviews.max_propagation_depth",
                             "Most refresh steps of one TVIEW in one flush before the flush fails.", nullptr,
-                            &s.max_propagation_depth, 100, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                            &s.max_propagation_depth, 100, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomBoolVariable("pg_tviews.metrics_enabled", "Record one row per flush in pg_tviews_metrics.", nullptr,
                              &s.metrics_enabled, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_tviews.max_key_locks",
-                            "Keys of one TVIEW a flush locks one by one; above this it locks the whole TVIEW table.",
-                            nullptr, &s.max_key_locks, 1000, 0, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                            "Most key and link value locks one transaction takes; beyond them a flush locks the "
+                            "whole TVIEW table (or link).",
+                            nullptr, &s.max_key_locks, 256, 0, 1000000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_tviews.flush_chunk_keys",
                             "Most keys of one TVIEW recomputed by one statement of a flush; larger key sets are "
                             "recomputed in slices of this size.",
-                            nullptr, &s.flush_chunk_keys, 2000, 1, 10000000, PGC_USERSET, 0, nullptr, nullptr,
+                            nullptr, &s.flush_chunk_keys, 2000, 1, 10000000, PGC_SUSET, 0, nullptr, nullptr,
+                            nullptr);
+    DefineCustomIntVariable("pg_tviews.flush_timeout",
+                            "Longest time one flush (the maintenance of TVIEWs, at commit or before a statement) may "
+                            "take before the transaction fails; 0 turns the limit off. statement_timeout does not "
+                            "apply at COMMIT.",
+                            nullptr, &s.flush_timeout_ms, 0, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr,
                             nullptr);
     DefineCustomEnumVariable("pg_tviews.capture_mode",
                              "Capture triggers for TVIEWs created in this session: as pg_tviews_settings says "
@@ -170,8 +188,12 @@ void _PG_init(void) {
     RegisterXactCallback(on_xact, nullptr);
     RegisterSubXactCallback(on_subxact, nullptr);
     CacheRegisterRelcacheCallback(on_relcache, PointerGetDatum(nullptr));
+    CacheRegisterSyscacheCallback(PROCOID, on_code_change, PointerGetDatum(nullptr));
+    CacheRegisterSyscacheCallback(TYPEOID, on_code_change, PointerGetDatum(nullptr));
     prev_executor_start = ExecutorStart_hook;
     ExecutorStart_hook = on_executor_start;
     prev_executor_end = ExecutorEnd_hook;
     ExecutorEnd_hook = on_executor_end;
 }
+
+bool pg_tviews::pg::library_preloaded() { return g_preloaded; }

@@ -5,11 +5,12 @@
 
 namespace pg_tviews::pg {
 
-Spi::Spi() {
+Spi::Spi(Path path) {
     pg_call([] {
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "pg_tviews: SPI_connect failed");
     });
     connected_ = true;
+    if (path == Path::kPinned) path_ = std::make_unique<PinnedSearchPath>();
 }
 
 Spi::~Spi() {
@@ -26,6 +27,7 @@ void Spi::finish() {
     if (!connected_) return;
     connected_ = false;
     pg_call([] { SPI_finish(); });
+    path_.reset();
 }
 
 namespace {

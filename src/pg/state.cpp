@@ -9,14 +9,16 @@ BackendState& backend() {
     return state;
 }
 
-MaintenanceScope::MaintenanceScope() {
+MaintenanceScope::MaintenanceScope(std::uint32_t table_oid) : previous_(backend().maintained_table) {
     BackendState& b = backend();
     if (b.maintenance_depth++ == 0) b.maintenance_level = GetCurrentTransactionNestLevel();
+    b.maintained_table = table_oid;
 }
 
 MaintenanceScope::~MaintenanceScope() {
     BackendState& b = backend();
     if (b.maintenance_depth > 0) b.maintenance_depth--;
+    b.maintained_table = b.maintenance_depth > 0 ? previous_ : 0;
 }
 
 }  // namespace pg_tviews::pg

@@ -28,6 +28,9 @@ void check_level(Query* q, CheckContext* ctx) {
         refuse(ctx->tview, "window functions",
                "Compute the windowed value in the base tables, or aggregate it with a "
                "correlated subquery (SELECT ... ORDER BY ... LIMIT 1).");
+    if (q->windowClause != NIL)
+        refuse(ctx->tview, "a WINDOW clause",
+               "Remove the WINDOW clause (window functions are not supported either).");
     if (q->hasRecursive)
         refuse(ctx->tview, "a recursive CTE (WITH RECURSIVE)",
                "Store the hierarchy's path or depth in the base table and select it directly.");

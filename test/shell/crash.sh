@@ -8,7 +8,7 @@ HERE="$(cd "$(dirname "$0")/.." && pwd)"
 source "${PGTV_COMMON:-$HERE/lib/common.sh}"
 
 DIR="$(make_tmpdir)"
-trap 'stop_server "$DIR" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
+trap 'stop_server "$DIR/srv" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
 start_server "$DIR/srv" >/dev/null
 DB=pgtv_crash
 psql -X -q -d postgres -c "CREATE DATABASE $DB"

@@ -79,9 +79,9 @@ TEST(Naming, TooLongNameIsInvalid) {
 
     // One byte more is rejected, as a bare entity and as a table name.
     std::string entity61(61, 'a');
-    EXPECT_EQ(sqlstate_of([&] { names_for(entity61); }), "42602");
-    EXPECT_EQ(sqlstate_of([&] { names_for("tv_" + entity61); }), "42602");
-    EXPECT_EQ(sqlstate_of([] { names_for(std::string(200, 'x')); }), "42602");
+    EXPECT_EQ(sqlstate_of([&] { names_for(entity61); }), "42622");
+    EXPECT_EQ(sqlstate_of([&] { names_for("tv_" + entity61); }), "42622");
+    EXPECT_EQ(sqlstate_of([] { names_for(std::string(200, 'x')); }), "42622");
 }
 
 TEST(Naming, LengthIsCountedInBytes) {
@@ -91,7 +91,7 @@ TEST(Naming, LengthIsCountedInBytes) {
     EXPECT_NO_THROW(names_for(e30));
     // 31 of them = 62 bytes: 65 bytes in all, too long.
     std::string e31 = e30 + "\xc3\xa9";
-    EXPECT_EQ(sqlstate_of([&] { names_for(e31); }), "42602");
+    EXPECT_EQ(sqlstate_of([&] { names_for(e31); }), "42622");
 }
 
 TEST(Naming, IsTviewTableName) {
@@ -180,6 +180,39 @@ TEST(Naming, IndexNameDoesNotSplitMultibyteCharacters) {
                 ASSERT_GT(i, 0u);
                 EXPECT_EQ(static_cast<unsigned char>(n[i - 1]), 0xC3) << n;
             }
+        }
+    }
+}
+
+TEST(SplitQualifiedName, FoldsUnquotedAndKeepsQuoted) {
+    using pg_tviews::split_qualified_name;
+    EXPECT_EQ(split_qualified_name("TV_Post"), (std::vector<std::string>{"tv_post"}));
+    EXPECT_EQ(split_qualified_name("Public.tv_post"), (std::vector<std::string>{"public", "tv_post"}));
+    EXPECT_EQ(split_qualified_name("\"My Schema\".\"tv_X\""), (std::vector<std::string>{"My Schema", "tv_X"}));
+    EXPECT_EQ(split_qualified_name("\"a\"\"b\""), (std::vector<std::string>{"a\"b"}));
+    EXPECT_EQ(split_qualified_name(" s . t "), (std::vector<std::string>{"s", "t"}));
+}
+
+TEST(SplitQualifiedName, RefusesLongPartsWithoutTruncating) {
+    using pg_tviews::split_qualified_name;
+    std::string long_quoted = "\"tv_" + std::string(61, 'x') + "\"";  // 64 bytes inside the quotes
+    try {
+        split_qualified_name(long_quoted);
+        FAIL() << "a 64-byte identifier was accepted";
+    } catch (const pg_tviews::TviewError& e) {
+        EXPECT_EQ(e.sqlstate, "42622");
+    }
+    EXPECT_NO_THROW(split_qualified_name("\"tv_" + std::string(60, 'x') + "\""));  // 63 bytes
+}
+
+TEST(SplitQualifiedName, RefusesMalformedNames) {
+    using pg_tviews::split_qualified_name;
+    for (const char* bad : {"", ".", "a.", ".a", "\"open", "\"\"", "a b", "a.b.c.d", "a\"b\""}) {
+        try {
+            split_qualified_name(bad);
+            ADD_FAILURE() << "accepted: " << bad;
+        } catch (const pg_tviews::TviewError& e) {
+            EXPECT_EQ(e.sqlstate, "42602") << bad;
         }
     }
 }

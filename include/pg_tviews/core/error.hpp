@@ -40,6 +40,13 @@ inline constexpr const char* kSerializationFailure = "40001";  // serialization_
 inline constexpr const char* kNoDataFound = "P0002";           // no_data_found
 inline constexpr const char* kInternalError = "XX000";          // internal_error
 inline constexpr const char* kOutOfMemory = "53200";            // out_of_memory
+inline constexpr const char* kUndefinedObject = "42704";        // undefined_object
+inline constexpr const char* kInsufficientPrivilege = "42501";  // insufficient_privilege
+inline constexpr const char* kNameTooLong = "42622";            // name_too_long
+inline constexpr const char* kInvalidParameterValue = "22023";  // invalid_parameter_value
+inline constexpr const char* kNullValueNotAllowed = "22004";    // null_value_not_allowed
+inline constexpr const char* kObjectInUse = "55006";            // object_in_use
+inline constexpr const char* kQueryCanceled = "57014";          // query_canceled
 }  // namespace sqlstate
 
 }  // namespace pg_tviews

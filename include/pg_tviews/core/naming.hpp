@@ -26,6 +26,15 @@ TviewNames names_for(const std::string& table_or_entity);
 // True when `table` is a name of the form tv_<entity> with a non-empty entity.
 bool is_tview_table_name(const std::string& table);
 
+// Splits a possibly qualified SQL name ("s.tv_post", "\"My Schema\".tv_x")
+// into its parts the way PostgreSQL reads identifiers (unquoted parts fold
+// to lower case, "" inside quotes is a quote) but without truncating: a
+// part longer than kMaxIdentifierLength bytes throws 42622, a malformed
+// name 42602.
+// With tview_name, the last part is checked by names_for() instead (its
+// message names the TVIEW).
+std::vector<std::string> split_qualified_name(const std::string& name, bool tview_name = false);
+
 // Columns that get a btree index on the TVIEW table because FraiseQL-style
 // queries filter on them: "id", "fk_*", "*_id". The key column is excluded
 // (it has the primary key index).

@@ -36,6 +36,10 @@ private:
 // Copies the current error into the caller's context and clears it.
 ErrorData* capture_current_error(MemoryContext caller_context);
 
+// A C++ exception thrown by `fn` (say, a nested pg_call) must not unwind
+// through PG_TRY: the server's PG_exception_stack would keep pointing at
+// this dead frame and the next ereport would longjmp into it. It is caught
+// inside the block and rethrown after PG_END_TRY has restored the stack.
 template <typename Fn>
 auto pg_call(Fn&& fn) -> decltype(fn()) {
     using Result = decltype(fn());
@@ -43,21 +47,36 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
                   "pg_call bodies return plain values only");
     MemoryContext caller = CurrentMemoryContext;
     ErrorData* volatile caught = nullptr;
+    std::exception_ptr cpp_error;  // set only on the path that did not longjmp
     if constexpr (std::is_void_v<Result>) {
         PG_TRY();
-        { fn(); }
+        {
+            try {
+                fn();
+            } catch (...) {
+                cpp_error = std::current_exception();
+            }
+        }
         PG_CATCH();
         { caught = capture_current_error(caller); }
         PG_END_TRY();
         if (caught) throw PgException(caught);
+        if (cpp_error) std::rethrow_exception(cpp_error);
     } else {
         Result volatile result{};
         PG_TRY();
-        { result = fn(); }
+        {
+            try {
+                result = fn();
+            } catch (...) {
+                cpp_error = std::current_exception();
+            }
+        }
         PG_CATCH();
         { caught = capture_current_error(caller); }
         PG_END_TRY();
         if (caught) throw PgException(caught);
+        if (cpp_error) std::rethrow_exception(cpp_error);
         return result;
     }
 }

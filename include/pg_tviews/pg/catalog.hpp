@@ -62,6 +62,9 @@ struct TviewDef {
     std::vector<KeySource> sources;
     std::vector<std::pair<Oid, LinkLock>> link_locks;  // (relation, lock)
     int level = 0;
+    // Why the TVIEW cannot be maintained safely any more (empty when it
+    // can): maintenance would run code someone else controls as its owner.
+    std::string broken;
     SPIPlanPtr probe_plan = nullptr;
     SPIPlanPtr probe_all_plan = nullptr;
     SPIPlanPtr upsert_plan = nullptr;
@@ -134,5 +137,8 @@ std::vector<Oid> partitions_of(Oid relid);
 
 // Owner of a relation (pg_class.relowner).
 Oid relation_owner(Oid relid);
+
+// Raises an error naming the TVIEW when it cannot be maintained (broken).
+void require_maintainable(const TviewDef& d);
 
 }  // namespace pg_tviews::pg

@@ -24,9 +24,11 @@ struct Settings {
     int refresh_mode = static_cast<int>(RefreshMode::kDeferred);
     int max_propagation_depth = 100;
     bool metrics_enabled = false;
-    int max_key_locks = 1000;
+    int max_key_locks = 256;
     int flush_chunk_keys = 2000;
+    int flush_timeout_ms = 0;  // 0: no limit
 };
 Settings& settings();
+
 
 }  // namespace pg_tviews::pg

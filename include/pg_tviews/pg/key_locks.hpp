@@ -2,8 +2,9 @@
 //
 // Before recomputing a TVIEW's keys, a flush takes a transaction-level lock
 // per key (an advisory lock in pg_tviews' own key space: database, TVIEW
-// table OID, key) — or, above pg_tviews.max_key_locks keys, one EXCLUSIVE
-// lock on the TVIEW table. Flushes take them in one global order (dependency
+// table OID, key) — or, when the keys do not fit in what is left of the
+// transaction's pg_tviews.max_key_locks, one EXCLUSIVE lock on the TVIEW
+// table. Flushes take them in one global order (dependency
 // level, TVIEW, key), so two flushes never deadlock each other, and a second
 // writer of the same document waits until the first commits.
 //
@@ -24,7 +25,7 @@
 // The keys are computed after these locks are held, with a fresh snapshot.
 // Links where neither side finds its keys through a query are not locked
 // (the key locks already serialize such changes; see describe_locked).
-// Above pg_tviews.max_key_locks values a statement locks the whole link.
+// When the values do not fit in the budget a statement locks the whole link.
 #pragma once
 
 #include <vector>
@@ -33,15 +34,24 @@
 
 namespace pg_tviews::pg {
 
-// Locks the keys (sorted ascending) of one TVIEW. (Above
-// pg_tviews.max_key_locks keys the flush locks the table instead.)
+// How many more key or link value locks this transaction may take
+// (pg_tviews.max_key_locks counts them all, over the whole transaction).
+std::size_t key_lock_budget_left();
+
+// Whether this transaction locked keys of that TVIEW one by one already
+// (then it keeps doing so: locking its table instead would upgrade the
+// table lock it holds, which two such transactions could deadlock on).
+bool keys_locked_before(Oid table_oid);
+
+// Locks the keys (sorted ascending) of one TVIEW. (When they do not fit in
+// the budget the flush locks the table instead.)
 void lock_keys(const TviewDef& tview, const std::vector<int64>& keys);
 
 // Link locks for changed rows (old and new versions).
 void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_rows,
                 const std::vector<LinkLock>& links);
 
-// End of transaction: the per-transaction count of link value locks restarts.
+// End of transaction: the per-transaction counts of locks restart.
 void forget_link_lock_counts() noexcept;
 
 // REPEATABLE READ / SERIALIZABLE: fails with 40001 when the view's rows for

@@ -33,6 +33,9 @@ void precheck_definition(const TviewLocation& where, const std::string& select_s
 // triggers, and populates the table.
 void create_tview(const TviewLocation& where, const std::string& select_sql, Oid existing_table);
 
+// Raises 42804 unless table `table` has exactly the columns and types of `view`.
+void check_same_columns(Oid table, Oid view, const std::string& table_name);
+
 // Drops TVIEWs (dependents first); returns the qualified names dropped.
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists);
 

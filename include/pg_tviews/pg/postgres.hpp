@@ -67,6 +67,8 @@ extern "C" {
 #include "utils/ruleutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
+#include "storage/latch.h"
 #include "utils/tuplestore.h"
 #include "utils/typcache.h"
 #include "utils/regproc.h"

@@ -2,19 +2,25 @@
 // C++ values before the next call.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/run_as.hpp"
 
 namespace pg_tviews::pg {
 
 using SpiRow = std::vector<std::optional<std::string>>;
 
+// A connection's statements run with search_path pinned to pg_catalog
+// (the engine's generated SQL) unless it is opened for the caller's own SQL
+// text (the definition of a TVIEW, parsed with the caller's search_path).
 class Spi {
 public:
-    Spi();
+    enum class Path { kPinned, kCaller };
+    explicit Spi(Path path = Path::kPinned);
     ~Spi();
     Spi(const Spi&) = delete;
     Spi& operator=(const Spi&) = delete;
@@ -30,6 +36,7 @@ public:
 
 private:
     bool connected_ = false;
+    std::unique_ptr<PinnedSearchPath> path_;
 };
 
 // Prepares and keeps a plan (it survives SPI_finish; free with SPI_freeplan).

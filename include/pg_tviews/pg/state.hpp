@@ -37,6 +37,7 @@ struct BackendState {
     Stats stats;
     int maintenance_depth = 0;   // > 0 while the engine writes tv_ tables
     int maintenance_level = 0;   // transaction nesting level where that began
+    std::uint32_t maintained_table = 0;  // the tv_ table the engine is writing now (the only one the guard admits)
     int internal_ddl = 0;        // > 0 while the engine runs its own DDL
     int capture_depth = 0;       // > 0 while a capture trigger computes keys
     int quiet_subxact = 0;       // > 0 inside the engine's own read-only subtransactions
@@ -47,11 +48,19 @@ struct BackendState {
 
 BackendState& backend();
 
-// RAII: marks engine-owned writes to tv_ tables (the guard trigger lets them through).
+// Whether the library was loaded by shared_preload_libraries.
+bool library_preloaded();
+
+// RAII: marks engine-owned writes to one tv_ table (the guard trigger lets
+// them through, and only them: a user trigger on it writing another tv_
+// table is still refused).
 class MaintenanceScope {
 public:
-    MaintenanceScope();
+    explicit MaintenanceScope(std::uint32_t table_oid);
     ~MaintenanceScope();
+
+private:
+    std::uint32_t previous_;
 };
 
 // RAII: a capture trigger is computing keys (no flush may start inside it).

@@ -1,0 +1,257 @@
+-- pg_tviews 0.2.0: incrementally maintained JSONB read-model tables.
+\echo Use "CREATE EXTENSION pg_tviews" to load this file. \quit
+
+-- One row per TVIEW. Registered with pg_extension_config_dump so pg_dump
+-- carries it; table and view are regclass so a restore maps them by name.
+CREATE TABLE @extschema@.pg_tview_meta (
+    entity          text        NOT NULL,
+    table_oid       regclass    NOT NULL PRIMARY KEY,
+    view_oid        regclass    NOT NULL UNIQUE,
+    definition      text        NOT NULL,
+    dependencies    regclass[]  NOT NULL DEFAULT '{}',
+    fk_columns      text[]      NOT NULL DEFAULT '{}',
+    uuid_fk_columns text[]      NOT NULL DEFAULT '{}',
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE @extschema@.pg_tview_meta IS 'pg_tviews: one row per TVIEW (tv_<entity> table, v_<entity> view, base relations)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.pg_tview_meta', '');
+
+-- Settings of the installation (pg_dump carries them): capture_mode is
+-- 'statement' (statement-level triggers with transition tables, default)
+-- or 'row' (row-level triggers), switched by pg_tviews_(un)install_stmt_triggers().
+CREATE TABLE @extschema@.pg_tviews_settings (
+    name  text PRIMARY KEY,
+    value text NOT NULL
+);
+INSERT INTO @extschema@.pg_tviews_settings VALUES ('capture_mode', 'statement');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.pg_tviews_settings', '');
+
+CREATE FUNCTION @extschema@.pg_tviews_version() RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'pg_tviews_version';
+
+CREATE FUNCTION @extschema@.pg_tviews_create(tview_name text, select_sql text) RETURNS text
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_create';
+
+CREATE FUNCTION @extschema@.pg_tviews_drop(tview_name text, if_exists boolean DEFAULT false) RETURNS text
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_drop';
+
+CREATE FUNCTION @extschema@.pg_tviews_refresh(tview text) RETURNS bigint
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_refresh';
+
+CREATE FUNCTION @extschema@.pg_tviews_flush() RETURNS bigint
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_flush';
+
+CREATE FUNCTION @extschema@.pg_tviews_queue_stats() RETURNS jsonb
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_queue_stats';
+
+CREATE FUNCTION @extschema@.pg_tviews_debug_queue() RETURNS jsonb
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_debug_queue';
+
+-- Trigger functions: capture changes of base relations; refuse direct writes to tv_ tables.
+CREATE FUNCTION @extschema@.pg_tviews_capture() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_capture';
+CREATE FUNCTION @extschema@.pg_tviews_capture_row() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_capture_row';
+CREATE FUNCTION @extschema@.pg_tviews_guard() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_guard';
+
+-- CREATE TABLE tv_<e> AS SELECT ... becomes a TVIEW in every session,
+-- preloaded or not: event triggers load the library on first use.
+CREATE FUNCTION @extschema@.pg_tviews_ddl_start() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_start';
+CREATE FUNCTION @extschema@.pg_tviews_ddl_end() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_end';
+CREATE FUNCTION @extschema@.pg_tviews_drop_start() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_drop_start';
+CREATE FUNCTION @extschema@.pg_tviews_sql_drop() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_sql_drop';
+
+-- Deferred triggers on tv_ tables would never fire for the engine's writes
+-- (maintenance runs at commit, after deferred triggers): refuse them. A
+-- changed view (CREATE OR REPLACE VIEW of a helper view) must leave every
+-- TVIEW analyzable and the dependencies acyclic: checked at once.
+CREATE FUNCTION @extschema@.pg_tviews_ddl_guard() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_ddl_guard';
+
+CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
+    WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE', 'CREATE VIEW', 'ALTER VIEW', 'CREATE TABLE',
+                 'ALTER FUNCTION', 'ALTER AGGREGATE', 'ALTER DOMAIN', 'CREATE POLICY', 'ALTER POLICY')
+    EXECUTE FUNCTION @extschema@.pg_tviews_ddl_guard();
+CREATE EVENT TRIGGER pg_tviews_ddl_start ON ddl_command_start
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
+    EXECUTE FUNCTION @extschema@.pg_tviews_ddl_start();
+CREATE EVENT TRIGGER pg_tviews_ddl_end ON ddl_command_end
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
+    EXECUTE FUNCTION @extschema@.pg_tviews_ddl_end();
+CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
+    WHEN TAG IN ('DROP TABLE', 'DROP VIEW')
+    EXECUTE FUNCTION @extschema@.pg_tviews_drop_start();
+CREATE EVENT TRIGGER pg_tviews_sql_drop ON sql_drop
+    EXECUTE FUNCTION @extschema@.pg_tviews_sql_drop();
+
+-- Whether the library was loaded by shared_preload_libraries (readable by
+-- every role, unlike the setting itself).
+CREATE FUNCTION @extschema@.pg_tviews_preloaded() RETURNS boolean
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'pg_tviews_preloaded';
+
+-- TVIEWs this backend refuses to maintain, and why (for example a function
+-- their definition calls is now owned by another role).
+CREATE FUNCTION @extschema@.pg_tviews_problems()
+RETURNS TABLE(table_oid regclass, problem text)
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pg_tviews_problems';
+
+-- Health: every TVIEW has its table, view, enabled guard triggers, a
+-- capture trigger set (running pg_tviews' own functions) on every relation
+-- it reads, and can be maintained; no capture trigger is orphaned.
+CREATE FUNCTION @extschema@.pg_tviews_health_check()
+RETURNS TABLE(check_name text, status text, details text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT 'extension'::text, 'OK'::text,
+           format('pg_tviews %s, %s TVIEW(s)', @extschema@.pg_tviews_version(),
+                  (SELECT count(*) FROM @extschema@.pg_tview_meta))
+  UNION ALL
+    SELECT 'library_preloaded', 'OK',
+           CASE WHEN @extschema@.pg_tviews_preloaded()
+                THEN 'pg_tviews is in shared_preload_libraries'
+                ELSE 'loaded on demand (works the same; preloading saves the first load per connection)' END
+  UNION ALL
+    SELECT 'tview:' || m.entity,
+           CASE WHEN t.oid IS NULL OR v.oid IS NULL OR missing.rels IS NOT NULL OR g.n OPERATOR(pg_catalog.<) 2
+                     OR p.problem IS NOT NULL
+                THEN 'ERROR' ELSE 'OK' END,
+           CASE WHEN t.oid IS NULL THEN format('table %s is missing', m.table_oid::oid)
+                WHEN v.oid IS NULL THEN format('view %s is missing', m.view_oid::oid)
+                WHEN p.problem IS NOT NULL THEN format('%s cannot be maintained: %s', m.table_oid, p.problem)
+                WHEN g.n OPERATOR(pg_catalog.<) 2 THEN format('guard triggers missing or disabled on %s', m.table_oid)
+                WHEN missing.rels IS NOT NULL THEN format('capture triggers missing or disabled on %s', missing.rels)
+                ELSE format('%s reads %s relation(s); %s row(s)', m.table_oid,
+                            cardinality(m.dependencies), coalesce(t.reltuples::bigint, 0)) END
+    FROM @extschema@.pg_tview_meta m
+    LEFT JOIN pg_class t ON t.oid OPERATOR(pg_catalog.=) m.table_oid::oid
+    LEFT JOIN pg_class v ON v.oid OPERATOR(pg_catalog.=) m.view_oid::oid AND v.relkind OPERATOR(pg_catalog.=) 'v'
+    LEFT JOIN @extschema@.pg_tviews_problems() p ON p.table_oid::oid OPERATOR(pg_catalog.=) m.table_oid::oid
+    LEFT JOIN LATERAL (SELECT count(*) AS n FROM pg_trigger tg
+                        WHERE tg.tgrelid OPERATOR(pg_catalog.=) m.table_oid::oid
+                          AND tg.tgname OPERATOR(pg_catalog.~~) 'tview\_guard\_%'
+                          AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_guard()'::regprocedure::oid
+                          AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D') g ON true
+    LEFT JOIN LATERAL (
+        -- statement-level: ins, upd, del and trunc; row-level: row and trunc;
+        -- each must run pg_tviews' own capture function
+        SELECT string_agg(d::text, ', ') AS rels
+          FROM unnest(m.dependencies) AS d
+         WHERE NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid OPERATOR(pg_catalog.=) d::oid
+                              AND tg.tgname OPERATOR(pg_catalog.=) 'tview_capture_trunc'
+                              AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_capture()'::regprocedure::oid
+                              AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D')
+            OR (SELECT count(*) FROM pg_trigger tg
+                 WHERE tg.tgrelid OPERATOR(pg_catalog.=) d::oid
+                   AND tg.tgname OPERATOR(pg_catalog.=) ANY ('{tview_capture_ins,tview_capture_upd,tview_capture_del}'::name[])
+                   AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_capture()'::regprocedure::oid
+                   AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D') OPERATOR(pg_catalog.<) 3
+               AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid OPERATOR(pg_catalog.=) d::oid
+                                  AND tg.tgname OPERATOR(pg_catalog.=) 'tview_capture_row'
+                                  AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_capture_row()'::regprocedure::oid
+                                  AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D')
+    ) missing ON true
+  UNION ALL
+    SELECT 'orphaned_triggers',
+           CASE WHEN count(*) OPERATOR(pg_catalog.=) 0 THEN 'OK' ELSE 'WARNING' END,
+           CASE WHEN count(*) OPERATOR(pg_catalog.=) 0 THEN 'no capture trigger without a TVIEW'
+                ELSE 'capture triggers on relations no TVIEW reads: ' ||
+                     string_agg(DISTINCT tg.tgrelid::regclass::text, ', ') END
+    FROM pg_trigger tg
+   WHERE tg.tgname OPERATOR(pg_catalog.~~) 'tview\_capture\_%'
+     AND NOT EXISTS (SELECT 1 FROM @extschema@.pg_tview_meta m
+                      WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (m.dependencies::oid[])
+                         OR EXISTS (SELECT 1 FROM pg_partition_ancestors(tg.tgrelid) a
+                                     WHERE a.relid::oid OPERATOR(pg_catalog.=) ANY (m.dependencies::oid[])))
+  UNION ALL
+    SELECT 'queue', 'OK',
+           format('%s key(s) pending in this transaction',
+                  (@extschema@.pg_tviews_queue_stats() ->> 'queue_size'))
+$fn$;
+
+-- Two-phase commit. The queue is flushed at PREPARE TRANSACTION, so the
+-- TVIEW changes are part of the prepared transaction and appear exactly at
+-- COMMIT PREPARED, from any session. These functions stay callable for
+-- scripts written against the original extension; they have nothing left
+-- to do, and say so when the transaction is still waiting for its COMMIT /
+-- ROLLBACK PREPARED.
+CREATE FUNCTION @extschema@.pg_tviews_commit_prepared(gid text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_prepared_xacts p WHERE p.gid = $1) THEN
+        RAISE NOTICE 'pg_tviews: TVIEW changes of prepared transaction "%" are already part of it', $1
+            USING HINT = format('Run COMMIT PREPARED %L to commit them with the rest.', $1);
+    END IF;
+END $fn$;
+
+CREATE FUNCTION @extschema@.pg_tviews_rollback_prepared(gid text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_prepared_xacts p WHERE p.gid = $1) THEN
+        RAISE NOTICE 'pg_tviews: TVIEW changes of prepared transaction "%" are already part of it', $1
+            USING HINT = format('Run ROLLBACK PREPARED %L to discard them with the rest.', $1);
+    END IF;
+END $fn$;
+
+-- Prepared transactions of this database and what pg_tviews needs for them
+-- (nothing: their TVIEW changes were applied at PREPARE TRANSACTION).
+CREATE FUNCTION @extschema@.pg_tviews_recover_prepared_transactions()
+RETURNS TABLE(gid text, prepared timestamptz, owner name, action text)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT p.gid, p.prepared, p.owner,
+           'none: TVIEW changes are part of the prepared transaction; COMMIT PREPARED or ROLLBACK PREPARED it'
+    FROM pg_prepared_xacts p
+    WHERE p.database = current_database()
+    ORDER BY p.prepared
+$fn$;
+
+-- What creating a TVIEW from this SELECT would do (nothing is created):
+-- entity, columns and types, relations read and how each finds keys
+-- (direct / key query / full refresh), equality links, refusals, warnings.
+CREATE FUNCTION @extschema@.pg_tviews_analyze_select(select_sql text) RETURNS jsonb
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_analyze_select';
+
+-- Types of a table's columns ({"column": "type"}), all of them when columns is NULL.
+CREATE FUNCTION @extschema@.pg_tviews_infer_types(table_name text, columns text[] DEFAULT NULL) RETURNS jsonb
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pg_tviews_infer_types';
+
+-- Refresh everything that depends on one base row, found by its one-column
+-- integer primary key (for example after changes made with triggers
+-- disabled). pg_tviews_insert requires the row to exist; pg_tviews_delete
+-- and pg_tviews_cascade also handle a row that is gone.
+CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
+CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
+CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+
+-- Capture modes: statement-level triggers with transition tables (default,
+-- set-based) or row-level triggers (also fired by logical replication apply
+-- workers once enabled ALWAYS). Both return the number of relations switched.
+CREATE FUNCTION @extschema@.pg_tviews_install_stmt_triggers() RETURNS integer
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_install_stmt_triggers';
+CREATE FUNCTION @extschema@.pg_tviews_uninstall_stmt_triggers() RETURNS integer
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_uninstall_stmt_triggers';
+
+-- Privileges (docs/security.md). Everyone reads the metadata, as everyone
+-- reads pg_views; only the extension writes it (its functions switch to the
+-- extension's owner to do so). Creating, dropping and refreshing are open
+-- to every role and check ownership and privileges themselves, as the DDL
+-- forms do; repair and the capture mode are granted by the DBA (and check
+-- ownership too); trigger and event trigger functions are called by the
+-- server only.
+GRANT SELECT ON @extschema@.pg_tview_meta, @extschema@.pg_tviews_settings TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.pg_tviews_cascade(oid, bigint), @extschema@.pg_tviews_insert(oid, bigint),
+    @extschema@.pg_tviews_delete(oid, bigint),
+    @extschema@.pg_tviews_install_stmt_triggers(), @extschema@.pg_tviews_uninstall_stmt_triggers(),
+    @extschema@.pg_tviews_capture(), @extschema@.pg_tviews_capture_row(), @extschema@.pg_tviews_guard(),
+    @extschema@.pg_tviews_ddl_start(), @extschema@.pg_tviews_ddl_end(), @extschema@.pg_tviews_drop_start(),
+    @extschema@.pg_tviews_sql_drop(), @extschema@.pg_tviews_ddl_guard()
+FROM PUBLIC;
