@@ -214,7 +214,7 @@ DROP MATERIALIZED VIEW tv_matview;
 -- The very first statement of a new connection (library not loaded yet
 -- unless preloaded)
 --
-\c contrib_regression
+\c :DBNAME
 CREATE TABLE ddl_forms.tv_first AS
 SELECT u.pk_user AS pk_first, u.id, u.name FROM ddl_forms.tb_user u;
 SET search_path = ddl_forms, public;
@@ -225,7 +225,7 @@ SELECT * FROM tview_state('tv_first');
 UPDATE tb_user SET name = 'carla' WHERE pk_user = 3;
 SELECT * FROM tv_first ORDER BY 1;
 -- the first statement of a new connection writes a base table
-\c contrib_regression
+\c :DBNAME
 UPDATE ddl_forms.tb_user SET name = 'al' WHERE pk_user = 1;
 SET search_path = ddl_forms, public;
 \set VERBOSITY default

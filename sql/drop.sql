@@ -286,6 +286,7 @@ SET client_min_messages = warning;
 DROP DATABASE IF EXISTS tv_dropext;
 RESET client_min_messages;
 CREATE DATABASE tv_dropext;
+\set regress_db :DBNAME
 \c tv_dropext
 \set VERBOSITY default
 \set SHOW_CONTEXT never
@@ -315,7 +316,7 @@ SELECT * FROM tb_item ORDER BY 1;
 -- and the extension can be created again
 CREATE EXTENSION pg_tviews;
 SELECT count(*) AS tviews FROM pg_tview_meta;
-\c contrib_regression
+\c :regress_db
 DROP DATABASE tv_dropext WITH (FORCE);
 
 SET search_path = drops, public;

@@ -251,6 +251,19 @@ FROM (SELECT u.pk_user, u.name, count(p.pk_post) AS posts
 UPDATE tb_user SET name = 'anne' WHERE pk_user = 1;
 DELETE FROM tb_post WHERE pk_post = 1;
 SELECT * FROM tv_ustat ORDER BY 1;
+-- one table read through many subqueries: each is a key query for every
+-- write to it; above 16 a warning, above 64 refused
+SELECT pg_tviews_create('sec.tv_many', 'SELECT u.pk_user AS pk_many' ||
+    string_agg(format(', (SELECT p.title FROM sec.tb_post p WHERE p.pk_post = %s AND p.title IS DISTINCT FROM u.name) AS t%s', g, g), '') ||
+    ' FROM sec.tb_user u')
+FROM generate_series(1, 20) g;
+UPDATE sec.tb_post SET title = 'twenty' WHERE pk_post = 3;
+SELECT t3 FROM sec.tv_many WHERE pk_many = 1;
+SELECT pg_tviews_drop('sec.tv_many');
+SELECT pg_tviews_create('sec.tv_many', 'SELECT u.pk_user AS pk_many' ||
+    string_agg(format(', (SELECT p.title FROM sec.tb_post p WHERE p.pk_post = %s AND p.title IS DISTINCT FROM u.name) AS t%s', g, g), '') ||
+    ' FROM sec.tb_user u')
+FROM generate_series(1, 70) g;
 -- an unused WINDOW clause
 CREATE TABLE tv_win AS SELECT u.pk_user AS pk_win FROM tb_user u WINDOW w AS (ORDER BY u.pk_user);
 -- a quoted name one byte too long is refused, not truncated

@@ -181,6 +181,11 @@ TviewLocation locate_for_create(RangeVar* given) {
 
 namespace {
 
+// Limits on key queries per definition (docs/limits.md).
+constexpr int kWarnKeyQueries = 16;
+constexpr int kMaxKeyQueries = 64;
+}  // namespace
+
 // Every key query of the definition must prepare: one that does not would
 // make every write to its relation fail. They are prepared once, over empty
 // change sets, in a subtransaction rolled back at once.
@@ -231,11 +236,6 @@ void verify_key_queries(List* sources) {
                          "as a bug.");
     }
 }
-
-// Limits on key queries per definition (docs/limits.md).
-constexpr int kWarnKeyQueries = 16;
-constexpr int kMaxKeyQueries = 64;
-}  // namespace
 
 void precheck_definition(const TviewLocation& where, const std::string& select_sql) {
     Oid nsp = where.namespace_oid;

@@ -11,6 +11,7 @@
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/fn_args.hpp"
+#include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/subxact.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
 
@@ -80,6 +81,8 @@ void analyze(const std::string& sql, json& out) {
     ViewShapeC* shape = pg_call([&] { return describe_tview_query(q, table, key_c, InvalidOid); });
     List* links = pg_call([&] { return find_join_links(q); });
     List* sources = pg_call([&] { return build_key_sources(q, shape); });
+    // "supported" only if maintenance would work: every key query prepares.
+    verify_key_queries(sources);
 
     json columns = json::array();
     for (int i = 0; i < list_length(shape->column_names); i++)

@@ -26,6 +26,11 @@ RangeVar* tview_rangevar(const std::string& tview_name);
 TviewLocation locate_for_create(const std::string& tview_name);
 TviewLocation locate_for_create(RangeVar* rv);
 
+// Prepares every key query of `sources` (KeySourceC, view_analysis.hpp)
+// over empty change sets; one that does not prepare raises 0A000 naming its
+// relation (creation refuses it, pg_tviews_analyze_select reports it).
+void verify_key_queries(List* sources);
+
 // Checks a definition before anything is created (errors leave nothing).
 void precheck_definition(const TviewLocation& where, const std::string& select_sql);
 
