@@ -12,7 +12,10 @@ source "${PGTV_COMMON:-$HERE/lib/common.sh}"
 
 DIR="$(make_tmpdir)"
 trap 'stop_server "$DIR/srv" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
-start_server "$DIR/srv" "shared_preload_libraries = 'pg_tviews'" >/dev/null
+# LOCK_BUDGET_MAX_KEY_LOCKS=1000 reproduces the earlier default (to compare).
+extra=()
+if [ -n "${LOCK_BUDGET_MAX_KEY_LOCKS:-}" ]; then extra=("pg_tviews.max_key_locks = ${LOCK_BUDGET_MAX_KEY_LOCKS}"); fi
+start_server "$DIR/srv" "shared_preload_libraries = 'pg_tviews'" "${extra[@]}" >/dev/null
 DB=pgtv_locks
 WRITERS=8
 ROUNDS=${LOCK_BUDGET_ROUNDS:-4}
