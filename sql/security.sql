@@ -54,6 +54,21 @@ DROP TABLE sec_out.t, scratch;
 SELECT entity FROM pg_tview_meta ORDER BY 1;
 RESET ROLE;
 
+-- ... not even when the DBA hides the metadata (the engine reads it as the
+-- extension's owner); the index makes this backend reload its cache as app
+REVOKE SELECT ON pg_tview_meta, pg_tviews_settings FROM PUBLIC;
+CREATE INDEX tv_post_title ON sec.tv_post ((data->>'title'));
+SET ROLE regress_tv_outsider;
+CREATE TABLE sec_out.t2 (a int);
+ALTER TABLE sec_out.t2 ADD COLUMN b int;
+DROP TABLE sec_out.t2;
+SET ROLE regress_tv_app;
+UPDATE sec.tb_user SET name = name WHERE pk_user = 3;
+SELECT entity FROM pg_tview_meta;
+RESET ROLE;
+DROP INDEX sec.tv_post_title;
+GRANT SELECT ON pg_tview_meta, pg_tviews_settings TO PUBLIC;
+
 -- ---- the application writes base tables; the TVIEWs follow -----------------
 SET ROLE regress_tv_app;
 INSERT INTO sec.tb_user VALUES (4, md5('u4')::uuid, 'dora');

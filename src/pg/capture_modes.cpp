@@ -40,9 +40,13 @@ std::string capture_mode() {
     if (nsp == InvalidOid) return "statement";
     std::string schema = namespace_name(nsp);
     Spi spi;
-    auto rows = spi.query("SELECT value FROM " + qualify(schema, "pg_tviews_settings") +
-                              " WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
-                          true);
+    std::vector<SpiRow> rows;
+    {
+        RunAsExtension as_extension;  // the settings are the extension's
+        rows = spi.query("SELECT value FROM " + qualify(schema, "pg_tviews_settings") +
+                             " WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
+                         true);
+    }
     spi.finish();
     return rows.empty() || !rows[0][0] ? std::string("statement") : *rows[0][0];
 }

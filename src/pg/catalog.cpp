@@ -9,6 +9,7 @@
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/privileges.hpp"
+#include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/subxact.hpp"
@@ -257,9 +258,15 @@ void Catalog::load_entries() {
     watched_.insert(meta);
 
     Spi spi;
-    auto rows = spi.query("SELECT table_oid::oid, view_oid::oid, entity FROM " +
-                              qualify(ext_schema_, "pg_tview_meta") + " ORDER BY 1",
-                          true);
+    std::vector<SpiRow> rows;
+    {
+        // Read with the extension's rights: works whatever the DBA granted
+        // on pg_tview_meta (SELECT to PUBLIC by default).
+        RunAsExtension as_extension;
+        rows = spi.query("SELECT table_oid::oid, view_oid::oid, entity FROM " + qualify(ext_schema_, "pg_tview_meta") +
+                             " ORDER BY 1",
+                         true);
+    }
     for (const auto& row : rows) {
         auto def = std::make_shared<TviewDef>();
         def->table_oid = static_cast<Oid>(std::stoul(*row[0]));
