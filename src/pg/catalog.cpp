@@ -32,20 +32,26 @@ TviewDef::~TviewDef() {
     }
 }
 
-Oid extension_namespace() {
-    return pg_call([] {
-        Oid nsp = InvalidOid;
+InstalledExtension installed_extension() {
+    InstalledExtension found;
+    pg_call([&] {
         Relation rel = table_open(ExtensionRelationId, AccessShareLock);
         ScanKeyData key;
         ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("pg_tviews"));
         SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, nullptr, 1, &key);
         HeapTuple tup = systable_getnext(scan);
-        if (HeapTupleIsValid(tup)) nsp = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tup))->extnamespace;
+        if (HeapTupleIsValid(tup)) {
+            auto* ext = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tup));
+            found.namespace_oid = ext->extnamespace;
+            found.owner = ext->extowner;
+        }
         systable_endscan(scan);
         table_close(rel, AccessShareLock);
-        return nsp;
     });
+    return found;
 }
+
+Oid extension_namespace() { return installed_extension().namespace_oid; }
 
 std::string namespace_name(Oid nsp) {
     const char* name = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });

@@ -4,6 +4,7 @@
 
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/catalog.hpp"
 
 namespace pg_tviews::pg {
 
@@ -67,18 +68,7 @@ RunAs::~RunAs() {
 }
 
 Oid extension_owner() {
-    Oid owner = pg_call([] {
-        Oid found = InvalidOid;
-        Relation rel = table_open(ExtensionRelationId, AccessShareLock);
-        ScanKeyData key;
-        ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("pg_tviews"));
-        SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, nullptr, 1, &key);
-        HeapTuple tup = systable_getnext(scan);
-        if (HeapTupleIsValid(tup)) found = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tup))->extowner;
-        systable_endscan(scan);
-        table_close(rel, AccessShareLock);
-        return found;
-    });
+    Oid owner = installed_extension().owner;
     if (owner == InvalidOid)
         throw TviewError(sqlstate::kUndefinedObject, "extension \"pg_tviews\" is not installed in this database", "",
                          "CREATE EXTENSION pg_tviews (as a superuser).");

@@ -120,6 +120,13 @@ private:
 
 Catalog& catalog();
 
+// The installed pg_tviews extension (InvalidOid fields when it is not).
+struct InstalledExtension {
+    Oid namespace_oid = InvalidOid;
+    Oid owner = InvalidOid;
+};
+InstalledExtension installed_extension();
+
 // Schema of the installed pg_tviews extension, or InvalidOid.
 Oid extension_namespace();
 
