@@ -69,7 +69,7 @@ DROP TABLE tb_loose;
 -- repair: recreate the TVIEW
 SELECT pg_tviews_drop('tv_shelf');
 SELECT pg_tviews_create('caches.tv_shelf', 'SELECT b.id_book AS pk_shelf, upper(b.title) AS label FROM caches.tb_book b');
-SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK';
+SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK' AND check_name <> 'library_preloaded';
 UPDATE tb_book SET title = 'four!' WHERE id_book = 4;
 SELECT * FROM tv_shelf ORDER BY 1;
 SELECT * FROM tv_check();

@@ -49,7 +49,7 @@ SELECT tgname FROM pg_trigger WHERE tgrelid = 'tb_tag'::regclass ORDER BY 1;
 UPDATE tb_tag SET label = 'uno';
 UPDATE tb_user SET name = 'ALICE' WHERE pk_user = 1;
 SELECT * FROM tv_tag;
-SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK';
+SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK' AND check_name <> 'library_preloaded';
 SELECT * FROM tv_check();
 
 -- changes made with triggers disabled, repaired by hand (the tables' owner

@@ -32,10 +32,13 @@ AS $fn$
            format('pg_tviews %s, %s TVIEW(s)', @extschema@.pg_tviews_version(),
                   (SELECT count(*) FROM @extschema@.pg_tview_meta))
   UNION ALL
-    SELECT 'library_preloaded', 'OK',
+    SELECT 'library_preloaded',
+           CASE WHEN @extschema@.pg_tviews_preloaded() THEN 'OK' ELSE 'WARNING' END,
            CASE WHEN @extschema@.pg_tviews_preloaded()
-                THEN 'pg_tviews is in shared_preload_libraries'
-                ELSE 'loaded on demand (works the same; preloading saves the first load per connection)' END
+                THEN 'pg_tviews is in shared_preload_libraries: the monitoring views cover the whole server'
+                ELSE 'loaded on demand: maintenance works the same, but pg_tviews_queue_realtime, pg_tviews_stats '
+                     'and pg_tviews_cache_stats show this backend only (HINT: add pg_tviews to '
+                     'shared_preload_libraries and restart)' END
   UNION ALL
     SELECT 'tview:' || m.entity,
            CASE WHEN t.oid IS NULL OR v.oid IS NULL OR missing.rels IS NOT NULL OR g.n OPERATOR(pg_catalog.<) 2
@@ -110,3 +113,53 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.pg_tviews_ddl_start(), @extschema@.pg_tviews_ddl_end(), @extschema@.pg_tviews_drop_start(),
     @extschema@.pg_tviews_sql_drop(), @extschema@.pg_tviews_ddl_guard()
 FROM PUBLIC;
+
+-- Server-wide figures (docs/operations.md). With shared_preload_libraries
+-- = 'pg_tviews' they cover every backend; without it, the calling backend
+-- alone, and the column scope says so.
+CREATE FUNCTION @extschema@.pg_tviews_backend_queues()
+RETURNS TABLE(pid integer, database oid, role oid, application_name text, transaction_id xid,
+              queue_size bigint, tviews integer, last_enqueued timestamptz, flushing_since timestamptz,
+              scope text)
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_backend_queues';
+
+CREATE VIEW @extschema@.pg_tviews_queue_realtime AS
+SELECT q.pid AS session, q.transaction_id, d.datname AS database, q.application_name,
+       q.queue_size, q.tviews, q.last_enqueued, q.flushing_since, q.scope
+  FROM @extschema@.pg_tviews_backend_queues() q
+  LEFT JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) q.database
+ WHERE q.queue_size OPERATOR(pg_catalog.>) 0 OR q.flushing_since IS NOT NULL;
+
+CREATE FUNCTION @extschema@.pg_tviews_cache_figures()
+RETURNS TABLE(cache_type text, entries bigint, hits bigint, misses bigint, scope text)
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_cache_figures';
+
+CREATE VIEW @extschema@.pg_tviews_cache_stats AS
+SELECT c.cache_type, c.entries, c.hits, c.misses,
+       CASE WHEN c.hits OPERATOR(pg_catalog.+) c.misses OPERATOR(pg_catalog.=) 0 THEN NULL
+            ELSE pg_catalog.round(c.hits::numeric OPERATOR(pg_catalog./) (c.hits OPERATOR(pg_catalog.+) c.misses), 4)
+       END AS hit_rate,
+       c.scope
+  FROM @extschema@.pg_tviews_cache_figures() c;
+
+CREATE FUNCTION @extschema@.pg_tviews_tview_figures()
+RETURNS TABLE(table_oid oid, refreshes bigint, keys_refreshed bigint, rows_inserted bigint,
+              rows_updated bigint, rows_deleted bigint, rows_unchanged bigint, full_refreshes bigint,
+              total_time_ms double precision, max_time_ms double precision, last_refresh timestamptz,
+              scope text)
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_tview_figures';
+
+-- Per TVIEW of this database, cumulative (like pg_stat_user_tables).
+CREATE VIEW @extschema@.pg_tviews_stats AS
+SELECT m.entity, m.table_oid AS tview, s.refreshes, s.keys_refreshed, s.rows_inserted, s.rows_updated,
+       s.rows_deleted, s.rows_unchanged, s.full_refreshes, s.total_time_ms, s.max_time_ms,
+       s.last_refresh, s.scope
+  FROM @extschema@.pg_tview_meta m
+  JOIN @extschema@.pg_tviews_tview_figures() s ON s.table_oid OPERATOR(pg_catalog.=) m.table_oid::oid;
+
+CREATE FUNCTION @extschema@.pg_tviews_stats_reset(tview regclass DEFAULT NULL) RETURNS void
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_stats_reset';
+
+GRANT SELECT ON @extschema@.pg_tviews_queue_realtime, @extschema@.pg_tviews_cache_stats,
+    @extschema@.pg_tviews_stats TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@.pg_tviews_stats_reset(regclass) FROM PUBLIC;

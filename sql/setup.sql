@@ -22,10 +22,12 @@ END $$;
 CREATE FUNCTION tv_leftovers(e text)
 RETURNS TABLE(what text)
 LANGUAGE sql AS $$
-    SELECT 'relation ' || c.oid::regclass::text FROM pg_class c
-     WHERE c.relname IN ('tv_' || e, 'v_' || e)
-    UNION ALL
-    SELECT 'meta row ' || m.entity FROM pg_tview_meta m WHERE m.entity = e
+    SELECT l.what FROM (
+        SELECT 1 AS kind, 'relation ' || c.oid::regclass::text AS what FROM pg_class c
+         WHERE c.relname IN ('tv_' || e, 'v_' || e)
+        UNION ALL
+        SELECT 2, 'meta row ' || m.entity FROM pg_tview_meta m WHERE m.entity = e) l
+    ORDER BY l.kind, l.what
 $$;
 
 -- Objects of the extension are in place.

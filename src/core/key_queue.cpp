@@ -38,6 +38,12 @@ std::size_t KeyQueue::size() {
     return n;
 }
 
+std::size_t KeyQueue::queued_count() const noexcept {
+    std::size_t n = 0;
+    for (const auto& [id, p] : pending_) n += p.keys.size() + (p.full ? 1 : 0);
+    return n;
+}
+
 std::vector<TviewId> KeyQueue::pending() const {
     std::vector<TviewId> out;
     out.reserve(pending_.size());

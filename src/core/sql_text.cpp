@@ -58,7 +58,8 @@ std::string update_set_list(const RefreshTarget& t) {
 // Otherwise INSERT ... ON CONFLICT DO UPDATE writes only rows whose binary
 // image differs (record_image_ne, the comparison REFRESH MATERIALIZED VIEW
 // CONCURRENTLY uses): 1.0 and 1.00 are different images. The statement
-// returns (rows written, a duplicated key or NULL).
+// returns (rows written, a duplicated key or NULL, rows inserted, rows
+// deleted); an upserted row with xmax 0 was inserted, the others updated.
 std::string upsert(const RefreshTarget& t, const std::string& where, const std::string& delete_where) {
     std::string set = update_set_list(t);
     std::string conflict =
@@ -72,9 +73,10 @@ std::string upsert(const RefreshTarget& t, const std::string& where, const std::
         "del AS (DELETE FROM {tbl} t WHERE {delete_where}NOT EXISTS (SELECT FROM keys k WHERE k.{key} "
         "OPERATOR(pg_catalog.=) t.{key}) AND NOT EXISTS (SELECT FROM dup) RETURNING 1), "
         "up AS (INSERT INTO {tbl} AS t ({cols}) SELECT {scols} FROM src s WHERE NOT EXISTS (SELECT FROM dup) "
-        "ON CONFLICT ({key}) {conflict} RETURNING 1) "
+        "ON CONFLICT ({key}) {conflict} RETURNING t.xmax OPERATOR(pg_catalog.=) '0'::pg_catalog.xid AS inserted) "
         "SELECT (SELECT pg_catalog.count(*) FROM up) OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM del), "
-        "(SELECT d.{key}::pg_catalog.int8 FROM dup d)",
+        "(SELECT d.{key}::pg_catalog.int8 FROM dup d), (SELECT pg_catalog.count(*) FROM up WHERE up.inserted), "
+        "(SELECT pg_catalog.count(*) FROM del)",
         fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("cols", column_list(t.columns, "")),
         fmt::arg("vcols", column_list(t.columns, "v.")), fmt::arg("scols", column_list(t.columns, "s.")),
         fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("where", where),

@@ -17,6 +17,7 @@
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
 #include "pg_tviews/pg/run_as.hpp"
+#include "pg_tviews/pg/shared_stats.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/transition_rows.hpp"
@@ -50,8 +51,10 @@ SPIPlanPtr key_plan(KeySource& src, bool old_rows) {
     if (plan == nullptr) {
         plan = prepare_kept(old_rows ? src.sql_old : src.sql_new, 0, nullptr);
         backend().stats.table_cache_misses++;
+        count_cache(CacheKind::kPlans, false);
     } else {
         backend().stats.table_cache_hits++;
+        count_cache(CacheKind::kPlans, true);
     }
     return plan;
 }
@@ -232,6 +235,7 @@ void capture_changes(const ChangeSet& given) {
     }
     if (spi) spi->finish();
     if (ancestor_rel) pg_call([&] { table_close(ancestor_rel, NoLock); });
+    slot_publish_queue(b.queue.queued_count(), b.queue.pending_tview_count());
 }
 
 Tuplestorestate* one_row_store(HeapTuple tuple) {

@@ -10,6 +10,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/run_as.hpp"
+#include "pg_tviews/pg/shared_stats.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/subxact.hpp"
@@ -97,6 +98,18 @@ void require_maintainable(const TviewDef& d) {
                      "security) it names, or drop the TVIEW.");
 }
 
+void Catalog::publish_entries() const noexcept {
+    std::size_t refresh = 0;
+    std::size_t key = 0;
+    for (const auto& [oid, d] : tviews_) {
+        for (SPIPlanPtr p : {d->probe_plan, d->probe_all_plan, d->upsert_plan, d->upsert_one_plan, d->all_keys_plan,
+                             d->null_key_plan})
+            if (p) refresh++;
+        for (const auto& s : d->sources) key += (s.plan_old ? 1 : 0) + (s.plan_new ? 1 : 0);
+    }
+    slot_cache_entries(tviews_.size(), refresh, key);
+}
+
 void Catalog::on_relcache(Oid relid) noexcept {
     if (loading_ || relid == InvalidOid || watched_.count(relid)) valid_ = false;
 }
@@ -142,10 +155,13 @@ void Catalog::ensure_loaded() {
     Stats& stats = backend().stats;
     if (valid_) {
         stats.graph_cache_hits++;
+        count_cache(CacheKind::kGraph, true);
         return;
     }
     stats.graph_cache_misses++;
+    count_cache(CacheKind::kGraph, false);
     load();
+    publish_entries();
 }
 
 namespace {

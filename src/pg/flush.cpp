@@ -11,6 +11,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
 #include "pg_tviews/pg/run_as.hpp"
+#include "pg_tviews/pg/shared_stats.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 
@@ -69,6 +70,19 @@ private:
     bool cancel_was_pending_ = false;
 };
 
+// Shows the flush in this backend's shared slot while it runs.
+struct FlushingSlot {
+    FlushingSlot() { slot_flush_begin(); }
+    ~FlushingSlot() {
+        slot_flush_end();
+        catalog().publish_entries();
+        BackendState& b = backend();
+        slot_publish_queue(b.queue.queued_count(), b.queue.pending_tview_count());
+    }
+    FlushingSlot(const FlushingSlot&) = delete;
+    FlushingSlot& operator=(const FlushingSlot&) = delete;
+};
+
 RefreshTarget target_of(const TviewDef& d) {
     return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns};
 }
@@ -81,6 +95,7 @@ void prepare_plans(TviewDef& d) {
     Oid one_key[1] = {INT8OID};
     d.upsert_one_plan = prepare_kept(upsert_one_sql(t), 1, one_key);
     backend().stats.table_cache_misses++;
+    count_cache(CacheKind::kTable, false);
 }
 
 // Every key of the view and of the table, ascending (a full refresh).
@@ -92,19 +107,31 @@ std::vector<int64> all_keys(TviewDef& d) {
     return keys;
 }
 
+struct Written {
+    std::uint64_t rows = 0;  // inserted + updated + deleted
+    std::uint64_t inserted = 0;
+    std::uint64_t deleted = 0;
+};
+
 // Runs an upsert plan: returns rows written; a key produced by two rows of
 // the view fails the transaction (the table could hold only one of them).
-std::uint64_t run_upsert(const TviewDef& d, SPIPlanPtr plan, Datum* args) {
+Written run_upsert(const TviewDef& d, SPIPlanPtr plan, Datum* args) {
     execute_plan(plan, args, nullptr, false);
     bool written_null = true;
     bool dup_null = true;
+    bool inserted_null = true;
+    bool deleted_null = true;
     Datum written = 0;
     Datum dup = 0;
+    Datum inserted = 0;
+    Datum deleted = 0;
     pg_call([&] {
         HeapTuple row = SPI_tuptable->vals[0];
         TupleDesc desc = SPI_tuptable->tupdesc;
         written = SPI_getbinval(row, desc, 1, &written_null);
         dup = SPI_getbinval(row, desc, 2, &dup_null);
+        inserted = SPI_getbinval(row, desc, 3, &inserted_null);
+        deleted = SPI_getbinval(row, desc, 4, &deleted_null);
     });
     if (!dup_null)
         throw TviewError(sqlstate::kUniqueViolation,
@@ -114,7 +141,8 @@ std::uint64_t run_upsert(const TviewDef& d, SPIPlanPtr plan, Datum* args) {
                          fmt::format("The SELECT must return one row per {0}: group by {0}, or aggregate the rows "
                                      "that the joins multiply.",
                                      d.key_column));
-    return written_null ? 0 : static_cast<std::uint64_t>(DatumGetInt64(written));
+    auto count = [](bool isnull, Datum d) { return isnull ? 0 : static_cast<std::uint64_t>(DatumGetInt64(d)); };
+    return Written{count(written_null, written), count(inserted_null, inserted), count(deleted_null, deleted)};
 }
 
 // A row of the view without a key cannot be stored: fail like creation does.
@@ -144,10 +172,12 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid));
     });
     if (!exists) return 0;
+    auto started = std::chrono::steady_clock::now();
     RunAs as_owner(def->owner);
     MaintenanceScope writing(relid);
     Spi spi;
     std::uint64_t written = 0;
+    RefreshFigures figures;
     BackendState& b = backend();
     if (batch.full || b.null_key_check.count(def->table_oid)) {
         b.null_key_check.erase(def->table_oid);
@@ -158,10 +188,12 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
     std::vector<int64> full_keys;
     if (batch.full) full_keys = all_keys(*def);
     const std::vector<int64>& keys = batch.full ? full_keys : batch.keys;
-    if (def->upsert_plan)
+    if (def->upsert_plan) {
         backend().stats.table_cache_hits++;
-    else
+        count_cache(CacheKind::kTable, true);
+    } else {
         prepare_plans(*def);
+    }
     if (!whole) lock_keys(*def, keys);
     // Large key sets go in slices of pg_tviews.flush_chunk_keys keys: one
     // statement's materialized rows, hash tables and captured changes stay
@@ -173,15 +205,24 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         std::vector<int64> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
                                  keys.begin() + static_cast<std::ptrdiff_t>(to));
         if (!batch.full) check_not_stale(*def, slice, false);
+        Written w;
         if (slice.size() == 1) {
             Datum key[1] = {Int64GetDatum(slice[0])};
-            written += run_upsert(*def, def->upsert_one_plan, key);
+            w = run_upsert(*def, def->upsert_one_plan, key);
         } else {
             Datum arg[1] = {int8_array(slice)};
-            written += run_upsert(*def, def->upsert_plan, arg);
+            w = run_upsert(*def, def->upsert_plan, arg);
         }
+        written += w.rows;
+        figures.inserted += w.inserted;
+        figures.deleted += w.deleted;
+        figures.updated += w.rows - w.inserted - w.deleted;
     }
     spi.finish();
+    figures.keys = keys.size();
+    figures.full = batch.full;
+    figures.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    record_refresh(relid, figures);
     return written;
 }
 
@@ -194,6 +235,7 @@ std::int64_t flush_all();
 std::int64_t flush_queue() {
     if (backend().queue.empty()) return 0;
     FlushTimer timer;
+    FlushingSlot flushing;
     try {
         return flush_all();
     } catch (const PgException& e) {

@@ -4,6 +4,7 @@
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
+#include "pg_tviews/pg/shared_stats.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/statement_snapshots.hpp"
 
@@ -44,6 +45,7 @@ void end_of_transaction() noexcept {
     b.pending_ctas.clear();
     b.null_key_check.clear();
     forget_link_lock_counts();
+    slot_transaction_end();
     catalog().release_superseded();
 }
 
@@ -155,6 +157,7 @@ void _PG_init(void) {
     if (g_initialized) return;
     g_initialized = true;
     g_preloaded = process_shared_preload_libraries_in_progress;
+    if (g_preloaded) shared_stats_request();
     Settings& s = settings();
     DefineCustomEnumVariable("pg_tviews.refresh_mode",
                              "When TVIEWs are maintained: at commit (deferred) or after every statement (immediate).",

@@ -32,6 +32,11 @@ public:
     bool empty() const;
     // Number of distinct pending keys over all TVIEWs (compacts the sets).
     std::size_t size();
+    // Keys queued over all TVIEWs without compacting (duplicates not merged
+    // yet count more than once): cheap, for publishing progress.
+    std::size_t queued_count() const noexcept;
+    // Number of TVIEWs with anything pending.
+    std::size_t pending_tview_count() const noexcept { return pending_.size(); }
     // TVIEWs with anything pending, in ascending id order.
     std::vector<TviewId> pending() const;
     bool has_pending(TviewId tview) const;

@@ -98,6 +98,9 @@ public:
     // Link locks that changed rows of `relid` take (all TVIEWs, deduplicated).
     const std::vector<LinkLock>& link_locks_of(Oid relid) const;
     const DepGraph& graph() const { return graph_; }
+    // Publishes how many definitions and prepared plans this backend holds
+    // (pg_tviews_cache_stats).
+    void publish_entries() const noexcept;
     std::vector<TviewPtr> all() const;
     const std::string& extension_schema() const { return ext_schema_; }
     bool extension_present() const { return ext_present_; }

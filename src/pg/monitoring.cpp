@@ -1,0 +1,136 @@
+// The SQL side of the server-wide figures (shared_stats.hpp): the functions
+// behind pg_tviews_queue_realtime, pg_tviews_cache_stats and pg_tviews_stats.
+// Each row says whether it is server-wide or, without preload, this
+// backend's alone.
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/shared_stats.hpp"
+
+extern "C" {
+#include "catalog/pg_authid.h"
+#include "utils/acl.h"
+}
+
+using namespace pg_tviews;
+using namespace pg_tviews::pg;
+
+namespace {
+
+const char* scope() {
+    return shared_stats_available() ? "server" : "this backend (pg_tviews is not in shared_preload_libraries)";
+}
+
+// Starts a materialized result set; rows are added with put_row.
+ReturnSetInfo* begin_rows(FunctionCallInfo fcinfo) {
+    return pg_call([&] {
+        InitMaterializedSRF(fcinfo, 0);
+        return reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    });
+}
+
+void put_row(ReturnSetInfo* rs, Datum* values, bool* nulls) {
+    pg_call([&] { tuplestore_putvalues(rs->setResult, rs->setDesc, values, nulls); });
+}
+
+Datum text_datum(const char* s) {
+    return pg_call([&] { return PointerGetDatum(cstring_to_text(s)); });
+}
+
+}  // namespace
+
+// One row per backend that published anything: its queue and its flush.
+// Like pg_stat_activity, the application name and transaction of other
+// roles' sessions are shown to members of pg_read_all_stats only.
+PGTV_FUNCTION(pg_tviews_backend_queues) {
+    std::vector<BackendFigures> rows = backend_figures();
+    Oid me = pg_call([] { return GetUserId(); });
+    bool all_stats = pg_call([&] { return has_privs_of_role(me, ROLE_PG_READ_ALL_STATS); });
+    ReturnSetInfo* rs = begin_rows(fcinfo);
+    Datum scope_text = text_datum(scope());
+    for (const auto& b : rows) {
+        bool visible = all_stats || pg_call([&] { return has_privs_of_role(me, b.role); });
+        Datum v[10];
+        bool n[10] = {};
+        v[0] = Int32GetDatum(b.pid);
+        v[1] = ObjectIdGetDatum(b.database);
+        v[2] = ObjectIdGetDatum(b.role);
+        v[3] = visible ? text_datum(b.application_name.c_str()) : Datum(0);
+        n[3] = !visible;
+        v[4] = TransactionIdGetDatum(b.xid);
+        n[4] = !visible || b.xid == InvalidTransactionId;
+        v[5] = Int64GetDatum(static_cast<int64>(b.keys_pending));
+        v[6] = Int32GetDatum(static_cast<int32>(b.tviews_pending));
+        v[7] = TimestampTzGetDatum(b.last_enqueued);
+        n[7] = b.last_enqueued == 0;
+        v[8] = TimestampTzGetDatum(b.flushing_since);
+        n[8] = b.flushing_since == 0;
+        v[9] = scope_text;
+        put_row(rs, v, n);
+    }
+    return PointerGetDatum(nullptr);
+}
+
+// Hits and misses per cache (server-wide with preload) and the entries the
+// live backends hold.
+PGTV_FUNCTION(pg_tviews_cache_figures) {
+    std::vector<BackendFigures> rows = backend_figures();
+    std::uint64_t entries[3] = {};
+    for (const auto& b : rows) {
+        entries[0] += b.graph_entries;
+        entries[1] += b.refresh_plans;
+        entries[2] += b.key_plans;
+    }
+    const char* names[3] = {"graph_cache", "table_cache", "prepared_statements"};
+    CacheKind kinds[3] = {CacheKind::kGraph, CacheKind::kTable, CacheKind::kPlans};
+    ReturnSetInfo* rs = begin_rows(fcinfo);
+    Datum scope_text = text_datum(scope());
+    for (int i = 0; i < 3; i++) {
+        CacheFigures c = cache_figures(kinds[i]);
+        Datum v[5] = {text_datum(names[i]), Int64GetDatum(static_cast<int64>(entries[i])),
+                      Int64GetDatum(static_cast<int64>(c.hits)), Int64GetDatum(static_cast<int64>(c.misses)),
+                      scope_text};
+        bool n[5] = {};
+        put_row(rs, v, n);
+    }
+    return PointerGetDatum(nullptr);
+}
+
+// Cumulative figures per TVIEW of this database.
+PGTV_FUNCTION(pg_tviews_tview_figures) {
+    std::vector<TviewFigures> rows = tview_figures();
+    ReturnSetInfo* rs = begin_rows(fcinfo);
+    Datum scope_text = text_datum(scope());
+    for (const auto& t : rows) {
+        Datum v[12] = {ObjectIdGetDatum(t.table_oid),
+                       Int64GetDatum(static_cast<int64>(t.refreshes)),
+                       Int64GetDatum(static_cast<int64>(t.keys)),
+                       Int64GetDatum(static_cast<int64>(t.inserted)),
+                       Int64GetDatum(static_cast<int64>(t.updated)),
+                       Int64GetDatum(static_cast<int64>(t.deleted)),
+                       Int64GetDatum(static_cast<int64>(t.unchanged)),
+                       Int64GetDatum(static_cast<int64>(t.full_refreshes)),
+                       Float8GetDatum(t.total_ms),
+                       Float8GetDatum(t.max_ms),
+                       TimestampTzGetDatum(t.last_refresh),
+                       scope_text};
+        bool n[12] = {};
+        n[10] = t.last_refresh == 0;
+        put_row(rs, v, n);
+    }
+    return PointerGetDatum(nullptr);
+}
+
+// Forgets the figures of one TVIEW, or of every TVIEW of this database.
+PGTV_FUNCTION(pg_tviews_stats_reset) {
+    Oid relid = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
+    if (relid != InvalidOid) {
+        Catalog& cat = catalog();
+        cat.ensure_loaded();
+        if (!cat.is_tview(relid))
+            throw TviewError(sqlstate::kUndefinedTable, "relation is not a TVIEW", "",
+                             "SELECT table_oid FROM pg_tview_meta lists the TVIEWs.");
+    }
+    reset_tview_figures(relid);
+    PG_RETURN_VOID();
+}

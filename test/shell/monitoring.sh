@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Server-wide monitoring: from a second connection, pg_tviews_queue_realtime
+# shows another backend's pending keys while its transaction is open and
+# nothing once it commits; pg_tviews_stats and pg_tviews_cache_stats count
+# other backends' refreshes; a pg_monitor member sees other roles'
+# application names, an ordinary role does not. Then the same server
+# without shared_preload_libraries: every view answers, for the calling
+# backend alone, and says so.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")/.." && pwd)"
+source "${PGTV_COMMON:-$HERE/lib/common.sh}"
+
+DIR="$(make_tmpdir)"
+trap 'exec 3>&- 2>/dev/null || true; stop_server "$DIR/srv" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
+start_server "$DIR/srv" "shared_preload_libraries = 'pg_tviews'" >/dev/null
+DB=pgtv_mon
+psql -X -q -d postgres -c "CREATE DATABASE $DB"
+psql -X -q -v ON_ERROR_STOP=1 -d $DB <<'SQL'
+CREATE EXTENSION pg_tviews;
+CREATE ROLE mon_watcher LOGIN IN ROLE pg_monitor;
+CREATE ROLE mon_nobody LOGIN;
+CREATE TABLE tb_user (pk_user bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE tb_post (pk_post bigint PRIMARY KEY, fk_user bigint NOT NULL REFERENCES tb_user, title text);
+INSERT INTO tb_user SELECT g, 'user ' || g FROM generate_series(1, 10) g;
+INSERT INTO tb_post SELECT g, 1 + g % 10, 'post ' || g FROM generate_series(1, 100) g;
+CREATE TABLE tv_post AS
+SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title, 'author', u.name) AS data
+FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
+SQL
+
+fail() { echo "FAILED: $*"; exit 1; }
+q() { psql -X -At -d $DB "$@"; }
+
+# A writer with an open transaction: 10 documents of user 3 queued.
+exec 3> >(PGAPPNAME=mon_writer psql -X -q -d $DB >"$DIR/writer.log" 2>&1)
+echo "BEGIN; UPDATE tb_user SET name = 'renamed' WHERE pk_user = 3;" >&3
+pending=""
+for _ in $(seq 100); do
+    pending="$(q -c "SELECT queue_size || ' ' || tviews || ' ' || (last_enqueued IS NOT NULL) || ' ' || (transaction_id IS NOT NULL) || ' ' || scope
+                      FROM pg_tviews_queue_realtime WHERE application_name = 'mon_writer'")"
+    [ -n "$pending" ] && break
+    sleep 0.1
+done
+echo "while open, seen from another connection: $pending"
+[ "$pending" = "10 1 true true server" ] || fail "expected 10 keys of 1 TVIEW pending, with the transaction"
+# A pg_monitor member sees the other role's application name; a role without it does not.
+watcher="$(q -U mon_watcher -c "SELECT count(*) FROM pg_tviews_queue_realtime WHERE application_name = 'mon_writer'")"
+nobody="$(q -U mon_nobody -c "SELECT count(*) || ' ' || count(application_name) FROM pg_tviews_queue_realtime")"
+echo "pg_monitor member sees it by name: $watcher; a role without pg_read_all_stats sees rows/names: $nobody"
+[ "$watcher" = 1 ] || fail "the pg_monitor member must see the writer's application name"
+[ "$nobody" = "1 0" ] || fail "an ordinary role sees the row but not the name"
+echo "COMMIT;" >&3
+for _ in $(seq 100); do
+    left="$(q -c "SELECT count(*) FROM pg_tviews_queue_realtime")"
+    [ "$left" = 0 ] && break
+    sleep 0.1
+done
+echo "after COMMIT: $left row(s) in pg_tviews_queue_realtime"
+[ "$left" = 0 ] || fail "the queue must be gone after COMMIT"
+exec 3>&-
+stats="$(q -c "SELECT refreshes || ' ' || keys_refreshed || ' ' || rows_updated || ' ' || rows_inserted || ' ' || (last_refresh IS NOT NULL)
+                FROM pg_tviews_stats WHERE tview = 'tv_post'::regclass")"
+echo "pg_tviews_stats of tv_post (refreshes keys updated inserted last): $stats"
+[ "$stats" = "1 10 10 0 true" ] || fail "one refresh of 10 keys, 10 rows updated"
+cache="$(q -c "SELECT string_agg(cache_type || '=' || (hits + misses > 0), ',' ORDER BY cache_type) FROM pg_tviews_cache_stats")"
+echo "cache lookups counted (from the writer's backend): $cache"
+[ "$cache" = "graph_cache=true,prepared_statements=true,table_cache=true" ] || fail "every cache was used by the writer"
+q -c "SELECT pg_tviews_stats_reset('tv_post')" >/dev/null
+[ "$(q -c "SELECT count(*) FROM pg_tviews_stats")" = 0 ] || fail "reset forgets the figures"
+denied="$(q -U mon_nobody -c "SELECT pg_tviews_stats_reset()" 2>&1 || true)"
+echo "reset by a role without the grant: $denied"
+case "$denied" in *"permission denied"*) ;; *) fail "reset is not PUBLIC's" ;; esac
+healthy="$(q -c "SELECT status FROM pg_tviews_health_check() WHERE check_name = 'library_preloaded'")"
+[ "$healthy" = OK ] || fail "preloaded: health check OK"
+
+# ---- the same server without shared_preload_libraries ----
+stop_server "$DIR/srv" >/dev/null
+sed -i "s/^shared_preload_libraries = 'pg_tviews'/#&/" "$DIR/srv/data/postgresql.conf"
+(cd "$DIR/srv" && runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$DIR/srv/data" -w -l "$DIR/srv/server.log" start >/dev/null)
+exec 3> >(PGAPPNAME=mon_writer psql -X -q -d $DB >"$DIR/writer2.log" 2>&1)
+echo "BEGIN; UPDATE tb_user SET name = 'again' WHERE pk_user = 4;" >&3
+sleep 1
+other="$(q -c "SELECT count(*) FROM pg_tviews_queue_realtime")"
+own="$(q -q -c "BEGIN; UPDATE tb_user SET name = 'mine' WHERE pk_user = 5; SELECT queue_size || ' ' || scope FROM pg_tviews_queue_realtime; ROLLBACK;" | grep backend || true)"
+echo "without preload: other backends' rows seen: $other; own row: $own"
+[ "$other" = 0 ] || fail "without preload only the own backend is visible"
+case "$own" in "10 this backend"*) ;; *) fail "the own queue, labelled as this backend's" ;; esac
+echo "COMMIT;" >&3
+exec 3>&-
+warn="$(q -c "SELECT status FROM pg_tviews_health_check() WHERE check_name = 'library_preloaded'")"
+echo "health check without preload: $warn"
+[ "$warn" = WARNING ] || fail "without preload the health check warns (figures are per backend)"
+echo "monitoring: ok"
