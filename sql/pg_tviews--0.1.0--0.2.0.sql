@@ -163,3 +163,71 @@ CREATE FUNCTION @extschema@.pg_tviews_stats_reset(tview regclass DEFAULT NULL) R
 GRANT SELECT ON @extschema@.pg_tviews_queue_realtime, @extschema@.pg_tviews_cache_stats,
     @extschema@.pg_tviews_stats TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION @extschema@.pg_tviews_stats_reset(regclass) FROM PUBLIC;
+
+-- One row per committed transaction that refreshed TVIEWs, written by that
+-- transaction at commit when pg_tviews.metrics_enabled = on (set by a
+-- superuser: ALTER SYSTEM / DATABASE / ROLE). Readable by pg_read_all_stats
+-- (it names other roles' applications); cleaned with pg_tviews_cleanup_metrics().
+CREATE TABLE @extschema@.pg_tviews_metrics (
+    recorded_at        timestamptz      NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    application_name   text,
+    transaction_id     xid,
+    role               text,
+    queue_size         bigint           NOT NULL,
+    tviews             integer          NOT NULL,
+    timing_ms          double precision NOT NULL,
+    graph_cache_hit    boolean          NOT NULL,
+    bulk_refresh_count integer          NOT NULL,
+    rows_written       bigint           NOT NULL,
+    entities           text[]           NOT NULL DEFAULT '{}'
+);
+CREATE INDEX pg_tviews_metrics_recorded_at ON @extschema@.pg_tviews_metrics (recorded_at);
+COMMENT ON TABLE @extschema@.pg_tviews_metrics IS 'pg_tviews: one row per committed transaction that refreshed TVIEWs (pg_tviews.metrics_enabled)';
+GRANT SELECT ON @extschema@.pg_tviews_metrics TO pg_read_all_stats;
+
+-- Per hour, from the metrics table.
+CREATE VIEW @extschema@.pg_tviews_performance_summary AS
+SELECT m.hour,
+       pg_catalog.max(m.recorded_at) AS collected_at,
+       pg_catalog.count(*) AS transactions,
+       pg_catalog.sum(m.queue_size) AS keys_refreshed,
+       pg_catalog.sum(m.rows_written) AS rows_written,
+       pg_catalog.avg(m.timing_ms) AS avg_timing_ms,
+       pg_catalog.max(m.timing_ms) AS max_timing_ms,
+       pg_catalog.sum(m.bulk_refresh_count) AS bulk_refreshes,
+       (SELECT pg_catalog.array_agg(t.entity ORDER BY t.n DESC, t.entity)
+          FROM (SELECT e.entity, pg_catalog.count(*) AS n
+                  FROM @extschema@.pg_tviews_metrics m2, pg_catalog.unnest(m2.entities) AS e(entity)
+                 WHERE pg_catalog.date_trunc('hour', m2.recorded_at) OPERATOR(pg_catalog.=) m.hour
+                 GROUP BY e.entity ORDER BY n DESC, e.entity LIMIT 3) t) AS top_tviews
+  FROM (SELECT pg_catalog.date_trunc('hour', x.recorded_at) AS hour, x.*
+          FROM @extschema@.pg_tviews_metrics x) m
+ GROUP BY m.hour;
+GRANT SELECT ON @extschema@.pg_tviews_performance_summary TO pg_read_all_stats;
+
+-- Deletes metrics older than `days` days; returns the rows deleted.
+CREATE FUNCTION @extschema@.pg_tviews_cleanup_metrics(days integer) RETURNS bigint
+LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    n bigint;
+BEGIN
+    IF days OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION 'pg_tviews_cleanup_metrics: days must not be negative (got %)', days
+            USING ERRCODE = '22023', HINT = 'Pass how many days of metrics to keep, for example 7.';
+    END IF;
+    DELETE FROM @extschema@.pg_tviews_metrics
+     WHERE recorded_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => days));
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $fn$;
+REVOKE EXECUTE ON FUNCTION @extschema@.pg_tviews_cleanup_metrics(integer) FROM PUBLIC;
+
+-- Whether the optional helper extensions are installed in this database.
+CREATE FUNCTION @extschema@.pg_tviews_check_jsonb_ivm() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname OPERATOR(pg_catalog.=) 'jsonb_ivm')
+$fn$;
+CREATE FUNCTION @extschema@.pg_tviews_check_jsonb_delta() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname OPERATOR(pg_catalog.=) 'jsonb_delta')
+$fn$;

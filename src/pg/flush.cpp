@@ -295,7 +295,11 @@ std::int64_t flush_all() {
         // Logged before the work: if the refresh fails inside a subtransaction
         // that is then rolled back, the keys are queued again.
         b.queue.record_flushed(level, batch);
-        b.stats.rows_written += refresh_batch(next, batch);
+        std::uint64_t written = refresh_batch(next, batch);
+        b.stats.rows_written += written;
+        b.xact.rows_written += written;
+        b.xact.tviews.insert(next->table_oid);
+        if (batch.full) b.xact.full_refreshes++;
         keys += static_cast<std::int64_t>(batch.keys.size());
         iterations++;
     }
@@ -306,6 +310,8 @@ std::int64_t flush_all() {
     if (iterations > b.stats.max_iterations) b.stats.max_iterations = iterations;
     b.stats.total_refreshes += static_cast<std::uint64_t>(keys);
     b.stats.total_timing_ms += ms;
+    b.xact.keys += static_cast<std::uint64_t>(keys);
+    b.xact.ms += ms;
     return keys;
 }
 
@@ -317,8 +323,14 @@ std::int64_t refresh_full(const TviewPtr& tview) {
     batch.full = true;
     int level = pg_call([] { return GetCurrentTransactionNestLevel(); });
     backend().queue.record_flushed(level, batch);
+    auto started = std::chrono::steady_clock::now();
     std::uint64_t written = refresh_batch(tview, batch);
-    backend().stats.rows_written += written;
+    BackendState& b = backend();
+    b.stats.rows_written += written;
+    b.xact.rows_written += written;
+    b.xact.full_refreshes++;
+    b.xact.tviews.insert(tview->table_oid);
+    b.xact.ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     return static_cast<std::int64_t>(written);
 }
 

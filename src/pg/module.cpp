@@ -4,6 +4,7 @@
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
+#include "pg_tviews/pg/metrics.hpp"
 #include "pg_tviews/pg/shared_stats.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/statement_snapshots.hpp"
@@ -44,6 +45,7 @@ void end_of_transaction() noexcept {
     b.internal_ddl = 0;
     b.pending_ctas.clear();
     b.null_key_check.clear();
+    b.xact = XactFigures{};
     forget_link_lock_counts();
     slot_transaction_end();
     catalog().release_superseded();
@@ -55,7 +57,10 @@ void on_xact(XactEvent event, void*) {
         case XACT_EVENT_PRE_PREPARE:
             // The last point where the transaction can still fail: maintain
             // the tv_ tables now, as part of it.
-            pg_entry_void([] { flush_queue(); });
+            pg_entry_void([] {
+                flush_queue();
+                record_transaction_metrics();
+            });
             statement_snapshots_release();
             break;
         case XACT_EVENT_ABORT:
@@ -166,8 +171,9 @@ void _PG_init(void) {
     DefineCustomIntVariable("pg_tviews.max_propagation_depth",
                             "Most refresh steps of one TVIEW in one flush before the flush fails.", nullptr,
                             &s.max_propagation_depth, 100, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomBoolVariable("pg_tviews.metrics_enabled", "Record one row per flush in pg_tviews_metrics.", nullptr,
-                             &s.metrics_enabled, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("pg_tviews.metrics_enabled",
+                             "Record one row in pg_tviews_metrics per committed transaction that refreshed TVIEWs.",
+                             nullptr, &s.metrics_enabled, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_tviews.max_key_locks",
                             "Most key and link value locks one transaction takes; beyond them a flush locks the "
                             "whole TVIEW table (or link).",

@@ -73,6 +73,28 @@ case "$denied" in *"permission denied"*) ;; *) fail "reset is not PUBLIC's" ;; e
 healthy="$(q -c "SELECT status FROM pg_tviews_health_check() WHERE check_name = 'library_preloaded'")"
 [ "$healthy" = OK ] || fail "preloaded: health check OK"
 
+# ---- pg_tviews_metrics: one row per committed transaction that refreshed ----
+q -c "ALTER SYSTEM SET pg_tviews.metrics_enabled = on" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+PGAPPNAME=mon_metrics q -q -c "UPDATE tb_user SET name = 'm1' WHERE pk_user = 5" >/dev/null
+PGAPPNAME=mon_metrics q -q -c "BEGIN" -c "UPDATE tb_user SET name = 'rolled back' WHERE pk_user = 6" -c "ROLLBACK" >/dev/null
+PGAPPNAME=mon_metrics q -q -c "SELECT 1" >/dev/null   # refreshes nothing: no row
+PGAPPNAME=mon_metrics q -q -c "BEGIN" -c "UPDATE tb_post SET title = 'x' WHERE pk_post IN (1, 2)" -c "UPDATE tb_user SET name = 'm2' WHERE pk_user = 7" -c "COMMIT" >/dev/null
+metrics="$(q -c "SELECT string_agg(queue_size || '/' || tviews || '/' || rows_written || '/' || bulk_refresh_count || '/' || (transaction_id IS NOT NULL) || '/' || array_to_string(entities, ','), ' ' ORDER BY recorded_at)
+                  FROM pg_tviews_metrics WHERE application_name = 'mon_metrics'")"
+echo "metrics rows (keys/tviews/rows/bulk/xid/entities): $metrics"
+[ "$metrics" = "10/1/10/0/true/post 12/1/12/0/true/post" ] || fail "one row per committed transaction that refreshed"
+summary="$(q -c "SELECT transactions || ' ' || keys_refreshed || ' ' || array_to_string(top_tviews, ',') FROM pg_tviews_performance_summary")"
+echo "performance summary (transactions keys top): $summary"
+[ "$summary" = "2 22 post" ] || fail "the summary counts the metrics rows"
+[ "$(q -U mon_watcher -c "SELECT count(*) FROM pg_tviews_metrics")" = 2 ] || fail "pg_monitor reads the metrics"
+q -U mon_nobody -c "SELECT count(*) FROM pg_tviews_metrics" >/dev/null 2>&1 && fail "an ordinary role must not read other roles' metrics"
+[ "$(q -c "SELECT pg_tviews_cleanup_metrics(0)")" = 2 ] || fail "cleanup deletes what is older than 0 days"
+q -c "ALTER SYSTEM RESET pg_tviews.metrics_enabled" -c "SELECT pg_reload_conf()" >/dev/null
+for c in "SET pg_tviews.metrics_enabled = on"; do
+    q -U mon_nobody -c "$c" >/dev/null 2>&1 && fail "metrics_enabled is the superuser's"
+done
+
 # ---- the same server without shared_preload_libraries ----
 stop_server "$DIR/srv" >/dev/null
 sed -i "s/^shared_preload_libraries = 'pg_tviews'/#&/" "$DIR/srv/data/postgresql.conf"

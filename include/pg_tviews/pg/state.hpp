@@ -32,6 +32,16 @@ struct PendingCtas {
     std::string definition;
 };
 
+// What this transaction's flushes did (one pg_tviews_metrics row at commit).
+struct XactFigures {
+    std::uint64_t keys = 0;
+    std::uint64_t rows_written = 0;
+    std::uint32_t full_refreshes = 0;
+    double ms = 0.0;
+    std::set<std::uint32_t> tviews;
+    int graph_first = -1;  // the transaction's first catalog lookup: -1 none yet, 0 miss, 1 hit
+};
+
 struct BackendState {
     KeyQueue queue;
     Stats stats;
@@ -44,6 +54,7 @@ struct BackendState {
     std::vector<PendingCtas> pending_ctas;
     // TVIEWs whose key queries met a NULL key in new rows: check the view at flush.
     std::set<std::uint32_t> null_key_check;
+    XactFigures xact;
 };
 
 BackendState& backend();

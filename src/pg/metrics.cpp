@@ -1,0 +1,84 @@
+#include "pg_tviews/pg/metrics.hpp"
+
+#include <string>
+#include <vector>
+
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/run_as.hpp"
+#include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/state.hpp"
+
+namespace pg_tviews::pg {
+
+namespace {
+
+std::string text_array(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < items.size(); i++) {
+        if (i) out += ",";
+        out += "\"";
+        for (char c : items[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += "\"";
+    }
+    return out + "}";
+}
+
+}  // namespace
+
+void record_transaction_metrics() {
+    BackendState& b = backend();
+    if (!settings().metrics_enabled || b.xact.tviews.empty()) return;
+    Oid nsp = extension_namespace();
+    if (nsp == InvalidOid) return;
+    if (pg_call([&] { return get_relname_relid("pg_tviews_metrics", nsp); }) == InvalidOid) return;
+    std::vector<std::string> entities;
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    for (Oid t : b.xact.tviews)
+        if (TviewPtr d = cat.find(t)) entities.push_back(d->entity);
+    std::string schema = namespace_name(nsp);
+    std::string entity_list = text_array(entities);
+    const XactFigures& x = b.xact;
+    Oid types[9] = {TEXTOID, XIDOID, TEXTOID, INT8OID, INT4OID, FLOAT8OID, BOOLOID, INT4OID, INT8OID};
+    Datum values[9];
+    char nulls[10] = "         ";
+    const char* app = application_name ? application_name : "";
+    pg_call([&] {
+        TransactionId xid = GetTopTransactionIdIfAny();
+        values[0] = CStringGetTextDatum(app);
+        values[1] = TransactionIdGetDatum(xid);
+        values[2] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
+        values[3] = Int64GetDatum(static_cast<int64>(x.keys));
+        values[4] = Int32GetDatum(static_cast<int32>(x.tviews.size()));
+        values[5] = Float8GetDatum(x.ms);
+        values[6] = BoolGetDatum(x.graph_first == 1);
+        values[7] = Int32GetDatum(static_cast<int32>(x.full_refreshes));
+        values[8] = Int64GetDatum(static_cast<int64>(x.rows_written));
+        if (!TransactionIdIsValid(xid)) nulls[1] = 'n';
+    });
+    // At PRE_COMMIT no statement's snapshot is active any more.
+    bool pushed = pg_call([] {
+        if (ActiveSnapshotSet()) return false;
+        PushActiveSnapshot(GetTransactionSnapshot());
+        return true;
+    });
+    // The metrics table is the extension's: written as its owner.
+    RunAsExtension as_extension;
+    Spi spi;
+    spi.exec_params(
+        "INSERT INTO " + qualify(schema, "pg_tviews_metrics") +
+            " (application_name, transaction_id, role, queue_size, tviews, timing_ms, graph_cache_hit, "
+            "bulk_refresh_count, rows_written, entities) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, " +
+            quote_literal(entity_list) + "::pg_catalog.text[])",
+        9, types, values, nulls);
+    spi.finish();
+    if (pushed) pg_call([] { PopActiveSnapshot(); });
+}
+
+}  // namespace pg_tviews::pg
