@@ -231,3 +231,56 @@ CREATE FUNCTION @extschema@.pg_tviews_check_jsonb_delta() RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname OPERATOR(pg_catalog.=) 'jsonb_delta')
 $fn$;
+
+-- The helper views each TVIEW reads through (they are watched: a change to
+-- one re-analyses and refreshes the TVIEW).
+CREATE FUNCTION @extschema@.pg_tviews_helper_views()
+RETURNS TABLE(table_oid oid, helper_oid oid)
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pg_tviews_helper_views';
+CREATE VIEW @extschema@.pg_tview_helpers AS
+SELECT m.entity, m.table_oid AS tview, h.helper_oid::pg_catalog.regclass AS helper_view
+  FROM @extschema@.pg_tview_meta m
+  JOIN @extschema@.pg_tviews_helper_views() h ON h.table_oid OPERATOR(pg_catalog.=) m.table_oid::oid;
+GRANT SELECT ON @extschema@.pg_tview_helpers TO PUBLIC;
+
+-- Compares a TVIEW with a fresh run of its definition: rows the table lacks
+-- (missing), rows it has that the view does not (extra), rows whose
+-- content differs (different), out of `checked` keys; `sample` (0 < s <= 1)
+-- checks a random share of the keys. Runs with the caller's rights.
+CREATE FUNCTION @extschema@.pg_tviews_verify(tview regclass, sample real DEFAULT 1.0)
+RETURNS TABLE(missing bigint, extra bigint, different bigint, checked bigint)
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    m record;
+BEGIN
+    IF tview IS NULL THEN
+        RAISE EXCEPTION 'pg_tviews_verify: the TVIEW must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF sample IS NULL OR sample <= 0 OR sample > 1 THEN
+        RAISE EXCEPTION 'pg_tviews_verify: sample must be in (0, 1], got %', sample
+            USING ERRCODE = '22023', HINT = 'Pass 1.0 to check every key, 0.1 for a tenth of them.';
+    END IF;
+    SELECT x.entity, x.table_oid, x.view_oid INTO m FROM @extschema@.pg_tview_meta x WHERE x.table_oid = tview;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation % is not a TVIEW', tview
+            USING ERRCODE = '42P01', HINT = 'SELECT table_oid FROM pg_tview_meta lists the TVIEWs.';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH k AS (SELECT t.%1$I AS k FROM %2$s t WHERE $1 >= 1 OR random() < $1
+                   UNION SELECT v.%1$I FROM %3$s v WHERE $1 >= 1 OR random() < $1),
+             tt AS (SELECT t.%1$I AS k, t::text AS img FROM %2$s t JOIN k ON k.k = t.%1$I),
+             vv AS (SELECT v.%1$I AS k, v::text AS img FROM %3$s v JOIN k ON k.k = v.%1$I)
+        SELECT count(*) FILTER (WHERE tt.k IS NULL),
+               count(*) FILTER (WHERE vv.k IS NULL),
+               count(*) FILTER (WHERE tt.k IS NOT NULL AND vv.k IS NOT NULL AND tt.img IS DISTINCT FROM vv.img),
+               (SELECT count(*) FROM k)
+          FROM tt FULL JOIN vv ON tt.k = vv.k $q$,
+        'pk_' || m.entity, m.table_oid, m.view_oid) USING sample;
+END $fn$;
+
+-- Rewrites exactly the rows of a TVIEW that differ from its definition
+-- (the owner, as for pg_tviews_refresh); returns the rows written.
+CREATE FUNCTION @extschema@.pg_tviews_repair(tview regclass) RETURNS bigint
+LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT @extschema@.pg_tviews_refresh(tview::oid::regclass::text)
+$fn$;

@@ -86,8 +86,10 @@ PGTV_FUNCTION(pg_tviews_queue_stats) {
     (void)fcinfo;
     BackendState& b = backend();
     const Stats& s = b.stats;
-    auto rate = [](std::uint64_t hits, std::uint64_t misses) {
-        return hits + misses == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(hits + misses);
+    // No lookup yet: no rate (NULL), not 0.0 (which would read as "always missing").
+    auto rate = [](std::uint64_t hits, std::uint64_t misses) -> nlohmann::json {
+        if (hits + misses == 0) return nullptr;
+        return static_cast<double>(hits) / static_cast<double>(hits + misses);
     };
     nlohmann::json j = {
         {"queue_size", b.queue.size()},

@@ -134,3 +134,19 @@ PGTV_FUNCTION(pg_tviews_stats_reset) {
     reset_tview_figures(relid);
     PG_RETURN_VOID();
 }
+
+// The helper views each TVIEW of this database reads through (pg_tview_helpers).
+PGTV_FUNCTION(pg_tviews_helper_views) {
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    std::vector<std::pair<Oid, Oid>> rows;
+    for (const auto& t : cat.all())
+        for (Oid v : t->helper_views) rows.emplace_back(t->table_oid, v);
+    ReturnSetInfo* rs = begin_rows(fcinfo);
+    for (const auto& [table, view] : rows) {
+        Datum v[2] = {ObjectIdGetDatum(table), ObjectIdGetDatum(view)};
+        bool n[2] = {};
+        put_row(rs, v, n);
+    }
+    return PointerGetDatum(nullptr);
+}
