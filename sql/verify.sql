@@ -28,6 +28,36 @@ SELECT pg_tviews_repair('tv_post');
 SELECT * FROM pg_tviews_verify('tv_post');
 SELECT * FROM tv_check();
 
+-- the guides' manual repair of one document: refused by default, allowed to
+-- the owner with pg_tviews.allow_direct_writes; verify sees it, repair undoes it
+UPDATE tv_post SET data = data || '{"status": "repaired"}' WHERE pk_post = 1;
+SET pg_tviews.allow_direct_writes = on;
+UPDATE tv_post SET data = data || '{"status": "repaired"}' WHERE pk_post = 1;
+RESET pg_tviews.allow_direct_writes;
+SELECT data->>'status' AS status FROM tv_post WHERE pk_post = 1;
+SELECT * FROM pg_tviews_verify('tv_post');
+SELECT pg_tviews_repair('tv_post');
+
+-- the guides' "recreate": with its own definition pg_tviews_create() puts
+-- back missing or disabled triggers; another definition is refused
+DROP TRIGGER tview_capture_trunc ON tb_user;
+ALTER TABLE tb_post DISABLE TRIGGER tview_capture_trunc;
+SELECT check_name, status FROM pg_tviews_health_check() WHERE check_name = 'tview:post';
+SELECT pg_tviews_create('verify.tv_post', $$SELECT p.pk_post, p.fk_user,
+    jsonb_build_object('title', p.title, 'author', u.name) AS data
+    FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user$$);
+SELECT check_name, status FROM pg_tviews_health_check() WHERE check_name = 'tview:post';
+SELECT pg_tviews_create('verify.tv_post', $$SELECT p.pk_post, p.fk_user,
+    jsonb_build_object('title', upper(p.title), 'author', u.name) AS data
+    FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user$$);
+
+-- the guides' backup copy has no key pk_post_backup: an ordinary table
+CREATE TABLE tv_post_backup AS SELECT * FROM tv_post;
+SELECT count(*) AS copied FROM tv_post_backup;
+UPDATE tv_post_backup SET data = '{}' WHERE pk_post = 1;
+SELECT count(*) AS tviews FROM pg_tview_meta WHERE entity LIKE 'post%';
+DROP TABLE tv_post_backup;
+
 -- bad arguments
 SELECT * FROM pg_tviews_verify('tb_post');
 SELECT * FROM pg_tviews_verify('tv_post', 0);

@@ -16,6 +16,7 @@
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
+#include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/shared_stats.hpp"
 #include "pg_tviews/pg/spi.hpp"
@@ -309,6 +310,14 @@ PGTV_FUNCTION(pg_tviews_guard) {
     if (b.maintenance_depth > 0 && b.maintained_table == RelationGetRelid(td->tg_relation))
         return PointerGetDatum(nullptr);
     std::string table = RelationGetRelationName(td->tg_relation);
+    if (settings().allow_direct_writes) {
+        // The documented repair switch: for the owner only.
+        if (owns_relation(RelationGetRelid(td->tg_relation))) return PointerGetDatum(nullptr);
+        throw TviewError(sqlstate::kInsufficientPrivilege,
+                         fmt::format("must be owner of TVIEW \"{}\" to write it directly", table),
+                         "pg_tviews.allow_direct_writes lets the owner (or a superuser) repair documents by hand.",
+                         "Ask the owner, or write to the base tables.");
+    }
     throw TviewError(sqlstate::kWrongObjectType,
                      fmt::format("cannot {} TVIEW \"{}\" directly", event_name(td->tg_event), table),
                      fmt::format("\"{}\" is maintained by pg_tviews from the tables its view reads.", table),

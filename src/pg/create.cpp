@@ -69,14 +69,17 @@ void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema
 
 namespace {
 
-void install_guard_triggers(Spi& spi, const std::string& table, const std::string& ext_schema) {
+// The guard triggers that are missing (all of them on a new table).
+void install_guard_triggers(Spi& spi, Oid table_oid, const std::string& table, const std::string& ext_schema) {
     RunAsExtension as_extension;
-    spi.exec(fmt::format("CREATE TRIGGER tview_guard_dml BEFORE INSERT OR UPDATE OR DELETE ON {} "
-                         "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
-                         table, qualify(ext_schema, "pg_tviews_guard")));
-    spi.exec(fmt::format("CREATE TRIGGER tview_guard_truncate BEFORE TRUNCATE ON {} "
-                         "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
-                         table, qualify(ext_schema, "pg_tviews_guard")));
+    if (!has_trigger(spi, table_oid, "tview_guard_dml"))
+        spi.exec(fmt::format("CREATE TRIGGER tview_guard_dml BEFORE INSERT OR UPDATE OR DELETE ON {} "
+                             "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
+                             table, qualify(ext_schema, "pg_tviews_guard")));
+    if (!has_trigger(spi, table_oid, "tview_guard_truncate"))
+        spi.exec(fmt::format("CREATE TRIGGER tview_guard_truncate BEFORE TRUNCATE ON {} "
+                             "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
+                             table, qualify(ext_schema, "pg_tviews_guard")));
 }
 
 void record_extension_dependency(Oid relid) {
@@ -440,7 +443,7 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
                         7, types, values, nullptr);
     }
 
-    install_guard_triggers(spi, table, ext_schema);
+    install_guard_triggers(spi, table_oid, table, ext_schema);
     bool statement_level = capture_mode() != "row";
     for (Oid r : relations) install_capture_triggers(spi, r, ext_schema, statement_level);
     record_extension_dependency(table_oid);
@@ -453,6 +456,46 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
         CacheInvalidateRelcacheByRelid(view_oid);
     });
     for (Oid r : relations) pg_call([&] { CacheInvalidateRelcacheByRelid(r); });
+    catalog().invalidate();
+}
+
+bool same_definition(Oid view_oid, const std::string& select_sql) {
+    const char* text = select_sql.c_str();
+    return pg_call([&] {
+        // Both deparsed from their analyzed queries, with the same search_path.
+        List* raw = raw_parser(text, RAW_PARSE_DEFAULT);
+        if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt)) return false;
+        Query* given = parse_analyze_fixedparams(linitial_node(RawStmt, raw), text, nullptr, 0, nullptr);
+        Relation rel = relation_open(view_oid, AccessShareLock);
+        auto* stored = static_cast<Query*>(copyObject(get_view_query(rel)));
+        relation_close(rel, NoLock);
+        return strcmp(pg_get_querydef(given, false), pg_get_querydef(stored, false)) == 0;
+    });
+}
+
+void repair_triggers(const TviewDef& d) {
+    std::string ext_schema = extension_schema_name();
+    bool statement_level = capture_mode() != "row";
+    InternalDdlScope internal_ddl;
+    Spi spi;
+    install_guard_triggers(spi, d.table_oid, relation_sql_name(d.table_oid), ext_schema);
+    for (Oid r : d.relations) install_capture_triggers(spi, r, ext_schema, statement_level);
+    {
+        // Triggers of ours that were disabled are enabled again.
+        RunAsExtension as_extension;
+        std::vector<Oid> rels = d.relations;
+        rels.push_back(d.table_oid);
+        for (Oid r : rels) {
+            auto disabled = spi.query(fmt::format(
+                "SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) {}::pg_catalog.oid "
+                "AND tgname OPERATOR(pg_catalog.~~) 'tview\\_%' AND tgenabled OPERATOR(pg_catalog.=) 'D'",
+                r));
+            for (const auto& t : disabled)
+                spi.exec(fmt::format("ALTER TABLE {} ENABLE TRIGGER {}", relation_sql_name(r), quote_ident(*t[0])));
+        }
+    }
+    spi.finish();
+    for (Oid r : d.relations) pg_call([&] { CacheInvalidateRelcacheByRelid(r); });
     catalog().invalidate();
 }
 

@@ -61,6 +61,24 @@ PGTV_FUNCTION(pg_tviews_ddl_start) {
         throw TviewError(sqlstate::kFeatureNotSupported,
                          fmt::format("CREATE TABLE {} AS EXECUTE is not supported for TVIEWs", display), "",
                          "Write the SELECT in the CREATE TABLE statement, or call pg_tviews_create().");
+    // Without the key column it is no read model but an ordinary table that
+    // happens to be named tv_... (the guides' backup copy
+    // CREATE TABLE tv_post_backup AS SELECT * FROM tv_post): say so, create it.
+    bool has_key = false;
+    ListCell* lc;
+    foreach (lc, query->targetList) {
+        auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+        if (!tle->resjunk && tle->resname && where.names.key_column == tle->resname) has_key = true;
+    }
+    if (!has_key) {
+        std::string msg = fmt::format("table \"{}\" is created as an ordinary table, not a TVIEW", display);
+        std::string detail = fmt::format("Its SELECT has no key column \"{}\".", where.names.key_column);
+        std::string hint = fmt::format("To make it a TVIEW, select the key as {}.", where.names.key_column);
+        pg_call([&] {
+            ereport(NOTICE, (errmsg("%s", msg.c_str()), errdetail("%s", detail.c_str()), errhint("%s", hint.c_str())));
+        });
+        return PointerGetDatum(nullptr);
+    }
     // pg_get_querydef takes locks and may rewrite join alias lists in place,
     // allocating in this short-lived context: deparse a copy.
     std::string definition = pg_call(

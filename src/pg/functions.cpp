@@ -12,6 +12,7 @@
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/state.hpp"
+#include "pg_tviews/pg/view_analysis.hpp"
 
 using namespace pg_tviews;
 using namespace pg_tviews::pg;
@@ -55,6 +56,32 @@ PGTV_FUNCTION(pg_tviews_create) {
     std::string name = text_arg(fcinfo, 0);
     std::string sql = text_arg(fcinfo, 1);
     TviewLocation where = locate_for_create(name);
+    // The guides' "recreate" of an existing TVIEW: with its own definition
+    // it repairs the triggers; another definition is refused.
+    Oid nsp = where.namespace_oid;
+    const char* table = where.names.table.c_str();
+    Oid existing = pg_call([&] { return get_relname_relid(table, nsp); });
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    if (existing != InvalidOid && cat.is_tview(existing)) {
+        TviewPtr def = cat.find(existing);
+        std::string qualified = fmt::format("{}.{}", where.schema, where.names.table);
+        // A definition that is no single SELECT gets the usual refusal.
+        const char* text = sql.c_str();
+        pg_call([&] { (void)parse_tview_select(text, table); });
+        if (!same_definition(def->view_oid, sql))
+            throw TviewError(sqlstate::kDuplicateTable, fmt::format("TVIEW \"{}\" already exists with another definition", qualified),
+                             "", fmt::format("To change its documents, CREATE OR REPLACE VIEW {}.{} (same columns) or "
+                                             "drop the TVIEW and create it again.",
+                                             where.schema, where.names.view));
+        require_tview_owner(existing, def->table, "repair it");
+        repair_triggers(*def);
+        pg_call([&] {
+            ereport(NOTICE, (errmsg("TVIEW \"%s\" already exists with this definition: its triggers were checked",
+                                    qualified.c_str())));
+        });
+        return text_result(qualified);
+    }
     precheck_definition(where, sql);
     create_tview(where, sql, InvalidOid);
     return text_result(fmt::format("{}.{}", where.schema, where.names.table));

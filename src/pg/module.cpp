@@ -189,6 +189,10 @@ void _PG_init(void) {
                             "apply at COMMIT.",
                             nullptr, &s.flush_timeout_ms, 0, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr,
                             nullptr);
+    DefineCustomBoolVariable("pg_tviews.allow_direct_writes",
+                             "Let the owner of a TVIEW (or a superuser) write its table by hand, for a manual repair; "
+                             "the next refresh of those keys recomputes them.",
+                             nullptr, &s.allow_direct_writes, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomEnumVariable("pg_tviews.capture_mode",
                              "Capture triggers for TVIEWs created in this session: as pg_tviews_settings says "
                              "(settings), statement-level or row-level.",

@@ -27,6 +27,7 @@ struct Settings {
     int max_key_locks = 256;
     int flush_chunk_keys = 2000;
     int flush_timeout_ms = 0;  // 0: no limit
+    bool allow_direct_writes = false;  // owners may write tv_ tables by hand (manual repair)
 };
 Settings& settings();
 

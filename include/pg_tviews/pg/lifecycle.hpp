@@ -41,6 +41,15 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
 // Raises 42804 unless table `table` has exactly the columns and types of `view`.
 void check_same_columns(Oid table, Oid view, const std::string& table_name);
 
+// Whether `select_sql` (parsed with the current search_path) is the
+// definition the view `view_oid` already has.
+bool same_definition(Oid view_oid, const std::string& select_sql);
+
+// Puts back the TVIEW's guard and capture triggers that are missing or
+// disabled (pg_tviews_create() of an existing TVIEW with its definition).
+struct TviewDef;
+void repair_triggers(const TviewDef& d);
+
 // Drops TVIEWs (dependents first); returns the qualified names dropped.
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists);
 
