@@ -64,4 +64,9 @@ SELECT pg_tviews_infer_types('introspection.tb_post');
 SELECT pg_tviews_infer_types('introspection.tb_user', ARRAY['name']);
 SELECT pg_tviews_infer_types('introspection.tb_user', ARRAY['nope']);
 
+-- the read model as a graph (Mermaid, or Graphviz DOT)
+SELECT pg_tviews_graph();
+SELECT pg_tviews_graph('dot');
+SELECT pg_tviews_graph('png');
+
 DROP SCHEMA introspection CASCADE;

@@ -284,3 +284,7 @@ CREATE FUNCTION @extschema@.pg_tviews_repair(tview regclass) RETURNS bigint
 LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT @extschema@.pg_tviews_refresh(tview::oid::regclass::text)
 $fn$;
+
+-- The read model as a graph (Mermaid or Graphviz DOT text).
+CREATE FUNCTION @extschema@.pg_tviews_graph(format text DEFAULT 'mermaid') RETURNS text
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pg_tviews_graph';

@@ -102,3 +102,11 @@ SELECT pk_user, jsonb_pretty(data) AS data FROM tv_user WHERE pk_user = :alice;
 \echo
 \echo '=== 9. pg_tviews_health_check()'
 SELECT * FROM pg_tviews_health_check();
+
+\echo
+\echo '=== 10. The read model as a graph (pg_tviews_graph(); paste into any Mermaid viewer)'
+\pset format unaligned
+\pset tuples_only on
+SELECT pg_tviews_graph();
+\pset format aligned
+\pset tuples_only off

@@ -2,10 +2,18 @@
 // behind pg_tviews_queue_realtime, pg_tviews_cache_stats and pg_tviews_stats.
 // Each row says whether it is server-wide or, without preload, this
 // backend's alone.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
 #include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/graph_text.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/fn_args.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/shared_stats.hpp"
+#include "pg_tviews/pg/view_analysis.hpp"
 
 extern "C" {
 #include "catalog/pg_authid.h"
@@ -149,4 +157,49 @@ PGTV_FUNCTION(pg_tviews_helper_views) {
         put_row(rs, v, n);
     }
     return PointerGetDatum(nullptr);
+}
+
+// The read model as a Mermaid or DOT graph: base tables, helper views and
+// TVIEWs, and how each edge finds keys.
+PGTV_FUNCTION(pg_tviews_graph) {
+    std::string format_name = PG_ARGISNULL(0) ? std::string("mermaid") : text_arg(fcinfo, 0);
+    GraphFormat format = graph_format(format_name);
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    GraphModel model;
+    std::set<Oid> seen;
+    auto add_node = [&](Oid relid, GraphNode::Kind kind) {
+        if (!seen.insert(relid).second) return;
+        Oid nsp = pg_call([&] { return get_rel_namespace(relid); });
+        const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
+        model.nodes.push_back({relid, namespace_name(nsp) + "." + (rel ? rel : "?"), kind});
+    };
+    auto mode_name = [](int mode) {
+        return mode == kKeyDirect ? "direct" : mode == kKeyQuery ? "key query" : "full refresh";
+    };
+    for (const auto& t : cat.all()) add_node(t->table_oid, GraphNode::kTview);
+    std::set<std::tuple<Oid, Oid, std::string>> edges;
+    for (const auto& t : cat.all()) {
+        for (Oid r : t->relations) add_node(r, cat.is_tview(r) ? GraphNode::kTview : GraphNode::kTable);
+        for (const auto& s : t->sources) edges.insert({s.relid, t->table_oid, mode_name(s.mode)});
+        for (Oid v : t->helper_views) {
+            add_node(v, GraphNode::kHelperView);
+            edges.insert({v, t->table_oid, "through"});
+        }
+    }
+    // Numbered in the order of their names, so that the text does not
+    // depend on OIDs.
+    std::sort(model.nodes.begin(), model.nodes.end(),
+              [](const GraphNode& a, const GraphNode& b) { return a.name < b.name; });
+    std::map<Oid, std::uint32_t> number;
+    for (std::size_t i = 0; i < model.nodes.size(); i++) {
+        number[model.nodes[i].id] = static_cast<std::uint32_t>(i + 1);
+        model.nodes[i].id = static_cast<std::uint32_t>(i + 1);
+    }
+    for (const auto& [from, to, label] : edges) model.edges.push_back({number[from], number[to], label});
+    std::sort(model.edges.begin(), model.edges.end(), [](const GraphEdge& a, const GraphEdge& b) {
+        return std::tie(a.to, a.from, a.label) < std::tie(b.to, b.from, b.label);
+    });
+    std::string text = render_graph(model, format);
+    return text_datum(text.c_str());
 }
