@@ -162,6 +162,7 @@ void _PG_init(void) {
     if (g_initialized) return;
     g_initialized = true;
     g_preloaded = process_shared_preload_libraries_in_progress;
+    shared_stats_define_settings();
     if (g_preloaded) shared_stats_request();
     Settings& s = settings();
     DefineCustomEnumVariable("pg_tviews.refresh_mode",

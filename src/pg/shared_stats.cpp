@@ -58,6 +58,7 @@ struct TviewEntry {
 };
 
 int g_max_tviews = 1000;  // pg_tviews.max_tracked_tviews
+bool g_track = true;      // pg_tviews.track_stats
 SharedHeader* g_shared = nullptr;
 HTAB* g_tviews = nullptr;
 shmem_request_hook_type prev_request_hook = nullptr;
@@ -138,6 +139,13 @@ void write_slot(Fn&& fn) {
 
 }  // namespace
 
+void shared_stats_define_settings() {
+    DefineCustomBoolVariable("pg_tviews.track_stats",
+                             "Keep the figures of pg_tviews_queue_realtime, pg_tviews_stats and "
+                             "pg_tviews_cache_stats up to date.",
+                             nullptr, &g_track, true, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+}
+
 void shared_stats_request() {
     DefineCustomIntVariable("pg_tviews.max_tracked_tviews",
                             "TVIEWs (over all databases) whose figures shared memory keeps.", nullptr,
@@ -151,6 +159,7 @@ void shared_stats_request() {
 bool shared_stats_available() { return g_shared != nullptr; }
 
 void slot_publish_queue(std::size_t keys, std::size_t tviews) {
+    if (!g_track) return;
     TimestampTz now = keys > 0 ? GetCurrentTimestamp() : 0;
     TransactionId xid = GetTopTransactionIdIfAny();
     write_slot([&](Slot& s) {
@@ -163,6 +172,7 @@ void slot_publish_queue(std::size_t keys, std::size_t tviews) {
 }
 
 void slot_flush_begin() {
+    if (!g_track) return;
     TimestampTz now = GetCurrentTimestamp();
     write_slot([&](Slot& s) {
         if (s.flushing_since == 0) s.flushing_since = now;
@@ -170,6 +180,7 @@ void slot_flush_begin() {
 }
 
 void slot_flush_end() {
+    if (!g_track && my_slot()->flushing_since == 0) return;
     write_slot([](Slot& s) { s.flushing_since = 0; });
 }
 
@@ -185,6 +196,7 @@ void slot_transaction_end() {
 }
 
 void slot_cache_entries(std::size_t graph_entries, std::size_t refresh_plans, std::size_t key_plans) noexcept {
+    if (!g_track) return;
     write_slot([&](Slot& s) {
         s.graph_entries = graph_entries;
         s.refresh_plans = refresh_plans;
@@ -193,6 +205,7 @@ void slot_cache_entries(std::size_t graph_entries, std::size_t refresh_plans, st
 }
 
 void count_cache(CacheKind kind, bool hit) {
+    if (!g_track) return;
     int i = static_cast<int>(kind);
     if (g_shared) {
         pg_atomic_fetch_add_u64(hit ? &g_shared->hits[i] : &g_shared->misses[i], 1);
@@ -226,6 +239,7 @@ void add_figures(TviewFigures& t, const RefreshFigures& f, TimestampTz now) {
 }  // namespace
 
 void record_refresh(Oid table_oid, const RefreshFigures& f) {
+    if (!g_track) return;
     TimestampTz now = GetCurrentTimestamp();
     if (g_shared == nullptr) {
         TviewFigures& t = g_local_tviews[table_oid];

@@ -20,6 +20,8 @@
 
 namespace pg_tviews::pg {
 
+// From _PG_init: pg_tviews.track_stats.
+void shared_stats_define_settings();
 // From _PG_init while preloading: reserve the area (pg_tviews.max_tracked_tviews).
 void shared_stats_request();
 // Whether this backend is attached to the shared area.
