@@ -51,10 +51,8 @@ SPIPlanPtr key_plan(KeySource& src, bool old_rows) {
     SPIPlanPtr& plan = old_rows ? src.plan_old : src.plan_new;
     if (plan == nullptr) {
         plan = prepare_kept(old_rows ? src.sql_old : src.sql_new, 0, nullptr);
-        backend().stats.table_cache_misses++;
         count_cache(CacheKind::kPlans, false);
     } else {
-        backend().stats.table_cache_hits++;
         count_cache(CacheKind::kPlans, true);
     }
     return plan;

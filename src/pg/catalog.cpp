@@ -153,15 +153,9 @@ std::vector<Catalog::Reader> Catalog::readers_of(Oid relid) const {
 
 void Catalog::ensure_loaded() {
     BackendState& b = backend();
-    Stats& stats = b.stats;
     if (b.xact.graph_first < 0) b.xact.graph_first = valid_ ? 1 : 0;
-    if (valid_) {
-        stats.graph_cache_hits++;
-        count_cache(CacheKind::kGraph, true);
-        return;
-    }
-    stats.graph_cache_misses++;
-    count_cache(CacheKind::kGraph, false);
+    count_cache(CacheKind::kGraph, valid_);
+    if (valid_) return;
     load();
     publish_entries();
 }

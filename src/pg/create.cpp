@@ -91,19 +91,6 @@ void record_extension_dependency(Oid relid) {
     });
 }
 
-std::string text_array_literal(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < items.size(); i++) {
-        if (i) out += ",";
-        out += "\"";
-        for (char c : items[i]) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += "\"";
-    }
-    return out + "}";
-}
 
 }  // namespace
 

@@ -94,7 +94,6 @@ void prepare_plans(TviewDef& d) {
     d.upsert_plan = prepare_kept(upsert_changed_sql(t), 1, key_array);
     Oid one_key[1] = {INT8OID};
     d.upsert_one_plan = prepare_kept(upsert_one_sql(t), 1, one_key);
-    backend().stats.table_cache_misses++;
     count_cache(CacheKind::kTable, false);
 }
 
@@ -188,12 +187,10 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
     std::vector<int64> full_keys;
     if (batch.full) full_keys = all_keys(*def);
     const std::vector<int64>& keys = batch.full ? full_keys : batch.keys;
-    if (def->upsert_plan) {
-        backend().stats.table_cache_hits++;
+    if (def->upsert_plan)
         count_cache(CacheKind::kTable, true);
-    } else {
+    else
         prepare_plans(*def);
-    }
     if (!whole) lock_keys(*def, keys);
     // Large key sets go in slices of pg_tviews.flush_chunk_keys keys: one
     // statement's materialized rows, hash tables and captured changes stay

@@ -13,23 +13,6 @@
 
 namespace pg_tviews::pg {
 
-namespace {
-
-std::string text_array(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < items.size(); i++) {
-        if (i) out += ",";
-        out += "\"";
-        for (char c : items[i]) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += "\"";
-    }
-    return out + "}";
-}
-
-}  // namespace
 
 void record_transaction_metrics() {
     BackendState& b = backend();
@@ -43,7 +26,7 @@ void record_transaction_metrics() {
     for (Oid t : b.xact.tviews)
         if (TviewPtr d = cat.find(t)) entities.push_back(d->entity);
     std::string schema = namespace_name(nsp);
-    std::string entity_list = text_array(entities);
+    std::string entity_list = text_array_literal(entities);
     const XactFigures& x = b.xact;
     Oid types[9] = {TEXTOID, XIDOID, TEXTOID, INT8OID, INT4OID, FLOAT8OID, BOOLOID, INT4OID, INT8OID};
     Datum values[9];

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/state.hpp"
 
 extern "C" {
 #include "pgstat.h"
@@ -205,6 +206,14 @@ void slot_cache_entries(std::size_t graph_entries, std::size_t refresh_plans, st
 }
 
 void count_cache(CacheKind kind, bool hit) {
+    // This backend's figures (pg_tviews_queue_stats(): plans of both kinds
+    // count as its table cache) ...
+    Stats& s = backend().stats;
+    if (kind == CacheKind::kGraph)
+        (hit ? s.graph_cache_hits : s.graph_cache_misses)++;
+    else
+        (hit ? s.table_cache_hits : s.table_cache_misses)++;
+    // ... and the server's (pg_tviews_cache_stats).
     if (!g_track) return;
     int i = static_cast<int>(kind);
     if (g_shared) {

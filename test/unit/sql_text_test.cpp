@@ -246,3 +246,9 @@ TEST(RefreshSql, NullKeyProbeReadsTheView) {
     std::string sql = null_key_sql(post_target());
     EXPECT_TRUE(contains(sql, "FROM \"public\".\"v_post\" v WHERE v.\"pk_post\" IS NULL LIMIT 1")) << sql;
 }
+
+TEST(SqlText, TextArrayLiteralQuotesEveryElement) {
+    EXPECT_EQ(pg_tviews::text_array_literal({}), "{}");
+    EXPECT_EQ(pg_tviews::text_array_literal({"fk_user", "a b"}), "{\"fk_user\",\"a b\"}");
+    EXPECT_EQ(pg_tviews::text_array_literal({"q\"uote", "back\\slash"}), "{\"q\\\"uote\",\"back\\\\slash\"}");
+}

@@ -15,6 +15,9 @@ std::string qualify(const std::string& schema, const std::string& name);
 // 'text' with embedded quotes doubled (for literals in DDL only).
 std::string quote_literal(const std::string& text);
 
+// The text of a text[] value ({"a","b\"c"}), every element quoted.
+std::string text_array_literal(const std::vector<std::string>& items);
+
 struct RefreshTarget {
     std::string schema;
     std::string table;                 // tv_<e>

@@ -35,6 +35,8 @@ void slot_transaction_end();
 void slot_cache_entries(std::size_t graph_entries, std::size_t refresh_plans, std::size_t key_plans) noexcept;
 
 enum class CacheKind { kGraph = 0, kTable = 1, kPlans = 2 };
+// One cache lookup: counted in this backend's figures and, unless
+// pg_tviews.track_stats is off, the server's.
 void count_cache(CacheKind kind, bool hit);
 
 struct RefreshFigures {
