@@ -1,6 +1,31 @@
 -- pg_tviews 0.1.0 -> 0.2.0: least privilege (docs/security.md).
 \echo Use "ALTER EXTENSION pg_tviews UPDATE TO '0.2.0'" to load this file. \quit
 
+-- The metadata table becomes pg_tviews_registry (still dumped with the
+-- data, it keeps its OID and rows); pg_tview_meta is now a view over it that
+-- adds the trigger counts.
+ALTER TABLE @extschema@.pg_tview_meta RENAME TO pg_tviews_registry;
+COMMENT ON TABLE @extschema@.pg_tviews_registry IS 'pg_tviews: one row per TVIEW (tv_<entity> table, v_<entity> view, base relations); read it through pg_tview_meta';
+
+-- The TVIEWs as operators read them: the registry row, plus the capture
+-- triggers in place (enabled, running pg_tviews' capture functions) on the
+-- relations each reads and the enabled guard triggers on its table, both
+-- counted from pg_trigger when the view is read.
+CREATE VIEW @extschema@.pg_tview_meta AS
+SELECT r.entity, r.table_oid, r.view_oid, r.definition, r.dependencies,
+       r.fk_columns, r.uuid_fk_columns, r.created_at,
+       (SELECT pg_catalog.count(*)::integer FROM pg_catalog.pg_trigger tg
+         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (r.dependencies::oid[])
+           AND tg.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.pg_tviews_capture()'::regprocedure::oid,
+                                                      '@extschema@.pg_tviews_capture_row()'::regprocedure::oid])
+           AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D') AS trigger_count,
+       (SELECT pg_catalog.count(*)::integer FROM pg_catalog.pg_trigger tg
+         WHERE tg.tgrelid OPERATOR(pg_catalog.=) r.table_oid::oid
+           AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_guard()'::regprocedure::oid
+           AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D') AS guard_trigger_count
+  FROM @extschema@.pg_tviews_registry r;
+COMMENT ON VIEW @extschema@.pg_tview_meta IS 'pg_tviews: one row per TVIEW, with the capture and guard triggers in place counted at read time';
+
 -- The DDL guard also watches ownership and row-level security changes.
 DROP EVENT TRIGGER pg_tviews_ddl_guard;
 CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end

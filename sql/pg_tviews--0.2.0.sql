@@ -1,9 +1,11 @@
 -- pg_tviews 0.2.0: incrementally maintained JSONB read-model tables.
 \echo Use "CREATE EXTENSION pg_tviews" to load this file. \quit
 
--- One row per TVIEW. Registered with pg_extension_config_dump so pg_dump
--- carries it; table and view are regclass so a restore maps them by name.
-CREATE TABLE @extschema@.pg_tview_meta (
+-- One row per TVIEW, written by the extension only. Registered with
+-- pg_extension_config_dump so pg_dump carries it; table and view are
+-- regclass so a restore maps them by name. Users read it through the view
+-- pg_tview_meta (below), which adds figures true at read time.
+CREATE TABLE @extschema@.pg_tviews_registry (
     entity          text        NOT NULL,
     table_oid       regclass    NOT NULL PRIMARY KEY,
     view_oid        regclass    NOT NULL UNIQUE,
@@ -13,8 +15,8 @@ CREATE TABLE @extschema@.pg_tview_meta (
     uuid_fk_columns text[]      NOT NULL DEFAULT '{}',
     created_at      timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE @extschema@.pg_tview_meta IS 'pg_tviews: one row per TVIEW (tv_<entity> table, v_<entity> view, base relations)';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.pg_tview_meta', '');
+COMMENT ON TABLE @extschema@.pg_tviews_registry IS 'pg_tviews: one row per TVIEW (tv_<entity> table, v_<entity> view, base relations); read it through pg_tview_meta';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.pg_tviews_registry', '');
 
 -- Settings of the installation (pg_dump carries them): capture_mode is
 -- 'statement' (statement-level triggers with transition tables, default)
@@ -88,6 +90,25 @@ CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
     EXECUTE FUNCTION @extschema@.pg_tviews_drop_start();
 CREATE EVENT TRIGGER pg_tviews_sql_drop ON sql_drop
     EXECUTE FUNCTION @extschema@.pg_tviews_sql_drop();
+
+-- The TVIEWs as operators read them: the registry row, plus the capture
+-- triggers in place (enabled, running pg_tviews' capture functions) on the
+-- relations each reads and the enabled guard triggers on its table, both
+-- counted from pg_trigger when the view is read.
+CREATE VIEW @extschema@.pg_tview_meta AS
+SELECT r.entity, r.table_oid, r.view_oid, r.definition, r.dependencies,
+       r.fk_columns, r.uuid_fk_columns, r.created_at,
+       (SELECT pg_catalog.count(*)::integer FROM pg_catalog.pg_trigger tg
+         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (r.dependencies::oid[])
+           AND tg.tgfoid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.pg_tviews_capture()'::regprocedure::oid,
+                                                      '@extschema@.pg_tviews_capture_row()'::regprocedure::oid])
+           AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D') AS trigger_count,
+       (SELECT pg_catalog.count(*)::integer FROM pg_catalog.pg_trigger tg
+         WHERE tg.tgrelid OPERATOR(pg_catalog.=) r.table_oid::oid
+           AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_guard()'::regprocedure::oid
+           AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D') AS guard_trigger_count
+  FROM @extschema@.pg_tviews_registry r;
+COMMENT ON VIEW @extschema@.pg_tview_meta IS 'pg_tviews: one row per TVIEW, with the capture and guard triggers in place counted at read time';
 
 -- Whether the library was loaded by shared_preload_libraries (readable by
 -- every role, unlike the setting itself).

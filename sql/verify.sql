@@ -27,6 +27,12 @@ SELECT checked < 52 AS fewer, missing <= 2 AND extra <= 2 AND different <= 10 AS
 SELECT pg_tviews_repair('tv_post');
 SELECT * FROM pg_tviews_verify('tv_post');
 SELECT * FROM tv_check();
+-- pg_tview_meta counts the triggers in place when it is read: on each of
+-- the two tables 4 capture triggers (2 with row capture), and 2 guards
+CREATE FUNCTION pg_temp.full_capture() RETURNS int LANGUAGE sql
+    AS $$ SELECT CASE current_setting('pg_tviews.capture_mode') WHEN 'row' THEN 4 ELSE 8 END $$;
+SELECT entity, trigger_count = pg_temp.full_capture() AS all_capture, guard_trigger_count
+  FROM pg_tview_meta WHERE table_oid = 'tv_post'::regclass;
 
 -- the guides' manual repair of one document: refused by default, allowed to
 -- the owner with pg_tviews.allow_direct_writes; verify sees it, repair undoes it
@@ -43,10 +49,12 @@ SELECT pg_tviews_repair('tv_post');
 DROP TRIGGER tview_capture_trunc ON tb_user;
 ALTER TABLE tb_post DISABLE TRIGGER tview_capture_trunc;
 SELECT check_name, status FROM pg_tviews_health_check() WHERE check_name = 'tview:post';
+SELECT pg_temp.full_capture() - trigger_count AS not_in_place FROM pg_tview_meta WHERE table_oid = 'tv_post'::regclass;
 SELECT pg_tviews_create('verify.tv_post', $$SELECT p.pk_post, p.fk_user,
     jsonb_build_object('title', p.title, 'author', u.name) AS data
     FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user$$);
 SELECT check_name, status FROM pg_tviews_health_check() WHERE check_name = 'tview:post';
+SELECT pg_temp.full_capture() - trigger_count AS not_in_place FROM pg_tview_meta WHERE table_oid = 'tv_post'::regclass;
 SELECT pg_tviews_create('verify.tv_post', $$SELECT p.pk_post, p.fk_user,
     jsonb_build_object('title', upper(p.title), 'author', u.name) AS data
     FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user$$);

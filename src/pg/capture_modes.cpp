@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/capture.hpp"
@@ -43,7 +44,7 @@ std::string capture_mode() {
     std::vector<SpiRow> rows;
     {
         RunAsExtension as_extension;  // the settings are the extension's
-        rows = spi.query("SELECT value FROM " + qualify(schema, "pg_tviews_settings") +
+        rows = spi.query("SELECT value FROM " + qualify(schema, kSettingsTable) +
                              " WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
                          true);
     }
@@ -95,7 +96,7 @@ int switch_capture(bool statement_level) {
         pg_call([&] { CacheInvalidateRelcacheByRelid(r); });
     }
     spi.exec(fmt::format("UPDATE {} SET value = {} WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
-                         qualify(schema, "pg_tviews_settings"),
+                         qualify(schema, kSettingsTable),
                          quote_literal(statement_level ? "statement" : "row")));
     spi.finish();
     catalog().invalidate();

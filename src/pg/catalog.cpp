@@ -64,6 +64,22 @@ std::string extension_schema_name() {
     return nsp == InvalidOid ? std::string() : namespace_name(nsp);
 }
 
+Oid registry_table(Oid nsp) {
+    if (nsp == InvalidOid) return InvalidOid;
+    Oid rel = pg_call([&] { return get_relname_relid(kRegistryTable, nsp); });
+    if (rel != InvalidOid) return rel;
+    rel = pg_call([&] { return get_relname_relid("pg_tview_meta", nsp); });  // 0.1.0 schema
+    if (rel != InvalidOid && pg_call([&] { return get_rel_relkind(rel); }) == RELKIND_RELATION) return rel;
+    return InvalidOid;
+}
+
+std::string registry_table_name(Oid nsp) {
+    Oid rel = registry_table(nsp);
+    if (rel == InvalidOid) return "";
+    const char* name = pg_call([&] { return static_cast<const char*>(get_rel_name(rel)); });
+    return qualify(namespace_name(nsp), name ? name : "");
+}
+
 std::string relation_sql_name(Oid relid) {
     const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
     Oid nsp = pg_call([&] { return get_rel_namespace(relid); });
@@ -270,7 +286,7 @@ void Catalog::load_entries() {
     Oid nsp = extension_namespace();
     if (nsp == InvalidOid) return;
     ext_schema_ = namespace_name(nsp);
-    Oid meta = pg_call([&] { return get_relname_relid("pg_tview_meta", nsp); });
+    Oid meta = registry_table(nsp);
     if (meta == InvalidOid) return;
     ext_present_ = true;
     watched_.insert(meta);
@@ -279,9 +295,9 @@ void Catalog::load_entries() {
     std::vector<SpiRow> rows;
     {
         // Read with the extension's rights: works whatever the DBA granted
-        // on pg_tview_meta (SELECT to PUBLIC by default).
+        // on the registry (its view pg_tview_meta is readable by PUBLIC).
         RunAsExtension as_extension;
-        rows = spi.query("SELECT table_oid::oid, view_oid::oid, entity FROM " + qualify(ext_schema_, "pg_tview_meta") +
+        rows = spi.query("SELECT table_oid::oid, view_oid::oid, entity FROM " + registry_table_name(nsp) +
                              " ORDER BY 1",
                          true);
     }

@@ -2,12 +2,13 @@
 //
 // The definition is parsed, analyzed, rewritten and checked first; then the
 // backing view v_<e>, the table tv_<e> with exactly the view's columns, its
-// population, primary key, FraiseQL indexes, the pg_tview_meta row, guard
+// population, primary key, FraiseQL indexes, the registry row, guard
 // triggers on the table and capture triggers on every relation read. Any
 // error aborts the transaction, so nothing is left behind.
 #include <fmt/format.h>
 
 #include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/capture_modes.hpp"
@@ -426,7 +427,7 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
                                 "uuid_fk_columns) VALUES ($1, $2::pg_catalog.regclass, $3::pg_catalog.regclass, $4, "
                                 "$5::pg_catalog.oid[]::pg_catalog.regclass[], $6::pg_catalog.text[], "
                                 "$7::pg_catalog.text[])",
-                                qualify(ext_schema, "pg_tview_meta")),
+                                registry_table_name(extension_namespace())),
                         7, types, values, nullptr);
     }
 

@@ -3,7 +3,7 @@
 // DROP TABLE is PostgreSQL's own: dependencies decide RESTRICT/CASCADE (a
 // TVIEW built on tv_post has a view that depends on tv_post). The sql_drop
 // event trigger then removes what is left of every TVIEW whose table or
-// view went: the other half, its pg_tview_meta row, and capture triggers
+// view went: the other half, its registry row, and capture triggers
 // no remaining TVIEW needs.
 #include <algorithm>
 #include <set>
@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
@@ -89,9 +90,9 @@ void cleanup_dropped() {
     if (nsp == InvalidOid) return;  // DROP EXTENSION: its own dependencies clean up
     std::string schema = namespace_name(nsp);
     if (schema.empty()) return;
-    Oid meta_oid = pg_call([&] { return get_relname_relid("pg_tview_meta", nsp); });
+    Oid meta_oid = registry_table(nsp);
     if (meta_oid == InvalidOid) return;
-    std::string meta = qualify(schema, "pg_tview_meta");
+    std::string meta = registry_table_name(nsp);
 
     // The cleanup is the extension's work (metadata, the other half of the
     // TVIEW, capture triggers on tables others may own).
