@@ -5,7 +5,7 @@
 
 EXTENSION  = pg_tviews
 MODULE_big = pg_tviews
-DATA       = $(wildcard sql/pg_tviews--*.sql)
+DATA       = $(wildcard sql/pg_tviews--*.sql) sql/pg_tviews_monitoring.sql
 PG_CONFIG ?= pg_config
 
 CORE_SRCS = $(wildcard src/core/*.cpp)

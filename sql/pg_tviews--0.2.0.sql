@@ -330,6 +330,57 @@ GRANT SELECT ON @extschema@.pg_tviews_queue_realtime, @extschema@.pg_tviews_cach
     @extschema@.pg_tviews_stats TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION @extschema@.pg_tviews_stats_reset(regclass) FROM PUBLIC;
 
+-- The figures of pg_tviews_queue_stats() for the whole server (with
+-- preload; this backend alone without it, "scope" says which), for alerts
+-- run from a monitoring session: queues pending now in every backend, the
+-- flush running longest, cumulative refresh figures of this database's
+-- TVIEWs, and cache hit rates (NULL before the first lookup).
+CREATE FUNCTION @extschema@.pg_tviews_server_stats() RETURNS jsonb
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT pg_catalog.jsonb_build_object(
+        'queue_size', q.keys,
+        'pending_tviews', q.tviews,
+        'backends_with_queue', q.backends,
+        'max_backend_queue', q.max_keys,
+        'queue_idle_ms', q.idle_ms,
+        'flushes_running', q.flushing,
+        'longest_flush_ms', q.flush_ms,
+        'total_refreshes', s.refreshes,
+        'keys_refreshed', s.keys,
+        'rows_written', s.rows_written,
+        'full_refreshes', s.full_refreshes,
+        'total_timing_ms', s.total_ms,
+        'max_refresh_ms', s.max_ms,
+        'graph_cache_hit_rate', c.graph,
+        'table_cache_hit_rate', c.tables,
+        'prepared_statements_hit_rate', c.plans,
+        'scope', CASE WHEN @extschema@.pg_tviews_preloaded() THEN 'server' ELSE 'this backend' END)
+      FROM (SELECT COALESCE(pg_catalog.sum(b.queue_size), 0) AS keys,
+                   COALESCE(pg_catalog.sum(b.tviews), 0) AS tviews,
+                   pg_catalog.count(*) FILTER (WHERE b.queue_size OPERATOR(pg_catalog.>) 0) AS backends,
+                   COALESCE(pg_catalog.max(b.queue_size), 0) AS max_keys,
+                   pg_catalog.round((pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-)
+                       pg_catalog.min(b.last_enqueued) FILTER (WHERE b.queue_size OPERATOR(pg_catalog.>) 0))
+                       OPERATOR(pg_catalog.*) 1000)::numeric, 3) AS idle_ms,
+                   pg_catalog.count(b.flushing_since) AS flushing,
+                   pg_catalog.round((pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-)
+                       pg_catalog.min(b.flushing_since)) OPERATOR(pg_catalog.*) 1000)::numeric, 3) AS flush_ms
+              FROM @extschema@.pg_tviews_backend_queues() b) q,
+           (SELECT COALESCE(pg_catalog.sum(f.refreshes), 0) AS refreshes,
+                   COALESCE(pg_catalog.sum(f.keys_refreshed), 0) AS keys,
+                   COALESCE(pg_catalog.sum((f.rows_inserted OPERATOR(pg_catalog.+) f.rows_updated)
+                                                      OPERATOR(pg_catalog.+) f.rows_deleted), 0) AS rows_written,
+                   COALESCE(pg_catalog.sum(f.full_refreshes), 0) AS full_refreshes,
+                   COALESCE(pg_catalog.sum(f.total_time_ms), 0) AS total_ms,
+                   COALESCE(pg_catalog.max(f.max_time_ms), 0) AS max_ms
+              FROM @extschema@.pg_tviews_tview_figures() f) s,
+           (SELECT pg_catalog.max(x.hit_rate) FILTER (WHERE x.cache_type OPERATOR(pg_catalog.=) 'graph_cache') AS graph,
+                   pg_catalog.max(x.hit_rate) FILTER (WHERE x.cache_type OPERATOR(pg_catalog.=) 'table_cache') AS tables,
+                   pg_catalog.max(x.hit_rate) FILTER (WHERE x.cache_type OPERATOR(pg_catalog.=) 'prepared_statements') AS plans
+              FROM @extschema@.pg_tviews_cache_stats x) c
+$fn$;
+GRANT EXECUTE ON FUNCTION @extschema@.pg_tviews_server_stats() TO PUBLIC;
+
 -- One row per committed transaction that refreshed TVIEWs, written by that
 -- transaction at commit when pg_tviews.metrics_enabled = on (set by a
 -- superuser: ALTER SYSTEM / DATABASE / ROLE). Readable by pg_read_all_stats

@@ -43,6 +43,15 @@ for _ in $(seq 100); do
 done
 echo "while open, seen from another connection: $pending"
 [ "$pending" = "10 1 true true server" ] || fail "expected 10 keys of 1 TVIEW pending, with the transaction"
+# The guides' alert, asked of the server-wide figures (pg_tviews_queue_stats()
+# is the monitoring session's own transaction, always 0 here).
+server="$(q -c "SELECT (s->>'queue_size') || ' ' || (s->>'backends_with_queue') || ' ' || (s->>'max_backend_queue') || ' ' ||
+                        (s->>'queue_idle_ms' IS NOT NULL) || ' ' || (s->>'scope') || ' ' || (pg_tviews_queue_stats()->>'queue_size')
+                  FROM pg_tviews_server_stats() s")"
+echo "pg_tviews_server_stats while open (keys backends max idle scope; own queue_stats): $server"
+[ "$server" = "10 1 10 true server 0" ] || fail "the server-wide figures count the other backend's 10 keys"
+alert="$(q -c "SELECT CASE WHEN (pg_tviews_server_stats()->>'queue_size')::int > 5 THEN 'WARNING' ELSE 'OK' END")"
+[ "$alert" = WARNING ] || fail "an alert on the server-wide queue fires"
 # A pg_monitor member sees the other role's application name; a role without it does not.
 watcher="$(q -U mon_watcher -c "SELECT count(*) FROM pg_tviews_queue_realtime WHERE application_name = 'mon_writer'")"
 nobody="$(q -U mon_nobody -c "SELECT count(*) || ' ' || count(application_name) FROM pg_tviews_queue_realtime")"
@@ -62,6 +71,11 @@ stats="$(q -c "SELECT refreshes || ' ' || keys_refreshed || ' ' || rows_updated 
                 FROM pg_tviews_stats WHERE tview = 'tv_post'::regclass")"
 echo "pg_tviews_stats of tv_post (refreshes keys updated inserted last): $stats"
 [ "$stats" = "1 10 10 0 true" ] || fail "one refresh of 10 keys, 10 rows updated"
+server="$(q -c "SELECT (s->>'queue_size') || ' ' || (s->>'total_refreshes') || ' ' || (s->>'keys_refreshed') || ' ' || (s->>'rows_written') || ' ' ||
+                        ((s->>'total_timing_ms')::float > 0) || ' ' || ((s->>'graph_cache_hit_rate') IS NOT NULL)
+                  FROM pg_tviews_server_stats() s")"
+echo "pg_tviews_server_stats after COMMIT (keys refreshes keys_refreshed rows timing>0 hit_rate): $server"
+[ "$server" = "0 1 10 10 true true" ] || fail "the server-wide figures show the other backend's refresh"
 cache="$(q -c "SELECT string_agg(cache_type || '=' || (hits + misses > 0), ',' ORDER BY cache_type) FROM pg_tviews_cache_stats")"
 echo "cache lookups counted (from the writer's backend): $cache"
 [ "$cache" = "graph_cache=true,prepared_statements=true,table_cache=true" ] || fail "every cache was used by the writer"
@@ -107,6 +121,9 @@ own="$(q -q -c "BEGIN; UPDATE tb_user SET name = 'mine' WHERE pk_user = 5; SELEC
 echo "without preload: other backends' rows seen: $other; own row: $own"
 [ "$other" = 0 ] || fail "without preload only the own backend is visible"
 case "$own" in "10 this backend"*) ;; *) fail "the own queue, labelled as this backend's" ;; esac
+scope="$(q -c "SELECT pg_tviews_server_stats()->>'queue_size' || ' ' || (pg_tviews_server_stats()->>'scope')")"
+echo "pg_tviews_server_stats without preload: $scope"
+[ "$scope" = "0 this backend" ] || fail "without preload the server-wide figures say they are this backend's"
 echo "COMMIT;" >&3
 exec 3>&-
 warn="$(q -c "SELECT status FROM pg_tviews_health_check() WHERE check_name = 'library_preloaded'")"
