@@ -20,12 +20,14 @@
 \set QUIET on
 SET client_min_messages = warning;
 
-SELECT n.nspname AS pgtv_schema
-  FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
- WHERE e.extname OPERATOR(pg_catalog.=) 'pg_tviews' \gset
-\if :{?pgtv_schema}
+SELECT n.nspname IS NOT NULL AS pgtv_installed, n.nspname AS pgtv_schema
+  FROM (SELECT 1) one
+  LEFT JOIN pg_catalog.pg_extension e ON e.extname OPERATOR(pg_catalog.=) 'pg_tviews'
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace \gset
+\if :pgtv_installed
 \else
     \echo 'pg_tviews_monitoring.sql: the pg_tviews extension is not installed in this database (CREATE EXTENSION pg_tviews first)'
+    \set QUIET :pgtv_quiet_was
     \quit
 \endif
 
