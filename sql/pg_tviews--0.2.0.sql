@@ -422,9 +422,11 @@ SELECT m.hour,
  GROUP BY m.hour;
 GRANT SELECT ON @extschema@.pg_tviews_performance_summary TO pg_read_all_stats;
 
--- Deletes metrics older than `days` days; returns the rows deleted.
+-- Deletes metrics older than `days` days; returns the rows deleted. Runs
+-- with the extension owner's rights (the table is the extension's), so the
+-- DBA grants EXECUTE to whoever keeps the table short.
 CREATE FUNCTION @extschema@.pg_tviews_cleanup_metrics(days integer) RETURNS bigint
-LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     n bigint;
 BEGIN

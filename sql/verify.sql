@@ -59,6 +59,12 @@ SELECT pg_tviews_create('verify.tv_post', $$SELECT p.pk_post, p.fk_user,
     jsonb_build_object('title', upper(p.title), 'author', u.name) AS data
     FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user$$);
 
+-- a single-table TVIEW recreated from its stored definition (which
+-- PostgreSQL deparsed without qualifiers) is the same TVIEW
+CREATE TABLE tv_author AS SELECT u.pk_user AS pk_author, jsonb_build_object('name', u.name) AS data FROM tb_user u;
+SELECT pg_tviews_create('verify.tv_author', (SELECT definition FROM pg_tview_meta WHERE entity = 'author'));
+SELECT pg_tviews_drop('verify.tv_author');
+
 -- the guides' backup copy has no key pk_post_backup: an ordinary table
 CREATE TABLE tv_post_backup AS SELECT * FROM tv_post;
 SELECT count(*) AS copied FROM tv_post_backup;

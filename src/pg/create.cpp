@@ -450,14 +450,24 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
 bool same_definition(Oid view_oid, const std::string& select_sql) {
     const char* text = select_sql.c_str();
     return pg_call([&] {
-        // Both deparsed from their analyzed queries, with the same search_path.
-        List* raw = raw_parser(text, RAW_PARSE_DEFAULT);
-        if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt)) return false;
-        Query* given = parse_analyze_fixedparams(linitial_node(RawStmt, raw), text, nullptr, 0, nullptr);
+        // Both texts are analyzed the same way (same search_path) and
+        // deparsed again: the view's stored query cannot be deparsed
+        // directly, since in PostgreSQL 15 it carries the rule's OLD and NEW
+        // range table entries and so prints every column qualified, which a
+        // single-table SELECT analyzed afresh does not.
+        auto canonical = [](const char* sql) -> char* {
+            List* raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+            if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt)) return nullptr;
+            Query* q = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql, nullptr, 0, nullptr);
+            return pg_get_querydef(q, false);
+        };
+        char* given = canonical(text);
+        if (given == nullptr) return false;
         Relation rel = relation_open(view_oid, AccessShareLock);
         auto* stored = static_cast<Query*>(copyObject(get_view_query(rel)));
         relation_close(rel, NoLock);
-        return strcmp(pg_get_querydef(given, false), pg_get_querydef(stored, false)) == 0;
+        char* view_text = canonical(pg_get_querydef(stored, false));
+        return view_text != nullptr && strcmp(given, view_text) == 0;
     });
 }
 
