@@ -55,7 +55,7 @@ BEGIN
     IF has_table_privilege('pg_tviews_metrics', 'SELECT') THEN
         SELECT jsonb_agg(row_to_json(ps) ORDER BY ps.hour) INTO summary
           FROM pg_tviews_performance_summary ps
-         WHERE ps.hour OPERATOR(pg_catalog.>) now() OPERATOR(pg_catalog.-) interval '1 hour';
+         WHERE ps.hour OPERATOR(pg_catalog.>) (now() OPERATOR(pg_catalog.-) interval '1 hour');
     END IF;
     INSERT INTO tview_metrics (queue_stats, cache_stats, performance_summary)
     SELECT pg_tviews_server_stats(),

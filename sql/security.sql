@@ -358,6 +358,18 @@ RESET pg_tviews.flush_timeout;
 DROP TABLE sec.tv_slow;
 RESET ROLE;
 
+-- a new definition its owner could not read is refused (a superuser
+-- replaces the migrator's view with one reading a table the migrator
+-- cannot read): maintenance would fail, or read as someone else
+CREATE TABLE sec.tb_secret (pk_secret bigint PRIMARY KEY, fk_user bigint);
+CREATE OR REPLACE VIEW sec.v_post AS
+SELECT p.pk_post, p.id, p.fk_user,
+       jsonb_build_object('title', p.title, 'author', jsonb_build_object('name', u.name),
+                          'secrets', (SELECT count(*) FROM sec.tb_secret s WHERE s.fk_user = u.pk_user)) AS data
+FROM sec.tb_post p JOIN sec.tb_user u ON u.pk_user = p.fk_user;
+SELECT dependencies FROM pg_tview_meta WHERE table_oid = 'sec.tv_post'::regclass;
+DROP TABLE sec.tb_secret;
+
 SELECT * FROM tv_check();
 SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK' AND check_name <> 'library_preloaded';
 

@@ -170,9 +170,13 @@ std::vector<Catalog::Reader> Catalog::readers_of(Oid relid) const {
 void Catalog::ensure_loaded() {
     BackendState& b = backend();
     if (b.xact.graph_first < 0) b.xact.graph_first = valid_ ? 1 : 0;
-    count_cache(CacheKind::kGraph, valid_);
+    // A backend's first load is not a miss: the hit rate then measures how
+    // often DDL makes the definitions reload, not how many connections
+    // were opened (a pooler-less application opens one per request).
+    if (valid_ || loaded_once_) count_cache(CacheKind::kGraph, valid_);
     if (valid_) return;
     load();
+    loaded_once_ = true;
     publish_entries();
 }
 

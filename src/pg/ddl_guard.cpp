@@ -336,6 +336,19 @@ PGTV_FUNCTION(pg_tviews_ddl_guard) {
         capture_new_partitions(spi, schema, target);
         spi.finish();
     }
+    if (IsA(tree, ViewStmt) && (by_view || !readers.empty())) {
+        // A new definition may read other relations: their owners' rights,
+        // the registry and the capture triggers follow it.
+        std::vector<std::pair<TviewPtr, bool>> redefined_tviews;
+        if (by_view)
+            if (TviewPtr t = cat.find(by_view->table_oid)) redefined_tviews.emplace_back(t, true);
+        for (const auto& r : readers)
+            if (TviewPtr t = cat.find(r->table_oid)) redefined_tviews.emplace_back(t, false);
+        std::vector<TviewPtr> owners_must_read;
+        for (const auto& [t, own] : redefined_tviews) owners_must_read.push_back(t);
+        require_readable_by_owners(owners_must_read, relation_sql_name(target));
+        for (const auto& [t, own] : redefined_tviews) sync_redefinition(*t, own);
+    }
     // What the documents are computed from changed: rebuild them at commit.
     BackendState& b = backend();
     bool redefined = IsA(tree, ViewStmt) || (IsA(tree, AlterTableStmt) &&

@@ -48,6 +48,8 @@ std::vector<Oid> parse_oid_array(const std::string& text) {
 
 void drop_capture_triggers(Spi& spi, Oid rel);
 
+std::vector<Oid> oids_of_array_text(const std::string& text) { return parse_oid_array(text); }
+
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists) {
     const char* name = tview_name.c_str();
     RangeVar* rv = tview_rangevar(name);
@@ -138,20 +140,28 @@ void cleanup_dropped() {
         if (!view_gone && relation_exists(view_oid)) spi.exec("DROP VIEW " + relation_sql_name(view_oid));
     }
     if (!changed) return;
+    for (Oid rel : dropped) released_relations.erase(rel);
+    release_capture_triggers(spi, released_relations);
+    spi.finish();
+    catalog().invalidate();
+}
+
+void release_capture_triggers(Spi& spi, const std::set<Oid>& relations) {
+    std::string registry = registry_table_name(extension_namespace());
+    if (registry.empty()) return;
+    RunAsExtension as_extension;
     // Capture triggers stay while any remaining TVIEW reads the relation.
-    for (Oid rel : released_relations) {
-        if (dropped.count(rel) || !relation_exists(rel)) continue;
+    for (Oid rel : relations) {
+        if (!relation_exists(rel)) continue;
         auto still = spi.query(fmt::format("SELECT 1 FROM {} WHERE {}::pg_catalog.oid::pg_catalog.regclass "
                                            "OPERATOR(pg_catalog.=) ANY (dependencies)",
-                                           meta, rel));
+                                           registry, rel));
         if (!still.empty()) continue;
         // The relation and, for a partitioned table, its partitions.
         drop_capture_triggers(spi, rel);
         for (Oid part : partitions_of(rel)) drop_capture_triggers(spi, part);
         pg_call([&] { CacheInvalidateRelcacheByRelid(rel); });
     }
-    spi.finish();
-    catalog().invalidate();
 }
 
 void drop_capture_triggers(Spi& spi, Oid rel) {

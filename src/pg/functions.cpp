@@ -75,7 +75,9 @@ PGTV_FUNCTION(pg_tviews_create) {
                                              "drop the TVIEW and create it again.",
                                              where.schema, where.names.view));
         require_tview_owner(existing, def->table, "repair it");
-        repair_triggers(*def);
+        // The registry is brought up to what the view reads too (it lags
+        // when the view was replaced while event triggers did not fire).
+        sync_redefinition(*def, true);
         pg_call([&] {
             ereport(NOTICE, (errmsg("TVIEW \"%s\" already exists with this definition: its triggers were checked",
                                     qualified.c_str())));

@@ -110,6 +110,7 @@ private:
     void load_entries();
 
     bool valid_ = false;
+    bool loaded_once_ = false;  // this backend loaded the definitions before
     bool loading_ = false;  // any invalidation while loading makes it stale
     bool ext_present_ = false;
     std::string ext_schema_;

@@ -2,6 +2,7 @@
 // these).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,21 @@ bool same_definition(Oid view_oid, const std::string& select_sql);
 // disabled (pg_tviews_create() of an existing TVIEW with its definition).
 struct TviewDef;
 void repair_triggers(const TviewDef& d);
+
+// After CREATE OR REPLACE VIEW of what TVIEW `d` reads (its own view when
+// `own_view`, else a helper view): the registry gets the relations it reads
+// now (and, for its own view, the new definition), they get capture
+// triggers, and relations no TVIEW reads any more lose theirs. `d` is the
+// definition reloaded after the change.
+void sync_redefinition(const TviewDef& d, bool own_view);
+
+// Drops the capture triggers of those `relations` that no TVIEW in the
+// registry reads (nor, for a partitioned table, its partitions).
+class Spi;
+void release_capture_triggers(Spi& spi, const std::set<Oid>& relations);
+
+// The OIDs of an oid[] in text form ("{16384,16390}").
+std::vector<Oid> oids_of_array_text(const std::string& text);
 
 // Drops TVIEWs (dependents first); returns the qualified names dropped.
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists);

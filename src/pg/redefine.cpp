@@ -1,0 +1,58 @@
+// What CREATE OR REPLACE VIEW of a TVIEW's view (or of a helper view it
+// reads) changes besides the documents: the registry's record of what the
+// TVIEW reads and, for its own view, its definition; the capture triggers of
+// the relations it reads now and of those no TVIEW reads any more. Without
+// this, writes to a relation the new definition reads would never reach the
+// TVIEW, and a backup of the definitions would bring back the old one.
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/lifecycle.hpp"
+#include "pg_tviews/pg/run_as.hpp"
+#include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/state.hpp"
+
+namespace pg_tviews::pg {
+
+void sync_redefinition(const TviewDef& d, bool own_view) {
+    std::string registry = registry_table_name(extension_namespace());
+    if (registry.empty()) return;
+    std::set<Oid> before;
+    {
+        RunAsExtension as_extension;  // only the extension writes the registry
+        Spi spi;
+        auto rows = spi.query(fmt::format("SELECT dependencies::pg_catalog.oid[]::pg_catalog.text FROM {} "
+                                          "WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
+                                          registry, d.table_oid));
+        if (rows.empty()) return;
+        if (rows[0][0])
+            for (Oid r : oids_of_array_text(*rows[0][0])) before.insert(r);
+        std::string deps = "{";
+        for (std::size_t i = 0; i < d.relations.size(); i++) deps += (i ? "," : "") + std::to_string(d.relations[i]);
+        deps += "}";
+        // The definition as PostgreSQL now stores it, names qualified where
+        // pg_catalog alone would not find them (so it recreates the same
+        // TVIEW whatever the search_path of whoever runs it).
+        std::string definition =
+            own_view ? ", definition = pg_catalog.btrim(pg_catalog.pg_get_viewdef(view_oid::pg_catalog.oid), "
+                       "' ;' OPERATOR(pg_catalog.||) pg_catalog.chr(10))"
+                     : "";
+        spi.exec(fmt::format("UPDATE {} SET dependencies = '{}'::pg_catalog.oid[]::pg_catalog.regclass[]{} "
+                             "WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
+                             registry, deps, definition, d.table_oid));
+        spi.finish();
+    }
+    repair_triggers(d);  // capture triggers on every relation read now
+    for (Oid r : d.relations) before.erase(r);
+    if (before.empty()) return;
+    InternalDdlScope internal_ddl;
+    Spi spi;
+    release_capture_triggers(spi, before);
+    spi.finish();
+}
+
+}  // namespace pg_tviews::pg
