@@ -67,15 +67,28 @@ AS $fn$
   UNION ALL
     SELECT 'tview:' || m.entity,
            CASE WHEN t.oid IS NULL OR v.oid IS NULL OR missing.rels IS NOT NULL OR g.n OPERATOR(pg_catalog.<) 2
-                     OR p.problem IS NOT NULL
+                     OR p.problem IS NOT NULL OR unregistered.rels IS NOT NULL
                 THEN 'ERROR' ELSE 'OK' END,
            CASE WHEN t.oid IS NULL THEN format('table %s is missing', m.table_oid::oid)
                 WHEN v.oid IS NULL THEN format('view %s is missing', m.view_oid::oid)
                 WHEN p.problem IS NOT NULL THEN format('%s cannot be maintained: %s', m.table_oid, p.problem)
                 WHEN g.n OPERATOR(pg_catalog.<) 2 THEN format('guard triggers missing or disabled on %s', m.table_oid)
                 WHEN missing.rels IS NOT NULL THEN format('capture triggers missing or disabled on %s', missing.rels)
-                ELSE format('%s reads %s relation(s); %s row(s)', m.table_oid,
-                            cardinality(m.dependencies), coalesce(t.reltuples::bigint, 0)) END
+                WHEN unregistered.rels IS NOT NULL
+                THEN format('%s reads %s, which its registry row does not list (its view was replaced while '
+                            'pg_tviews'' event triggers did not fire): writes there are not captured; '
+                            'SELECT pg_tviews_create(%L, pg_get_viewdef(%L)) repairs it',
+                            m.table_oid, unregistered.rels, m.table_oid::text, m.view_oid::text)
+                -- exact where counting is cheap and allowed, else the planner's estimate, labelled
+                WHEN t.relpages OPERATOR(pg_catalog.<=) 1280 AND pg_catalog.has_table_privilege(m.table_oid, 'SELECT')
+                THEN format('%s reads %s relation(s); %s row(s)', m.table_oid, cardinality(m.dependencies),
+                            (pg_catalog.xpath('/row/n/text()', pg_catalog.query_to_xml(
+                                format('SELECT pg_catalog.count(*) AS n FROM %s', m.table_oid), false, true, '')))[1])
+                WHEN t.reltuples OPERATOR(pg_catalog.<) 0
+                THEN format('%s reads %s relation(s); row count not known (never analyzed)', m.table_oid,
+                            cardinality(m.dependencies))
+                ELSE format('%s reads %s relation(s); about %s row(s) (planner estimate)', m.table_oid,
+                            cardinality(m.dependencies), t.reltuples::bigint) END
     FROM @extschema@.pg_tview_meta m
     LEFT JOIN pg_class t ON t.oid OPERATOR(pg_catalog.=) m.table_oid::oid
     LEFT JOIN pg_class v ON v.oid OPERATOR(pg_catalog.=) m.view_oid::oid AND v.relkind OPERATOR(pg_catalog.=) 'v'
@@ -104,6 +117,28 @@ AS $fn$
                                   AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_capture_row()'::regprocedure::oid
                                   AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D')
     ) missing ON true
+    LEFT JOIN LATERAL (
+        -- the tables its view reads now (through helper views, from the
+        -- rules' dependencies) that the registry does not list
+        WITH RECURSIVE reads(rel) AS (
+            SELECT d.refobjid FROM pg_depend d JOIN pg_rewrite r ON r.oid OPERATOR(pg_catalog.=) d.objid
+             WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::regclass
+               AND r.ev_class OPERATOR(pg_catalog.=) m.view_oid::oid
+               AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass
+               AND d.refobjid OPERATOR(pg_catalog.<>) m.view_oid::oid
+          UNION
+            SELECT d.refobjid FROM reads
+              JOIN pg_class c ON c.oid OPERATOR(pg_catalog.=) reads.rel AND c.relkind OPERATOR(pg_catalog.=) 'v'
+              JOIN pg_rewrite r ON r.ev_class OPERATOR(pg_catalog.=) c.oid
+              JOIN pg_depend d ON d.objid OPERATOR(pg_catalog.=) r.oid
+                              AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::regclass
+                              AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass
+                              AND d.refobjid OPERATOR(pg_catalog.<>) c.oid)
+        SELECT string_agg(DISTINCT reads.rel::regclass::text, ', ') AS rels
+          FROM reads JOIN pg_class c ON c.oid OPERATOR(pg_catalog.=) reads.rel
+         WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,f}'::"char"[])
+           AND reads.rel OPERATOR(pg_catalog.<>) ALL (m.dependencies::oid[])
+    ) unregistered ON true
   UNION ALL
     SELECT 'orphaned_triggers',
            CASE WHEN count(*) OPERATOR(pg_catalog.=) 0 THEN 'OK' ELSE 'WARNING' END,
@@ -361,6 +396,37 @@ END $fn$;
 CREATE FUNCTION @extschema@.pg_tviews_repair(tview regclass) RETURNS bigint
 LANGUAGE sql STRICT SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT @extschema@.pg_tviews_refresh(tview::oid::regclass::text)
+$fn$;
+
+-- The health check, plus (with verify) one row per TVIEW comparing it with
+-- a fresh run of its definition (pg_tviews_verify, every row: as costly as
+-- running each definition once). TVIEWs the caller may not read are
+-- reported, not verified.
+CREATE FUNCTION @extschema@.pg_tviews_health_check(verify boolean)
+RETURNS TABLE(check_name text, status text, details text)
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT h.check_name, h.status, h.details FROM @extschema@.pg_tviews_health_check() h
+  UNION ALL
+    SELECT 'verify:' || m.entity,
+           CASE WHEN v.checked IS NULL THEN 'WARNING'
+                WHEN v.missing OPERATOR(pg_catalog.+) v.extra OPERATOR(pg_catalog.+) v.different
+                     OPERATOR(pg_catalog.=) 0 THEN 'OK'
+                ELSE 'ERROR' END,
+           CASE WHEN v.checked IS NULL
+                THEN format('not verified: %s may not read %s and %s', current_user, m.table_oid, m.view_oid)
+                WHEN v.missing OPERATOR(pg_catalog.+) v.extra OPERATOR(pg_catalog.+) v.different
+                     OPERATOR(pg_catalog.=) 0
+                THEN format('%s equals its definition (%s key(s) checked)', m.table_oid, v.checked)
+                ELSE format('%s differs from its definition: %s missing, %s extra, %s different of %s; '
+                            'SELECT pg_tviews_repair(%L) rewrites them', m.table_oid, v.missing, v.extra,
+                            v.different, v.checked, m.table_oid::text) END
+      FROM @extschema@.pg_tview_meta m
+      LEFT JOIN LATERAL (SELECT x.* FROM @extschema@.pg_tviews_verify(m.table_oid) x
+                          WHERE pg_catalog.has_table_privilege(m.table_oid, 'SELECT')
+                            AND pg_catalog.has_table_privilege(m.view_oid, 'SELECT')) v ON true
+     WHERE verify
 $fn$;
 
 -- The read model as a graph (Mermaid or Graphviz DOT text).

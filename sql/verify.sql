@@ -21,6 +21,9 @@ UPDATE tb_user SET name = 'renamed' WHERE pk_user = 3;       -- 10 different
 ALTER TABLE tb_post ENABLE TRIGGER USER;
 ALTER TABLE tb_user ENABLE TRIGGER USER;
 SELECT * FROM pg_tviews_verify('tv_post');
+-- the health check verifies too, when asked
+SELECT check_name, status, details FROM pg_tviews_health_check(true) WHERE details LIKE 'verify.tv_post %';
+SELECT count(*) AS verify_rows FROM pg_tviews_health_check(false) WHERE check_name LIKE 'verify:%';
 -- a sample checks fewer keys and finds no more than all of them
 SELECT checked < 52 AS fewer, missing <= 2 AND extra <= 2 AND different <= 10 AS within
   FROM pg_tviews_verify('tv_post', 0.5);

@@ -77,7 +77,8 @@ PGTV_FUNCTION(pg_tviews_create) {
         require_tview_owner(existing, def->table, "repair it");
         // The registry is brought up to what the view reads too (it lags
         // when the view was replaced while event triggers did not fire).
-        sync_redefinition(*def, true);
+        // If it lagged, the documents may too: they are rebuilt at commit.
+        if (sync_redefinition(*def, true)) backend().queue.mark_full(def->table_oid);
         pg_call([&] {
             ereport(NOTICE, (errmsg("TVIEW \"%s\" already exists with this definition: its triggers were checked",
                                     qualified.c_str())));

@@ -18,17 +18,18 @@
 
 namespace pg_tviews::pg {
 
-void sync_redefinition(const TviewDef& d, bool own_view) {
+bool sync_redefinition(const TviewDef& d, bool own_view) {
     std::string registry = registry_table_name(extension_namespace());
-    if (registry.empty()) return;
+    if (registry.empty()) return false;
     std::set<Oid> before;
+    bool changed = false;
     {
         RunAsExtension as_extension;  // only the extension writes the registry
         Spi spi;
         auto rows = spi.query(fmt::format("SELECT dependencies::pg_catalog.oid[]::pg_catalog.text FROM {} "
                                           "WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
                                           registry, d.table_oid));
-        if (rows.empty()) return;
+        if (rows.empty()) return false;
         if (rows[0][0])
             for (Oid r : oids_of_array_text(*rows[0][0])) before.insert(r);
         std::string deps = "{";
@@ -41,18 +42,26 @@ void sync_redefinition(const TviewDef& d, bool own_view) {
             own_view ? ", definition = pg_catalog.btrim(pg_catalog.pg_get_viewdef(view_oid::pg_catalog.oid), "
                        "' ;' OPERATOR(pg_catalog.||) pg_catalog.chr(10))"
                      : "";
-        spi.exec(fmt::format("UPDATE {} SET dependencies = '{}'::pg_catalog.oid[]::pg_catalog.regclass[]{} "
-                             "WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
-                             registry, deps, definition, d.table_oid));
+        auto updated = spi.query(fmt::format(
+            "WITH old AS (SELECT dependencies, definition FROM {0} WHERE table_oid OPERATOR(pg_catalog.=) "
+            "{3}::pg_catalog.oid) "
+            "UPDATE {0} r SET dependencies = '{1}'::pg_catalog.oid[]::pg_catalog.regclass[]{2} FROM old "
+            "WHERE r.table_oid OPERATOR(pg_catalog.=) {3}::pg_catalog.oid "
+            "RETURNING (r.dependencies::pg_catalog.oid[] OPERATOR(pg_catalog.@>) old.dependencies::pg_catalog.oid[] "
+            "AND r.dependencies::pg_catalog.oid[] OPERATOR(pg_catalog.<@) old.dependencies::pg_catalog.oid[] "
+            "AND r.definition OPERATOR(pg_catalog.=) old.definition)::pg_catalog.text",
+            registry, deps, definition, d.table_oid));
+        changed = updated.empty() || !updated[0][0] || *updated[0][0] != "true";
         spi.finish();
     }
     repair_triggers(d);  // capture triggers on every relation read now
     for (Oid r : d.relations) before.erase(r);
-    if (before.empty()) return;
+    if (before.empty()) return changed;
     InternalDdlScope internal_ddl;
     Spi spi;
     release_capture_triggers(spi, before);
     spi.finish();
+    return changed;
 }
 
 }  // namespace pg_tviews::pg

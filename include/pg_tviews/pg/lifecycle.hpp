@@ -55,8 +55,9 @@ void repair_triggers(const TviewDef& d);
 // `own_view`, else a helper view): the registry gets the relations it reads
 // now (and, for its own view, the new definition), they get capture
 // triggers, and relations no TVIEW reads any more lose theirs. `d` is the
-// definition reloaded after the change.
-void sync_redefinition(const TviewDef& d, bool own_view);
+// definition reloaded after the change. Returns whether the registry row
+// changed.
+bool sync_redefinition(const TviewDef& d, bool own_view);
 
 // Drops the capture triggers of those `relations` that no TVIEW in the
 // registry reads (nor, for a partitioned table, its partitions).
