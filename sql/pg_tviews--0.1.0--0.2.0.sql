@@ -69,7 +69,11 @@ AS $fn$
            CASE WHEN t.oid IS NULL OR v.oid IS NULL OR missing.rels IS NOT NULL OR g.n OPERATOR(pg_catalog.<) 2
                      OR p.problem IS NOT NULL OR unregistered.rels IS NOT NULL
                 THEN 'ERROR' ELSE 'OK' END,
-           CASE WHEN t.oid IS NULL THEN format('table %s is missing', m.table_oid::oid)
+           CASE WHEN t.oid IS NULL
+                THEN format('table %s is missing (dropped while pg_tviews'' event triggers did not fire): '
+                            'SELECT pg_tviews_drop(%L) removes what is left', m.table_oid::oid,
+                            COALESCE(v.relnamespace::regnamespace::text OPERATOR(pg_catalog.||) '.', '')
+                            OPERATOR(pg_catalog.||) 'tv_' OPERATOR(pg_catalog.||) m.entity)
                 WHEN v.oid IS NULL THEN format('view %s is missing', m.view_oid::oid)
                 WHEN p.problem IS NOT NULL THEN format('%s cannot be maintained: %s', m.table_oid, p.problem)
                 WHEN g.n OPERATOR(pg_catalog.<) 2 THEN format('guard triggers missing or disabled on %s', m.table_oid)

@@ -399,6 +399,25 @@ SELECT p.pk_post, p.id, p.fk_user,
 FROM sec.tb_post p JOIN sec.tb_user u ON u.pk_user = p.fk_user;
 DROP TABLE sec.tb_badge;
 
+-- a TVIEW dropped while the event triggers do not fire leaves its registry
+-- row: the health check says how to remove it, pg_tviews_drop() does
+CREATE TABLE sec.tv_gone AS SELECT u.pk_user AS pk_gone, u.name FROM sec.tb_user u;
+CREATE TABLE sec.tv_gone2 AS SELECT u.pk_user AS pk_gone2, u.name FROM sec.tb_user u;
+SET session_replication_role = replica;
+DROP TABLE sec.tv_gone;
+DROP TABLE sec.tv_gone2;
+DROP VIEW sec.v_gone2;
+RESET session_replication_role;
+SELECT check_name, status, regexp_replace(details, 'table \d+', 'table N') AS details
+  FROM pg_tviews_health_check() WHERE check_name LIKE 'tview:gone%' ORDER BY 1;
+SET ROLE regress_tv_outsider;
+SELECT pg_tviews_drop('sec.tv_gone');
+SELECT pg_tviews_drop('sec.tv_gone2');
+RESET ROLE;
+SELECT pg_tviews_drop('sec.tv_gone');
+SELECT pg_tviews_drop('sec.tv_gone2');
+SELECT count(*) AS left_behind FROM pg_tview_meta WHERE entity LIKE 'gone%';
+
 SELECT * FROM tv_check();
 SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK' AND check_name <> 'library_preloaded';
 

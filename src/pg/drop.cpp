@@ -50,6 +50,63 @@ void drop_capture_triggers(Spi& spi, Oid rel);
 
 std::vector<Oid> oids_of_array_text(const std::string& text) { return parse_oid_array(text); }
 
+namespace {
+
+// A registry row whose table was dropped while pg_tviews' event triggers
+// did not fire (session_replication_role = replica): its view is dropped
+// (whose cleanup removes the row), or, when the view is gone too, the row
+// is deleted. Returns what was cleaned up ("" when there is no such row).
+std::string drop_orphaned_registry_row(const TviewNames& n, RangeVar* rv) {
+    std::string registry = registry_table_name(extension_namespace());
+    if (registry.empty()) return "";
+    std::vector<SpiRow> rows;
+    Spi spi;
+    {
+        RunAsExtension as_extension;
+        rows = spi.query(
+            fmt::format("SELECT r.view_oid::pg_catalog.oid, r.dependencies::pg_catalog.oid[]::pg_catalog.text, "
+                        "r.table_oid::pg_catalog.oid FROM {} r WHERE r.entity OPERATOR(pg_catalog.=) {}::pg_catalog.text "
+                        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+                        "WHERE c.oid OPERATOR(pg_catalog.=) r.table_oid::pg_catalog.oid)",
+                        registry, quote_literal(n.entity)));
+    }
+    for (const auto& r : rows) {
+        Oid view_oid = static_cast<Oid>(std::stoul(*r[0]));
+        if (relation_exists(view_oid)) {
+            // The view must be the one named (same schema when one was given).
+            Oid view_nsp = pg_call([&] { return get_rel_namespace(view_oid); });
+            const char* schema = rv->schemaname;
+            if (schema != nullptr && namespace_name(view_nsp) != schema) continue;
+            std::string view = relation_sql_name(view_oid);
+            spi.exec("DROP VIEW " + view);  // as the caller: PostgreSQL checks ownership
+            spi.finish();
+            return view + " (its table had been dropped without pg_tviews)";
+        }
+        bool may = pg_call([&] { return superuser() || pg_database_ownercheck(MyDatabaseId, GetUserId()); });
+        if (!may)
+            throw TviewError(sqlstate::kInsufficientPrivilege,
+                             fmt::format("only the database owner or a superuser may remove the registry row of "
+                                         "TVIEW \"{}\", whose table and view are gone", n.table),
+                             "", "");
+        std::set<Oid> released;
+        for (Oid dep : parse_oid_array(*r[1])) released.insert(dep);
+        {
+            RunAsExtension as_extension;
+            InternalDdlScope internal_ddl;
+            spi.exec(fmt::format("DELETE FROM {} WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid", registry,
+                                 *r[2]));
+            release_capture_triggers(spi, released);
+        }
+        spi.finish();
+        catalog().invalidate();
+        return n.table + " (registry row only: its table and view had been dropped without pg_tviews)";
+    }
+    spi.finish();
+    return "";
+}
+
+}  // namespace
+
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists) {
     const char* name = tview_name.c_str();
     RangeVar* rv = tview_rangevar(name);
@@ -58,6 +115,10 @@ std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exist
     Oid table_oid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
     Catalog& cat = catalog();
     cat.ensure_loaded();
+    if (table_oid == InvalidOid) {
+        std::string left = drop_orphaned_registry_row(n, rv);
+        if (!left.empty()) return {left};
+    }
     if (table_oid == InvalidOid || !cat.is_tview(table_oid)) {
         if (if_exists) {
             pg_call([&] { ereport(NOTICE, (errmsg("TVIEW \"%s\" does not exist, skipping", name))); });
@@ -123,7 +184,7 @@ void cleanup_dropped() {
         bool table_gone = dropped.count(table_oid) != 0;
         bool view_gone = dropped.count(view_oid) != 0;
         if (!table_gone && !view_gone) continue;
-        if (!table_gone && dropped_by_user.count(view_oid)) {
+        if (!table_gone && dropped_by_user.count(view_oid) && relation_exists(table_oid)) {
             // The view is gone from the catalogs already: name it from the table's schema.
             std::string table = relation_sql_name(table_oid);
             std::string table_schema = namespace_name(pg_call([&] { return get_rel_namespace(table_oid); }));
