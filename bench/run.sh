@@ -3,7 +3,7 @@
 # user has, on identical data, in one invocation on a throwaway server.
 #
 #   bash bench/run.sh [--scale N] [--quick] [--duration SECS] [--growth] [--memory]
-#                     [--stats] [--keep] [--out FILE]
+#                     [--monitoring] [--stats] [--keep] [--out FILE]
 #
 #   --scale N       data size: N x (10,000 users, 100,000 posts, 500,000 comments); default 1
 #   --quick         smoke run: scale 0.1 and short pgbench runs (a couple of minutes)
@@ -12,7 +12,9 @@
 #   --growth        also: cost of one refresh with 10,000 vs 1,000,000 documents
 #                   (builds two more data sets; 1M documents takes several minutes)
 #   --memory        also: backend memory of one transaction changing 1,000,000 base rows
-#   --extras-only   skip the side-by-side comparison; run only --growth / --memory
+#   --monitoring    also: what the monitoring costs a write (bench/monitoring_cost.sh,
+#                   its own server: figures off / on / metrics rows on, ratios to off)
+#   --extras-only   skip the side-by-side comparison; run only --growth / --memory / --monitoring
 #   --stats         preload pg_stat_statements (track = all) and save the top
 #                   statements of every approach next to the logs (changes timings a little)
 #   --keep          leave the server running (prints how to connect)
@@ -35,7 +37,8 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../test/lib/common.sh
 source "$BENCH_DIR/../test/lib/common.sh"
 
-SCALE=1 QUICK=0 DURATION="" GROWTH=0 MEMORY=0 STATS=0 KEEP=0 MAIN=1
+SCALE=1 QUICK=0 DURATION="" GROWTH=0 MEMORY=0 MONITORING=0 STATS=0 KEEP=0 MAIN=1
+MONITORING_OUT=""
 OUT="$BENCH_DIR/results/latest.md"
 ARGS_TEXT="$*"
 while [ $# -gt 0 ]; do
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
         --duration) DURATION="$2"; shift 2 ;;
         --growth) GROWTH=1; shift ;;
         --memory) MEMORY=1; shift ;;
+        --monitoring) MONITORING=1; shift ;;
         --extras-only) MAIN=0; shift ;;
         --stats) STATS=1; shift ;;
         --keep) KEEP=1; shift ;;
@@ -706,6 +710,14 @@ report_extras() {
         echo "| 10,000 | $(fmt_ms "${R[growth_10k:build]:-}") | $(fmt_ms "${R[growth_10k:post_update]:-}") | $(fmt_ms "${R[growth_10k:comment_insert]:-}") | $(fmt_ms "${R[growth_10k:flush]:-}") |"
         echo "| 1,000,000 | $(fmt_ms "${R[growth_1m:build]:-}") | $(fmt_ms "${R[growth_1m:post_update]:-}") | $(fmt_ms "${R[growth_1m:comment_insert]:-}") | $(fmt_ms "${R[growth_1m:flush]:-}") |"
     fi
+    if [ "$MONITORING" -eq 1 ]; then
+        echo
+        echo "## What monitoring costs a write (bench/monitoring_cost.sh)"
+        echo
+        echo '```'
+        echo "$MONITORING_OUT"
+        echo '```'
+    fi
 }
 
 # -------------------------------------------------------------------- main
@@ -759,6 +771,13 @@ main() {
         for a in "${APPROACHES[@]}"; do psqlq -d postgres -c "DROP DATABASE $(db_of "$a")" >>"$LOG" 2>&1 || true; done
     fi
     [ "$GROWTH" -eq 1 ] && growth_test
+    if [ "$MONITORING" -eq 1 ]; then
+        say "monitoring cost (its own server) ..."
+        local mflags=()
+        [ "$QUICK" -eq 1 ] && mflags=(--quick)
+        MONITORING_OUT="$(bash "$BENCH_DIR/monitoring_cost.sh" "${mflags[@]}" 2>>"$LOG")" ||
+            NOTES+=("ERROR: bench/monitoring_cost.sh failed (log: $LOG)")
+    fi
 
     mkdir -p "$(dirname "$OUT")"
     report | tee "$OUT.tmp"
