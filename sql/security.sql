@@ -295,6 +295,7 @@ ALTER TABLE tv_post ADD COLUMN extra int;
 ALTER TABLE tv_post DROP COLUMN fk_user;
 ALTER TABLE tv_post DISABLE TRIGGER ALL;
 ALTER TABLE tv_post DISABLE TRIGGER tview_guard_dml;
+DROP TRIGGER tview_guard_dml ON tv_post;
 -- ordinary maintenance of the table is fine
 CREATE INDEX ON tv_post ((data->>'title'));
 ALTER TABLE tv_post SET (fillfactor = 90);
