@@ -18,9 +18,9 @@ SELECT p.pk_post, p.fk_user,
          'comments', (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post)) AS data
 FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
 
-SELECT value AS capture_mode FROM pg_tviews_settings WHERE name = 'capture_mode';
+SELECT COALESCE((SELECT value FROM pg_tviews_settings WHERE name = 'capture_mode'), 'statement (default)') AS capture_mode;
 SELECT pg_tviews_uninstall_stmt_triggers() AS relations_switched;
-SELECT value AS capture_mode FROM pg_tviews_settings WHERE name = 'capture_mode';
+SELECT COALESCE((SELECT value FROM pg_tviews_settings WHERE name = 'capture_mode'), 'statement (default)') AS capture_mode;
 SELECT tgrelid::regclass AS relation, tgname FROM pg_trigger
 WHERE tgname LIKE 'tview\_capture\_%' AND tgrelid::regclass::text LIKE 'tb_%' ORDER BY 1, 2;
 SELECT check_name, status FROM pg_tviews_health_check() WHERE check_name = 'tview:post';

@@ -1,6 +1,7 @@
 -- Dropping TVIEWs: pg_tviews_drop() (table, entity and schema-qualified
 -- forms, if_exists), DROP TABLE tv_x [, ...] [CASCADE] with RESTRICT/CASCADE
--- through TVIEWs built on TVIEWs, DROP VIEW of a backing view, dropping base
+-- through TVIEWs built on TVIEWs, DROP VIEW of a backing view (drops the
+-- TVIEW: a table left behind would no longer be maintained), dropping base
 -- tables and schemas, and DROP EXTENSION. Each step leaves no view, trigger
 -- or metadata behind, and keeps what other TVIEWs still need.
 CREATE SCHEMA drops;
@@ -226,13 +227,18 @@ SELECT * FROM tview_triggers ORDER BY 1;
 SELECT * FROM tv_check();
 
 --
--- DROP VIEW of a backing view is refused, with or without CASCADE
+-- DROP VIEW of a backing view drops the TVIEW, with a NOTICE (pg_restore
+-- --clean drops views before tables); CASCADE too
 --
 DROP VIEW v_post;
-SELECT sqlstate_of($$DROP VIEW drops.v_post$$);
-DROP VIEW v_post CASCADE;
 SELECT * FROM tviews ORDER BY 1;
 SELECT * FROM tview_relations ORDER BY 1;
+SELECT * FROM tv_leftovers('post');
+SELECT create_tv_post();
+DROP VIEW v_post CASCADE;
+SELECT * FROM tv_leftovers('post');
+SELECT create_tv_post();
+SELECT * FROM tviews ORDER BY 1;
 SELECT * FROM tv_check();
 
 --

@@ -7,6 +7,32 @@
 ALTER TABLE @extschema@.pg_tview_meta RENAME TO pg_tviews_registry;
 COMMENT ON TABLE @extschema@.pg_tviews_registry IS 'pg_tviews: one row per TVIEW (tv_<entity> table, v_<entity> view, base relations); read it through pg_tview_meta';
 
+-- Any change to the registry (a restore's COPY too) makes every backend
+-- reload the definitions.
+CREATE FUNCTION @extschema@.pg_tviews_registry_changed() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'pg_tviews_registry_changed';
+CREATE TRIGGER pg_tviews_registry_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.pg_tviews_registry
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.pg_tviews_registry_changed();
+REVOKE EXECUTE ON FUNCTION @extschema@.pg_tviews_registry_changed() FROM PUBLIC;
+
+-- A restore may bring rows the database already has (the registry rows of
+-- TVIEWs that a schema-only restore registered from their views; settings):
+-- the restored row replaces the one in place instead of failing the COPY.
+-- Only the extension's owner writes these tables.
+CREATE FUNCTION @extschema@.pg_tviews_replace_row() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    EXECUTE format('DELETE FROM %I.%I t WHERE t.%I OPERATOR(pg_catalog.=) ($1).%I',
+                   TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0]) USING NEW;
+    RETURN NEW;
+END $fn$;
+CREATE TRIGGER pg_tviews_replace_row BEFORE INSERT ON @extschema@.pg_tviews_registry
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.pg_tviews_replace_row('table_oid');
+CREATE TRIGGER pg_tviews_replace_row BEFORE INSERT ON @extschema@.pg_tviews_settings
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.pg_tviews_replace_row('name');
+REVOKE EXECUTE ON FUNCTION @extschema@.pg_tviews_replace_row() FROM PUBLIC;
+
 -- The TVIEWs as operators read them: the registry row, plus the capture
 -- triggers in place (enabled, running pg_tviews' capture functions) on the
 -- relations each reads and the enabled guard triggers on its table, both
@@ -25,6 +51,10 @@ SELECT r.entity, r.table_oid, r.view_oid, r.definition, r.dependencies,
            AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D') AS guard_trigger_count
   FROM @extschema@.pg_tviews_registry r;
 COMMENT ON VIEW @extschema@.pg_tview_meta IS 'pg_tviews: one row per TVIEW, with the capture and guard triggers in place counted at read time';
+
+-- Settings hold only what differs from the defaults, so that a restored
+-- dump's rows never collide with rows the extension script inserted.
+DELETE FROM @extschema@.pg_tviews_settings WHERE name = 'capture_mode' AND value = 'statement';
 
 -- The DDL guard also watches ownership and row-level security changes.
 DROP EVENT TRIGGER pg_tviews_ddl_guard;
@@ -67,7 +97,7 @@ AS $fn$
   UNION ALL
     SELECT 'tview:' || m.entity,
            CASE WHEN t.oid IS NULL OR v.oid IS NULL OR missing.rels IS NOT NULL OR g.n OPERATOR(pg_catalog.<) 2
-                     OR p.problem IS NOT NULL OR unregistered.rels IS NOT NULL
+                     OR p.problem IS NOT NULL OR unregistered.rels IS NOT NULL OR NOT keyed.ok
                 THEN 'ERROR' ELSE 'OK' END,
            CASE WHEN t.oid IS NULL
                 THEN format('table %s is missing (dropped while pg_tviews'' event triggers did not fire): '
@@ -76,6 +106,10 @@ AS $fn$
                             OPERATOR(pg_catalog.||) 'tv_' OPERATOR(pg_catalog.||) m.entity)
                 WHEN v.oid IS NULL THEN format('view %s is missing', m.view_oid::oid)
                 WHEN p.problem IS NOT NULL THEN format('%s cannot be maintained: %s', m.table_oid, p.problem)
+                WHEN NOT keyed.ok
+                THEN format('%s has no primary key on %I (refreshes fail): ALTER TABLE %s ADD PRIMARY KEY (%I)',
+                            m.table_oid, 'pk_' OPERATOR(pg_catalog.||) m.entity, m.table_oid,
+                            'pk_' OPERATOR(pg_catalog.||) m.entity)
                 WHEN g.n OPERATOR(pg_catalog.<) 2 THEN format('guard triggers missing or disabled on %s', m.table_oid)
                 WHEN missing.rels IS NOT NULL THEN format('capture triggers missing or disabled on %s', missing.rels)
                 WHEN unregistered.rels IS NOT NULL
@@ -97,6 +131,13 @@ AS $fn$
     LEFT JOIN pg_class t ON t.oid OPERATOR(pg_catalog.=) m.table_oid::oid
     LEFT JOIN pg_class v ON v.oid OPERATOR(pg_catalog.=) m.view_oid::oid AND v.relkind OPERATOR(pg_catalog.=) 'v'
     LEFT JOIN @extschema@.pg_tviews_problems() p ON p.table_oid::oid OPERATOR(pg_catalog.=) m.table_oid::oid
+    LEFT JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_index i
+                                       JOIN pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+                                                          AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]
+                                      WHERE i.indrelid OPERATOR(pg_catalog.=) m.table_oid::oid AND i.indisprimary
+                                        AND i.indnkeyatts OPERATOR(pg_catalog.=) 1
+                                        AND a.attname OPERATOR(pg_catalog.=) ('pk_' OPERATOR(pg_catalog.||) m.entity)) AS ok
+                       ) keyed ON true
     LEFT JOIN LATERAL (SELECT count(*) AS n FROM pg_trigger tg
                         WHERE tg.tgrelid OPERATOR(pg_catalog.=) m.table_oid::oid
                           AND tg.tgname OPERATOR(pg_catalog.~~) 'tview\_guard\_%'
@@ -166,14 +207,15 @@ $fn$;
 -- extension's owner to do so). Creating, dropping and refreshing are open
 -- to every role and check ownership and privileges themselves, as the DDL
 -- forms do; repair and the capture mode are granted by the DBA (and check
--- ownership too); trigger and event trigger functions are called by the
--- server only.
+-- ownership too); event trigger functions are called by the server only.
+-- The capture and guard trigger functions keep EXECUTE for PUBLIC: creating
+-- a trigger needs it, and a restore by the database's owner recreates the
+-- TVIEWs' triggers (called directly, they only raise an error).
 GRANT SELECT ON @extschema@.pg_tview_meta, @extschema@.pg_tviews_settings TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION
     @extschema@.pg_tviews_cascade(oid, bigint), @extschema@.pg_tviews_insert(oid, bigint),
     @extschema@.pg_tviews_delete(oid, bigint),
     @extschema@.pg_tviews_install_stmt_triggers(), @extschema@.pg_tviews_uninstall_stmt_triggers(),
-    @extschema@.pg_tviews_capture(), @extschema@.pg_tviews_capture_row(), @extschema@.pg_tviews_guard(),
     @extschema@.pg_tviews_ddl_start(), @extschema@.pg_tviews_ddl_end(), @extschema@.pg_tviews_drop_start(),
     @extschema@.pg_tviews_sql_drop(), @extschema@.pg_tviews_ddl_guard()
 FROM PUBLIC;

@@ -300,6 +300,18 @@ PGTV_FUNCTION(pg_tviews_capture_row) {
     return PointerGetDatum(nullptr);
 }
 
+// Statement trigger on the registry: any change to it (a restore's COPY
+// included, which sends no invalidation of its own) makes every backend
+// reload the definitions.
+PGTV_FUNCTION(pg_tviews_registry_changed) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_registry_changed() must be called as a trigger");
+    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    Oid registry = RelationGetRelid(td->tg_relation);
+    pg_call([&] { CacheInvalidateRelcacheByRelid(registry); });
+    return PointerGetDatum(nullptr);
+}
+
 PGTV_FUNCTION(pg_tviews_guard) {
     if (!CALLED_AS_TRIGGER(fcinfo))
         throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_guard() must be called as a trigger");

@@ -95,9 +95,14 @@ int switch_capture(bool statement_level) {
         install_capture_triggers(spi, r, schema, statement_level);
         pg_call([&] { CacheInvalidateRelcacheByRelid(r); });
     }
-    spi.exec(fmt::format("UPDATE {} SET value = {} WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
-                         qualify(schema, kSettingsTable),
-                         quote_literal(statement_level ? "statement" : "row")));
+    // Only what differs from the default is stored (see the settings table).
+    if (statement_level)
+        spi.exec(fmt::format("DELETE FROM {} WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
+                             qualify(schema, kSettingsTable)));
+    else
+        spi.exec(fmt::format("INSERT INTO {} (name, value) VALUES ('capture_mode', 'row') "
+                             "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+                             qualify(schema, kSettingsTable)));
     spi.finish();
     catalog().invalidate();
     return static_cast<int>(rels.size());

@@ -83,17 +83,28 @@ void install_guard_triggers(Spi& spi, Oid table_oid, const std::string& table, c
                              table, qualify(ext_schema, "pg_tviews_guard")));
 }
 
+}  // namespace
+
 void record_extension_dependency(Oid relid) {
+    Oid ext_oid = pg_call([] { return get_extension_oid("pg_tviews", false); });
+    {
+        // Once only (a restored TVIEW is adopted again at each guard trigger).
+        Spi spi;
+        auto have = spi.query(fmt::format(
+            "SELECT 1 FROM pg_catalog.pg_depend WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+            "AND objid OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND refclassid OPERATOR(pg_catalog.=) "
+            "'pg_catalog.pg_extension'::pg_catalog.regclass AND refobjid OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
+            relid, ext_oid), true);
+        spi.finish();
+        if (!have.empty()) return;
+    }
     pg_call([&] {
         ObjectAddress rel, ext;
         ObjectAddressSet(rel, RelationRelationId, relid);
-        ObjectAddressSet(ext, ExtensionRelationId, get_extension_oid("pg_tviews", false));
+        ObjectAddressSet(ext, ExtensionRelationId, ext_oid);
         recordDependencyOn(&rel, &ext, DEPENDENCY_NORMAL);
     });
 }
-
-
-}  // namespace
 
 // The table must have exactly the view's columns and types.
 void check_same_columns(Oid table, Oid view, const std::string& table_name) {
@@ -326,6 +337,49 @@ void use_document_storage(Spi& spi, const std::string& table, Oid table_oid) {
 
 }  // namespace
 
+void register_tview(Spi& spi, const std::string& entity, Oid table_oid, Oid view_oid, const std::string& definition,
+                    const ViewShapeC* shape) {
+    std::vector<Oid> relations;
+    std::vector<std::string> fk_columns;
+    std::vector<std::string> uuid_fk_columns;
+    ListCell* lc;
+    foreach (lc, shape->relations) relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
+    int i = 0;
+    foreach (lc, shape->column_names) {
+        std::string c = strVal(lfirst(lc));
+        if (c.rfind("fk_", 0) == 0) fk_columns.push_back(c);
+        Oid type = list_nth_oid(shape->column_types, i++);
+        if (type == UUIDOID && c.size() > 3 && c.compare(c.size() - 3, 3, "_id") == 0) uuid_fk_columns.push_back(c);
+    }
+    std::string deps = "{";
+    for (std::size_t k = 0; k < relations.size(); k++) deps += (k ? "," : "") + std::to_string(relations[k]);
+    deps += "}";
+    std::string fk_lit = text_array_literal(fk_columns);
+    std::string uuid_lit = text_array_literal(uuid_fk_columns);
+    Oid types[7] = {TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    Datum values[7];
+    pg_call([&] {
+        values[0] = CStringGetTextDatum(entity.c_str());
+        values[1] = ObjectIdGetDatum(table_oid);
+        values[2] = ObjectIdGetDatum(view_oid);
+        values[3] = CStringGetTextDatum(definition.c_str());
+        values[4] = CStringGetTextDatum(deps.c_str());
+        values[5] = CStringGetTextDatum(fk_lit.c_str());
+        values[6] = CStringGetTextDatum(uuid_lit.c_str());
+    });
+    {
+        RunAsExtension as_extension;  // nobody but the extension writes the metadata
+        spi.exec_params(fmt::format("INSERT INTO {} (entity, table_oid, view_oid, definition, dependencies, fk_columns, "
+                                    "uuid_fk_columns) VALUES ($1, $2::pg_catalog.regclass, $3::pg_catalog.regclass, $4, "
+                                    "$5::pg_catalog.oid[]::pg_catalog.regclass[], $6::pg_catalog.text[], "
+                                    "$7::pg_catalog.text[])",
+                                    registry_table_name(extension_namespace())),
+                        7, types, values, nullptr);
+    }
+    record_extension_dependency(table_oid);
+    record_extension_dependency(view_oid);
+}
+
 void create_tview(const TviewLocation& where, const std::string& select_sql, Oid existing_table) {
     const TviewNames& n = where.names;
     std::string table = qualify(where.schema, n.table);
@@ -393,49 +447,15 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
                                      "that the joins multiply.",
                                      n.key_column));
     }
-    std::vector<std::string> fk_columns;
-    std::vector<std::string> uuid_fk_columns;
-    for (std::size_t i = 0; i < columns.size(); i++) {
-        const std::string& c = columns[i];
+    for (const auto& c : columns)
         if (wants_index(c, n.key_column))
             spi.exec(fmt::format("CREATE INDEX {} ON {} ({})", quote_ident(index_name(n.table, c)), table,
                                  quote_ident(c)));
-        if (c.rfind("fk_", 0) == 0) fk_columns.push_back(c);
-        Oid type = list_nth_oid(shape->column_types, static_cast<int>(i));
-        if (type == UUIDOID && c.size() > 3 && c.compare(c.size() - 3, 3, "_id") == 0) uuid_fk_columns.push_back(c);
-    }
-
-    std::string deps = "{";
-    for (std::size_t i = 0; i < relations.size(); i++) deps += (i ? "," : "") + std::to_string(relations[i]);
-    deps += "}";
-    std::string fk_lit = text_array_literal(fk_columns);
-    std::string uuid_lit = text_array_literal(uuid_fk_columns);
-    Oid types[7] = {TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-    Datum values[7];
-    pg_call([&] {
-        values[0] = CStringGetTextDatum(n.entity.c_str());
-        values[1] = ObjectIdGetDatum(table_oid);
-        values[2] = ObjectIdGetDatum(view_oid);
-        values[3] = CStringGetTextDatum(select_sql.c_str());
-        values[4] = CStringGetTextDatum(deps.c_str());
-        values[5] = CStringGetTextDatum(fk_lit.c_str());
-        values[6] = CStringGetTextDatum(uuid_lit.c_str());
-    });
-    {
-        RunAsExtension as_extension;  // nobody but the extension writes the metadata
-        spi.exec_params(fmt::format("INSERT INTO {} (entity, table_oid, view_oid, definition, dependencies, fk_columns, "
-                                "uuid_fk_columns) VALUES ($1, $2::pg_catalog.regclass, $3::pg_catalog.regclass, $4, "
-                                "$5::pg_catalog.oid[]::pg_catalog.regclass[], $6::pg_catalog.text[], "
-                                "$7::pg_catalog.text[])",
-                                registry_table_name(extension_namespace())),
-                        7, types, values, nullptr);
-    }
+    register_tview(spi, n.entity, table_oid, view_oid, select_sql, shape);
 
     install_guard_triggers(spi, table_oid, table, ext_schema);
     bool statement_level = capture_mode() != "row";
     for (Oid r : relations) install_capture_triggers(spi, r, ext_schema, statement_level);
-    record_extension_dependency(table_oid);
-    record_extension_dependency(view_oid);
     spi.finish();
 
     // Every backend's cache must learn about the new TVIEW.

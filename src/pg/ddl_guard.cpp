@@ -89,16 +89,19 @@ bool reads(const TviewDef& t, Oid rel) {
 }
 
 // What must stay true of a TVIEW's table and view after any DDL on them.
-void check_invariants(const TviewDef& t) {
+void check_invariants(const TviewDef& t, bool restoring = false) {
     Oid table = t.table_oid;
     Oid view = t.view_oid;
     std::string name = relation_sql_name(table);
     check_same_columns(table, view, t.table);
     const char* key = t.key_column.c_str();
+    // A primary key on another column is refused; none at all is not (a
+    // restore adds it in its post-data, pg_restore --clean drops it first):
+    // refreshes then fail loudly and the health check says so.
     bool keyed = pg_call([&] {
         Relation rel = table_open(table, AccessShareLock);
         Oid index = RelationGetPrimaryKeyIndex(rel);
-        bool ok = false;
+        bool ok = true;
         if (OidIsValid(index)) {
             Relation idx = index_open(index, AccessShareLock);
             AttrNumber a = idx->rd_index->indnkeyatts == 1 ? idx->rd_index->indkey.values[0] : 0;
@@ -111,6 +114,18 @@ void check_invariants(const TviewDef& t) {
     if (!keyed)
         refuse(fmt::format("TVIEW {} must keep its primary key ({})", name, t.key_column),
                "Refreshes find rows by the key column.", "Keep the primary key; add other indexes if needed.");
+    bool has_key = pg_call([&] {
+        Relation rel = table_open(table, AccessShareLock);
+        bool k = OidIsValid(RelationGetPrimaryKeyIndex(rel));
+        table_close(rel, NoLock);
+        return k;
+    });
+    if (!has_key && !restoring)
+        pg_call([&] {
+            ereport(WARNING, (errmsg("TVIEW %s has no primary key now: writes to the tables it reads fail until "
+                                     "ALTER TABLE %s ADD PRIMARY KEY (%s)",
+                                     name.c_str(), name.c_str(), quote_ident(t.key_column).c_str())));
+        });
     if (pg_call([&] { return get_rel_namespace(table) != get_rel_namespace(view); }))
         refuse(fmt::format("TVIEW {} and its view must stay in one schema", name),
                "pg_tviews names the view from the table's schema.",
@@ -129,14 +144,18 @@ void check_invariants(const TviewDef& t) {
         refuse(fmt::format("TVIEW {} cannot force row-level security", name),
                "Maintenance writes the table as its owner; forced policies would hide rows from it.",
                "Policies without FORCE filter what other roles read.");
+    // Disabled (or firing only for replication) guards are refused; missing
+    // ones are not (a restore adds its constraints before its triggers;
+    // pg_restore --clean drops them first): the health check reports them.
     Spi spi;
     auto guards = spi.query(fmt::format(
         "SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) "
         "{}::pg_catalog.oid AND tgname OPERATOR(pg_catalog.=) ANY ('{{tview_guard_dml,tview_guard_truncate}}'"
-        "::pg_catalog.name[]) AND tgenabled OPERATOR(pg_catalog.<>) 'D'",
+        "::pg_catalog.name[]) AND tgenabled OPERATOR(pg_catalog.=) ANY ('{{D,R}}'::\"char\"[])",
         table));
     spi.finish();
-    if (guards.at(0).at(0).value_or("0") != "2")
+    // A superuser may (pg_dump --disable-triggers does, around its COPY).
+    if (guards.at(0).at(0).value_or("0") != "0" && !pg_call([] { return superuser(); }))
         refuse(fmt::format("TVIEW {} must keep its guard triggers enabled", name),
                "They refuse writes that do not come from pg_tviews.",
                "Writes to a TVIEW go through its base tables; to rebuild it, SELECT pg_tviews_refresh(...).");
@@ -210,9 +229,9 @@ bool changes_owner(Node* tree) {
 
 // Deferrable triggers on any TVIEW table (CREATE TRIGGER on it, or a
 // deferrable foreign key of another table referencing it).
-void refuse_deferrable(const Catalog& cat) {
+void refuse_deferrable(const std::vector<Oid>& tview_tables) {
     std::string oids = "{";
-    for (const auto& t : cat.all()) oids += (oids.size() > 1 ? "," : "") + std::to_string(t->table_oid);
+    for (Oid t : tview_tables) oids += (oids.size() > 1 ? "," : "") + std::to_string(t);
     oids += "}";
     Spi spi;
     auto rows = spi.query(fmt::format(
@@ -258,6 +277,17 @@ void reload(Catalog& cat) {
     cat.ensure_loaded();  // fails (and so refuses the change) on a cycle
 }
 
+// Whether a CREATE TRIGGER's function is pg_tviews_capture(),
+// pg_tviews_capture_row() or pg_tviews_guard() of the extension.
+bool runs_own_trigger_function(List* funcname, Oid ext_nsp) {
+    Oid fn = pg_call([&] { return LookupFuncName(funcname, 0, nullptr, true); });
+    if (fn == InvalidOid || pg_call([&] { return get_func_namespace(fn); }) != ext_nsp) return false;
+    const char* fname = pg_call([&] { return static_cast<const char*>(get_func_name(fn)); });
+    if (fname == nullptr) return false;
+    return strcmp(fname, "pg_tviews_capture") == 0 || strcmp(fname, "pg_tviews_capture_row") == 0 ||
+           strcmp(fname, "pg_tviews_guard") == 0;
+}
+
 void refuse_newly_broken(const Catalog& cat, const std::set<Oid>& before) {
     for (const auto& t : cat.all())
         if (!t->broken.empty() && !before.count(t->table_oid))
@@ -265,6 +295,69 @@ void refuse_newly_broken(const Catalog& cat, const std::set<Oid>& before) {
                              fmt::format("this change would let TVIEW \"{}\" run code its owner does not control",
                                          t->table),
                              t->broken, "Keep the objects a TVIEW uses owned by its owner (or a superuser).");
+}
+
+// ALTER TABLE whose every subcommand keeps columns, owner, row security,
+// triggers (except enabling them) and storage as maintenance sees them.
+bool is_structure_preserving(Node* tree) {
+    if (!IsA(tree, AlterTableStmt)) return false;
+    auto* stmt = reinterpret_cast<AlterTableStmt*>(tree);
+    if (stmt->objtype != OBJECT_TABLE) return false;
+    ListCell* lc;
+    foreach (lc, stmt->cmds) {
+        auto* cmd = static_cast<AlterTableCmd*>(lfirst(lc));
+        switch (cmd->subtype) {
+            case AT_AddConstraint:
+            case AT_AddIndex:
+            case AT_AddIndexConstraint:
+            case AT_ValidateConstraint:
+            case AT_SetRelOptions:
+            case AT_ResetRelOptions:
+            case AT_ClusterOn:
+            case AT_DropCluster:
+            case AT_SetStatistics:
+            case AT_ReplicaIdentity:
+            case AT_EnableTrig:
+            case AT_EnableAlwaysTrig:
+                break;
+            default:
+                return false;
+        }
+    }
+    return true;
+}
+
+// The checks of a structure-preserving ALTER TABLE on `target`, from the
+// registry: a TVIEW table keeps its invariants, no TVIEW table gets a
+// deferrable trigger or constraint.
+void guard_from_registry(Oid target, Oid ext_nsp) {
+    std::string registry = registry_table_name(ext_nsp);
+    if (registry.empty()) return;
+    pg_call([] { CommandCounterIncrement(); });
+    std::vector<SpiRow> rows;
+    {
+        RunAsExtension as_extension;
+        Spi spi;
+        rows = spi.query(fmt::format("SELECT table_oid::pg_catalog.oid, view_oid::pg_catalog.oid FROM {}", registry));
+        spi.finish();
+    }
+    if (rows.empty()) return;
+    std::vector<Oid> tables;
+    for (const auto& r : rows) {
+        Oid table = static_cast<Oid>(std::stoul(*r[0]));
+        tables.push_back(table);
+        if (table != target) continue;
+        const char* relname = pg_call([&] { return static_cast<const char*>(get_rel_name(table)); });
+        if (relname == nullptr) continue;
+        TviewNames n = names_for(relname);
+        TviewDef stub;  // what check_invariants reads
+        stub.table_oid = table;
+        stub.view_oid = static_cast<Oid>(std::stoul(*r[1]));
+        stub.table = n.table;
+        stub.key_column = n.key_column;
+        check_invariants(stub, true);
+    }
+    refuse_deferrable(tables);
 }
 
 }  // namespace
@@ -278,11 +371,35 @@ PGTV_FUNCTION(pg_tviews_ddl_guard) {
     if (nsp == InvalidOid) return PointerGetDatum(nullptr);
     Node* tree = data->parsetree;
     if (IsA(tree, CreateTrigStmt)) {
-        const char* name = reinterpret_cast<CreateTrigStmt*>(tree)->trigname;
-        if (name && strncmp(name, "tview_", 6) == 0)
+        auto* stmt = reinterpret_cast<CreateTrigStmt*>(tree);
+        const char* name = stmt->trigname;
+        // The name is pg_tviews' unless the trigger runs one of pg_tviews'
+        // trigger functions: a restored dump recreates its triggers so.
+        bool own_function = name && strncmp(name, "tview_", 6) == 0 && runs_own_trigger_function(stmt->funcname, nsp);
+        if (own_function && strcmp(name, "tview_guard_dml") == 0) {
+            // A restore recreating a TVIEW's guard (see restore.cpp).
+            RangeVar* rv = stmt->relation;
+            Oid rel = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
+            if (rel != InvalidOid) adopt_restored_tview(rel);
+        }
+        if (name && strncmp(name, "tview_", 6) == 0 && !own_function)
             throw TviewError(sqlstate::kInvalidName, fmt::format("trigger name \"{}\" is reserved for pg_tviews", name),
                              "pg_tviews finds its capture and guard triggers by these names.",
                              "Choose a name that does not start with tview_.");
+        if (own_function) {
+            // pg_tviews' own trigger (a restore recreating it) runs no one's code.
+            RangeVar* rv = stmt->relation;
+            guard_from_registry(pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); }), nsp);
+            return PointerGetDatum(nullptr);
+        }
+    }
+    // Commands that cannot change what a TVIEW computes, who runs it or what
+    // it reads are checked from the registry alone, without loading (and
+    // locking) every TVIEW's relations: concurrent DDL on different tables
+    // (pg_restore -j adding constraints) must not deadlock in here.
+    if (is_structure_preserving(tree)) {
+        guard_from_registry(target_of(tree), nsp);
+        return PointerGetDatum(nullptr);
     }
     Catalog& cat = catalog();
     // What the cache held before this command (it reloads below, seeing
@@ -300,7 +417,11 @@ PGTV_FUNCTION(pg_tviews_ddl_guard) {
             if (reads(*t, target)) readers.push_back(t);
     // A deferrable trigger or foreign key on a TVIEW table can come from
     // DDL on another table (REFERENCES tv_x DEFERRABLE).
-    if (IsA(tree, CreateTrigStmt) || IsA(tree, AlterTableStmt) || IsA(tree, CreateStmt)) refuse_deferrable(cat);
+    if (IsA(tree, CreateTrigStmt) || IsA(tree, AlterTableStmt) || IsA(tree, CreateStmt)) {
+        std::vector<Oid> tables;
+        for (const auto& t : cat.all()) tables.push_back(t->table_oid);
+        refuse_deferrable(tables);
+    }
     bool policy_or_owner = data->tag == CMDTAG_ALTER_FUNCTION || data->tag == CMDTAG_ALTER_AGGREGATE ||
                            data->tag == CMDTAG_ALTER_DOMAIN || data->tag == CMDTAG_CREATE_POLICY ||
                            data->tag == CMDTAG_ALTER_POLICY;

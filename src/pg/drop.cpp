@@ -107,35 +107,6 @@ std::string drop_orphaned_registry_row(const TviewNames& n, RangeVar* rv) {
 
 }  // namespace
 
-namespace {
-
-// DROP TRIGGER tview_guard_* on a TVIEW's table is refused, as disabling it
-// is (the DDL guard): without it writes that do not come from pg_tviews
-// would be accepted. pg_tviews' own DDL and DROP TABLE are not concerned.
-void refuse_guard_trigger_drop(Spi& spi, const std::string& registry) {
-    if (backend().internal_ddl > 0) return;
-    auto rows = spi.query(fmt::format(
-        "SELECT d.address_names[pg_catalog.array_length(d.address_names, 1)], "
-        "pg_catalog.array_to_string(d.address_names[1:pg_catalog.array_length(d.address_names, 1) "
-        "OPERATOR(pg_catalog.-) 1], '.') "
-        "FROM pg_catalog.pg_event_trigger_dropped_objects() d "
-        "WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_trigger'::pg_catalog.regclass::pg_catalog.oid "
-        "AND d.original AND d.address_names[pg_catalog.array_length(d.address_names, 1)] "
-        "OPERATOR(pg_catalog.~~) 'tview\\_guard\\_%' "
-        "AND EXISTS (SELECT 1 FROM {} r WHERE r.table_oid::pg_catalog.oid OPERATOR(pg_catalog.=) "
-        "pg_catalog.to_regclass(pg_catalog.quote_ident(d.address_names[1]) OPERATOR(pg_catalog.||) '.' "
-        "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(d.address_names[2]))::pg_catalog.oid)",
-        registry));
-    if (rows.empty()) return;
-    throw TviewError(sqlstate::kFeatureNotSupported,
-                     fmt::format("TVIEW {} must keep its guard triggers ({} cannot be dropped)", rows[0][1].value_or(""),
-                                 rows[0][0].value_or("")),
-                     "It refuses writes that do not come from pg_tviews.",
-                     "For a deliberate manual repair, SET pg_tviews.allow_direct_writes = on.");
-}
-
-}  // namespace
-
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists) {
     const char* name = tview_name.c_str();
     RangeVar* rv = tview_rangevar(name);
@@ -202,7 +173,6 @@ void cleanup_dropped() {
         if (r[1] && *r[1] == "t") dropped_by_user.insert(oid);
     }
     if (dropped.count(meta_oid)) return;
-    refuse_guard_trigger_drop(spi, meta);
     auto meta_rows =
         spi.query("SELECT table_oid::oid, view_oid::oid, dependencies::oid[]::text, entity FROM " + meta);
     std::set<Oid> released_relations;
@@ -215,13 +185,12 @@ void cleanup_dropped() {
         bool view_gone = dropped.count(view_oid) != 0;
         if (!table_gone && !view_gone) continue;
         if (!table_gone && dropped_by_user.count(view_oid) && relation_exists(table_oid)) {
-            // The view is gone from the catalogs already: name it from the table's schema.
+            // DROP VIEW v_<e> drops the TVIEW: a table left behind would no
+            // longer be maintained (pg_restore --clean drops views first).
             std::string table = relation_sql_name(table_oid);
-            std::string table_schema = namespace_name(pg_call([&] { return get_rel_namespace(table_oid); }));
-            throw TviewError(sqlstate::kDependentObjects,
-                             fmt::format("cannot drop view {}: it defines TVIEW {}", qualify(table_schema, "v_" + *r[3]),
-                                         table),
-                             "", fmt::format("DROP TABLE {} drops the TVIEW with its view.", table));
+            pg_call([&] {
+                ereport(NOTICE, (errmsg("dropping TVIEW %s with its view", table.c_str())));
+            });
         }
         changed = true;
         spi.exec(fmt::format("DELETE FROM {} WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid", meta,

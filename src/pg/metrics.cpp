@@ -20,6 +20,14 @@ void record_transaction_metrics() {
     Oid nsp = extension_namespace();
     if (nsp == InvalidOid) return;
     if (pg_call([&] { return get_relname_relid("pg_tviews_metrics", nsp); }) == InvalidOid) return;
+    // At PRE_COMMIT no statement's snapshot is active any more, and
+    // reloading the definitions (invalidated by this transaction's DDL)
+    // runs SQL too.
+    bool pushed = pg_call([] {
+        if (ActiveSnapshotSet()) return false;
+        PushActiveSnapshot(GetTransactionSnapshot());
+        return true;
+    });
     std::vector<std::string> entities;
     Catalog& cat = catalog();
     cat.ensure_loaded();
@@ -44,12 +52,6 @@ void record_transaction_metrics() {
         values[7] = Int32GetDatum(static_cast<int32>(x.full_refreshes));
         values[8] = Int64GetDatum(static_cast<int64>(x.rows_written));
         if (!TransactionIdIsValid(xid)) nulls[1] = 'n';
-    });
-    // At PRE_COMMIT no statement's snapshot is active any more.
-    bool pushed = pg_call([] {
-        if (ActiveSnapshotSet()) return false;
-        PushActiveSnapshot(GetTransactionSnapshot());
-        return true;
     });
     // The metrics table is the extension's: written as its owner.
     RunAsExtension as_extension;

@@ -39,6 +39,22 @@ void precheck_definition(const TviewLocation& where, const std::string& select_s
 // triggers, and populates the table.
 void create_tview(const TviewLocation& where, const std::string& select_sql, Oid existing_table);
 
+// Writes the registry row of a TVIEW (what it reads, from the analysis
+// `shape` of its view) and records that table and view depend on the
+// extension (DROP EXTENSION needs CASCADE, which drops them).
+struct ViewShapeC;
+class Spi;
+void register_tview(Spi& spi, const std::string& entity, Oid table_oid, Oid view_oid, const std::string& definition,
+                    const ViewShapeC* shape);
+// Records (once) that relation `relid` depends on the extension.
+void record_extension_dependency(Oid relid);
+
+// After a restore recreated the guard trigger of tv_<e> (the dump's
+// post-data): registers a TVIEW the registry does not list (a dump of one
+// schema carries no registry rows) from its view v_<e>, and records the
+// extension dependencies a dump does not carry. Builds nothing.
+void adopt_restored_tview(Oid table_oid);
+
 // Raises 42804 unless table `table` has exactly the columns and types of `view`.
 void check_same_columns(Oid table, Oid view, const std::string& table_name);
 
