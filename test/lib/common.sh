@@ -11,6 +11,7 @@
 #   build_and_install [--clean]  build_extension, then build_unit_tests
 #   make_tmpdir                  print a new /tmp/pgtv.XXXXXX directory that user postgres can traverse
 #   start_server DIR [LINE...]   initdb + start a private server in DIR, export PGHOST/PGPORT/PGUSER/PGDATABASE
+#   start_existing_server DIR [LINE...]  start the cluster already in DIR/data (own socket, free port)
 #   stop_server DIR              stop the server started in DIR (no-op if it is not running)
 #
 # Layout of a server directory DIR: DIR/data (PGDATA), DIR/sock (unix socket),
@@ -139,7 +140,7 @@ pick_free_port() {
 # Creates a new cluster in DIR/data (owned by postgres), starts it and exports
 # PGHOST, PGPORT, PGUSER, PGDATABASE for it.
 start_server() {
-    local dir="$1" port attempt line
+    local dir="$1"
     shift
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd)"
@@ -150,13 +151,28 @@ start_server() {
     (cd "$dir" && runuser -u postgres -- "$PG_BINDIR/initdb" -D "$dir/data" -U postgres \
         -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1) ||
         { cat "$dir/initdb.log" >&2; echo "ERROR: initdb failed in $dir" >&2; return 1; }
-
     {
         echo "# added by test/lib/common.sh start_server"
         echo "listen_addresses = '127.0.0.1'"
-        echo "unix_socket_directories = '$dir/sock'"
         echo "max_prepared_transactions = 10"
         echo "fsync = off"
+    } >>"$dir/data/postgresql.conf"
+    start_existing_server "$dir" "$@"
+}
+
+# start_existing_server DIR [extra postgresql.conf lines...]
+# Starts the cluster already in DIR/data (a copy made by pg_basebackup, say)
+# with its own socket directory DIR/sock and a free port, and exports
+# PGHOST, PGPORT, PGUSER, PGDATABASE for it.
+start_existing_server() {
+    local dir="$1" port attempt line
+    shift
+    dir="$(cd "$dir" && pwd)"
+    mkdir -p "$dir/sock"
+    chown postgres: "$dir" "$dir/sock"
+    {
+        echo "# added by test/lib/common.sh start_existing_server"
+        echo "unix_socket_directories = '$dir/sock'"
         for line in "$@"; do echo "$line"; done
     } >>"$dir/data/postgresql.conf"
 
