@@ -56,6 +56,23 @@ COMMENT ON VIEW @extschema@.pg_tview_meta IS 'pg_tviews: one row per TVIEW, with
 -- dump's rows never collide with rows the extension script inserted.
 DELETE FROM @extschema@.pg_tviews_settings WHERE name = 'capture_mode' AND value = 'statement';
 
+-- Row-level and TRUNCATE capture triggers fire in every
+-- session_replication_role (logical replication applies changes as a
+-- replica): the ones 0.1.0 created fire in origin mode only.
+DO $do$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT tg.tgrelid::pg_catalog.regclass AS rel, tg.tgname
+               FROM pg_catalog.pg_trigger tg
+              WHERE tg.tgname OPERATOR(pg_catalog.=) ANY ('{tview_capture_row,tview_capture_trunc}'::pg_catalog.name[])
+                AND tg.tgenabled OPERATOR(pg_catalog.=) 'O' AND tg.tgparentid OPERATOR(pg_catalog.=) 0
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', t.rel, t.tgname);
+    END LOOP;
+END
+$do$;
+
 -- The DDL guard also watches ownership and row-level security changes.
 DROP EVENT TRIGGER pg_tviews_ddl_guard;
 CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end

@@ -61,12 +61,23 @@ void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema
         if (has_trigger(spi, relid, t[0])) continue;
         spi.exec(fmt::format("CREATE TRIGGER {} AFTER {} ON {} {} FOR EACH STATEMENT EXECUTE FUNCTION {}()",
                              quote_ident(t[0]), t[1], rel, t[2], qualify(ext_schema, "pg_tviews_capture")));
+        if (truncate) spi.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER tview_capture_trunc", rel));
     }
-    if (!statement_level && !has_trigger(spi, relid, "tview_capture_row"))
+    if (!statement_level && !has_trigger(spi, relid, "tview_capture_row")) {
         spi.exec(fmt::format("CREATE TRIGGER tview_capture_row AFTER INSERT OR UPDATE OR DELETE ON {} "
                              "FOR EACH ROW EXECUTE FUNCTION {}()",
                              rel, qualify(ext_schema, "pg_tviews_capture_row")));
+        // Logical replication applies changes with session_replication_role
+        // = replica and fires row triggers only (and TRUNCATE's): these two
+        // fire there too, so a subscriber's TVIEWs follow what it applies.
+        spi.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER tview_capture_row", rel));
+    }
 }
+
+namespace {
+// Whether capture trigger `name` fires in every session_replication_role.
+bool fires_always(const std::string& name) { return name == "tview_capture_row" || name == "tview_capture_trunc"; }
+}  // namespace
 
 namespace {
 
@@ -506,10 +517,13 @@ void repair_triggers(const TviewDef& d) {
         for (Oid r : rels) {
             auto disabled = spi.query(fmt::format(
                 "SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) {}::pg_catalog.oid "
-                "AND tgname OPERATOR(pg_catalog.~~) 'tview\\_%' AND tgenabled OPERATOR(pg_catalog.=) 'D'",
+                "AND tgname OPERATOR(pg_catalog.~~) 'tview\\_%' AND (tgenabled OPERATOR(pg_catalog.=) 'D' OR "
+                "(tgname OPERATOR(pg_catalog.=) ANY ('{{tview_capture_row,tview_capture_trunc}}'::pg_catalog.name[]) "
+                "AND tgenabled OPERATOR(pg_catalog.<>) 'A'))",
                 r));
             for (const auto& t : disabled)
-                spi.exec(fmt::format("ALTER TABLE {} ENABLE TRIGGER {}", relation_sql_name(r), quote_ident(*t[0])));
+                spi.exec(fmt::format("ALTER TABLE {} ENABLE {}TRIGGER {}", relation_sql_name(r),
+                                     fires_always(*t[0]) ? "ALWAYS " : "", quote_ident(*t[0])));
         }
     }
     spi.finish();
