@@ -73,6 +73,13 @@ BEGIN
 END
 $do$;
 
+-- DROP SCHEMA ... CASCADE and DROP OWNED take their locks in the flushes'
+-- order too.
+DROP EVENT TRIGGER pg_tviews_drop_start;
+CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
+    WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP SCHEMA', 'DROP OWNED')
+    EXECUTE FUNCTION @extschema@.pg_tviews_drop_start();
+
 -- The DDL guard also watches ownership and row-level security changes.
 DROP EVENT TRIGGER pg_tviews_ddl_guard;
 CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end

@@ -122,3 +122,7 @@ DROP EVENT TRIGGER pg_tviews_ddl_guard;
 CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
     WHEN TAG IN ('CREATE TRIGGER', 'ALTER TABLE', 'CREATE VIEW', 'ALTER VIEW', 'CREATE TABLE')
     EXECUTE FUNCTION @extschema@.pg_tviews_ddl_guard();
+DROP EVENT TRIGGER pg_tviews_drop_start;
+CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
+    WHEN TAG IN ('DROP TABLE', 'DROP VIEW')
+    EXECUTE FUNCTION @extschema@.pg_tviews_drop_start();

@@ -87,7 +87,7 @@ CREATE EVENT TRIGGER pg_tviews_ddl_end ON ddl_command_end
     WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
     EXECUTE FUNCTION @extschema@.pg_tviews_ddl_end();
 CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
-    WHEN TAG IN ('DROP TABLE', 'DROP VIEW')
+    WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP SCHEMA', 'DROP OWNED')
     EXECUTE FUNCTION @extschema@.pg_tviews_drop_start();
 CREATE EVENT TRIGGER pg_tviews_sql_drop ON sql_drop
     EXECUTE FUNCTION @extschema@.pg_tviews_sql_drop();

@@ -108,8 +108,9 @@ PGTV_FUNCTION(pg_tviews_ddl_end) {
 
 PGTV_FUNCTION(pg_tviews_drop_start) {
     EventTriggerData* data = event_data(fcinfo);
-    if (backend().internal_ddl > 0 || !IsA(data->parsetree, DropStmt)) return PointerGetDatum(nullptr);
-    lock_for_drop(reinterpret_cast<DropStmt*>(data->parsetree));
+    if (backend().internal_ddl > 0) return PointerGetDatum(nullptr);
+    if (IsA(data->parsetree, DropStmt)) lock_for_drop(reinterpret_cast<DropStmt*>(data->parsetree));
+    if (IsA(data->parsetree, DropOwnedStmt)) lock_for_drop_owned(reinterpret_cast<DropOwnedStmt*>(data->parsetree));
     return PointerGetDatum(nullptr);
 }
 

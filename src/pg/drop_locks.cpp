@@ -1,5 +1,5 @@
-// Locks for DROP TABLE / DROP VIEW of TVIEW objects, taken before the DROP
-// locks anything (ddl_command_start).
+// Locks for DROP TABLE / DROP VIEW / DROP SCHEMA ... CASCADE / DROP OWNED of
+// TVIEW objects, taken before the DROP locks anything (ddl_command_start).
 //
 // A DROP of tv_user takes AccessExclusiveLock on tv_user, then on v_user,
 // then (in the sql_drop cleanup) on every relation whose capture triggers
@@ -9,6 +9,7 @@
 // here first, all at once: never waiting for one of them while holding
 // another (wait for the busy one alone, then try the rest again).
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "pg_tviews/pg/border.hpp"
@@ -108,7 +109,79 @@ void lock_all(const std::vector<Oid>& rels) {
 
 }  // namespace
 
+namespace {
+
+// The relations of TVIEWs (tables, views, what they read) that `pick` selects.
+std::vector<Oid> tview_relations_where(const Catalog& cat, const std::function<bool(Oid)>& pick) {
+    std::set<Oid> seen;
+    std::vector<Oid> out;
+    for (const auto& t : cat.all()) {
+        std::vector<Oid> rels = {t->table_oid, t->view_oid};
+        rels.insert(rels.end(), t->relations.begin(), t->relations.end());
+        rels.insert(rels.end(), t->helper_views.begin(), t->helper_views.end());
+        for (Oid r : rels)
+            if (seen.insert(r).second && pick(r)) out.push_back(r);
+    }
+    return out;
+}
+
+void lock_dropped(const Catalog& cat, const std::vector<Oid>& named, bool cascade) {
+    std::set<Oid> dropped = dropped_tviews(cat, named, cascade);
+    if (dropped.empty()) return;
+    std::vector<Oid> rels = relations_to_lock(cat, dropped, named);
+    std::vector<Oid> unique;  // a relation met twice is locked once
+    for (Oid rel : rels)
+        if (std::find(unique.begin(), unique.end(), rel) == unique.end()) unique.push_back(rel);
+    lock_all(unique);
+}
+
+// DROP SCHEMA ... CASCADE: every TVIEW relation in the schemas is named.
+void lock_for_drop_schema(const DropStmt* stmt) {
+    if (stmt->behavior != DROP_CASCADE) return;  // RESTRICT fails on a non-empty schema
+    std::set<Oid> schemas;
+    ListCell* lc;
+    foreach (lc, stmt->objects) {
+        const char* name = strVal(lfirst(lc));
+        Oid nsp = pg_call([&] { return get_namespace_oid(name, true); });
+        if (nsp == InvalidOid) continue;
+        // PostgreSQL checks the schema's ownership first: no lock of ours
+        // queues for a caller it will refuse.
+        if (!pg_call([&] { return pg_namespace_ownercheck(nsp, GetUserId()); })) return;
+        schemas.insert(nsp);
+    }
+    if (schemas.empty()) return;
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    std::vector<Oid> named = tview_relations_where(
+        cat, [&](Oid rel) { return schemas.count(pg_call([&] { return get_rel_namespace(rel); })) != 0; });
+    if (!named.empty()) lock_dropped(cat, named, true);
+}
+
+}  // namespace
+
+void lock_for_drop_owned(const DropOwnedStmt* stmt) {
+    std::set<Oid> roles;
+    ListCell* lc;
+    foreach (lc, stmt->roles) {
+        RoleSpec* spec = static_cast<RoleSpec*>(lfirst(lc));
+        Oid role = pg_call([&] { return get_rolespec_oid(spec, true); });
+        if (role == InvalidOid) continue;
+        if (!pg_call([&] { return has_privs_of_role(GetUserId(), role); })) return;  // refused by PostgreSQL
+        roles.insert(role);
+    }
+    if (roles.empty()) return;
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    std::vector<Oid> named =
+        tview_relations_where(cat, [&](Oid rel) { return roles.count(relation_owner(rel)) != 0; });
+    if (!named.empty()) lock_dropped(cat, named, stmt->behavior == DROP_CASCADE);
+}
+
 void lock_for_drop(const DropStmt* stmt) {
+    if (stmt->removeType == OBJECT_SCHEMA) {
+        lock_for_drop_schema(stmt);
+        return;
+    }
     if (stmt->removeType != OBJECT_TABLE && stmt->removeType != OBJECT_VIEW) return;
     Catalog& cat = catalog();
     cat.ensure_loaded();
@@ -124,14 +197,7 @@ void lock_for_drop(const DropStmt* stmt) {
     // ours queues in front of other sessions' readers.
     for (Oid rel : named)
         if (!owns_relation(rel)) return;
-    std::set<Oid> dropped = dropped_tviews(cat, named, stmt->behavior == DROP_CASCADE);
-    if (dropped.empty()) return;
-    std::vector<Oid> rels = relations_to_lock(cat, dropped, named);
-    // A relation met twice is locked once.
-    std::vector<Oid> unique;
-    for (Oid rel : rels)
-        if (std::find(unique.begin(), unique.end(), rel) == unique.end()) unique.push_back(rel);
-    lock_all(unique);
+    lock_dropped(cat, named, stmt->behavior == DROP_CASCADE);
 }
 
 }  // namespace pg_tviews::pg

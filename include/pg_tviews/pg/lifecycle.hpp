@@ -89,6 +89,7 @@ std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exist
 // Before DROP TABLE / DROP VIEW removes TVIEWs: takes every lock the drop
 // and its cleanup need that flushes also take, all at once (drop_locks.cpp).
 void lock_for_drop(const DropStmt* stmt);
+void lock_for_drop_owned(const DropOwnedStmt* stmt);
 
 // Cleanup after DROP of a TVIEW's table or view (sql_drop event trigger).
 void cleanup_dropped();
