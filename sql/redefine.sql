@@ -50,4 +50,19 @@ SELECT c.relname, count(t.tgname) > 0 AS capture_triggers
 SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK' AND check_name <> 'library_preloaded';
 SELECT * FROM tv_check();
 
+-- renaming or moving what a TVIEW reads keeps it maintained, and its
+-- registered definition names things as they are now (a backup of the
+-- definitions recreates the same TVIEW)
+CREATE SCHEMA redefine_other;
+ALTER TABLE tb_user RENAME TO tb_person;
+ALTER TABLE tb_person RENAME COLUMN name TO full_name;
+ALTER TABLE tb_like SET SCHEMA redefine_other;
+UPDATE tb_person SET full_name = 'renamed' WHERE pk_user = 2;
+SELECT data->>'name' AS name FROM tv_user WHERE pk_user = 2;
+SELECT definition LIKE '%tb_person%' AND definition LIKE '%full_name%' AND definition NOT LIKE '%tb_user%' AS current
+  FROM pg_tview_meta WHERE entity = 'user';
+SELECT pg_tviews_create('redefine.tv_user', (SELECT definition FROM pg_tview_meta WHERE entity = 'user'));
+SELECT * FROM tv_check();
+DROP SCHEMA redefine_other CASCADE;
+
 DROP SCHEMA redefine CASCADE;

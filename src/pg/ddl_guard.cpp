@@ -51,7 +51,16 @@ Oid target_of(Node* tree) {
     if (tree == nullptr) return InvalidOid;
     switch (nodeTag(tree)) {
         case T_AlterTableStmt: return resolve(reinterpret_cast<AlterTableStmt*>(tree)->relation);
-        case T_RenameStmt: return resolve(reinterpret_cast<RenameStmt*>(tree)->relation);
+        case T_RenameStmt: {
+            auto* r = reinterpret_cast<RenameStmt*>(tree);
+            if (r->relation == nullptr) return InvalidOid;
+            bool whole = r->renameType == OBJECT_TABLE || r->renameType == OBJECT_VIEW ||
+                         r->renameType == OBJECT_MATVIEW || r->renameType == OBJECT_FOREIGN_TABLE;
+            if (!whole) return resolve(r->relation);
+            // Renamed already: look for it under its new name.
+            RangeVar* renamed = pg_call([&] { return makeRangeVar(r->relation->schemaname, r->newname, -1); });
+            return resolve(renamed);
+        }
         case T_CreateTrigStmt: return resolve(reinterpret_cast<CreateTrigStmt*>(tree)->relation);
         case T_ViewStmt: return resolve(reinterpret_cast<ViewStmt*>(tree)->view);
         case T_CreateStmt: {
@@ -456,6 +465,16 @@ PGTV_FUNCTION(pg_tviews_ddl_guard) {
         Spi spi;
         capture_new_partitions(spi, schema, target);
         spi.finish();
+    }
+    if (IsA(tree, RenameStmt) || IsA(tree, AlterObjectSchemaStmt)) {
+        // A relation a TVIEW reads (or the TVIEW itself) was renamed or
+        // moved: its registered definition names it as it is now, so that a
+        // backup of the definitions recreates the same TVIEW.
+        std::vector<Oid> renamed;
+        if (tview_table != InvalidOid) renamed.push_back(tview_table);
+        for (const auto& r : readers) renamed.push_back(r->table_oid);
+        for (Oid t : renamed)
+            if (TviewPtr d = cat.find(t)) sync_redefinition(*d, true);
     }
     if (IsA(tree, ViewStmt) && (by_view || !readers.empty())) {
         // A new definition may read other relations: their owners' rights,
