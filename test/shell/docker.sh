@@ -38,6 +38,7 @@ step() { log "$* (at $((SECONDS - START)) s)"; }
 
 require_root
 DIR="$(make_tmpdir)"
+# shellcheck disable=SC2317  # (invoked by the trap)
 cleanup() {
     if [ -n "${DOCKER:-}" ]; then
         "$DOCKER" rm -f -v "$CONTAINER" >/dev/null 2>&1 || true
@@ -45,6 +46,7 @@ cleanup() {
     rm -rf "$DIR"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM   # run_all.sh's timeout: still remove the container
 
 # run_logged LOG CMD...: run CMD with its output in LOG; on failure print the
 # end of LOG and return its status.
