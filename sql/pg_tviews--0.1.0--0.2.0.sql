@@ -80,6 +80,10 @@ CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
     WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP SCHEMA', 'DROP OWNED')
     EXECUTE FUNCTION @extschema@.pg_tviews_drop_start();
 
+-- Volatility as poolers route by it (Pgpool-II sends a SELECT of a STABLE
+-- function to a standby): the prepared transactions are the primary's.
+ALTER FUNCTION @extschema@.pg_tviews_recover_prepared_transactions() VOLATILE;
+
 -- The DDL guard also watches ownership and row-level security changes.
 DROP EVENT TRIGGER pg_tviews_ddl_guard;
 CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
@@ -474,7 +478,7 @@ $fn$;
 -- reported, not verified.
 CREATE FUNCTION @extschema@.pg_tviews_health_check(verify boolean)
 RETURNS TABLE(check_name text, status text, details text)
-LANGUAGE sql VOLATILE STRICT
+LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $fn$
     SELECT h.check_name, h.status, h.details FROM @extschema@.pg_tviews_health_check() h

@@ -126,3 +126,4 @@ DROP EVENT TRIGGER pg_tviews_drop_start;
 CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
     WHEN TAG IN ('DROP TABLE', 'DROP VIEW')
     EXECUTE FUNCTION @extschema@.pg_tviews_drop_start();
+ALTER FUNCTION @extschema@.pg_tviews_recover_prepared_transactions() STABLE;

@@ -303,7 +303,7 @@ END $fn$;
 -- (nothing: their TVIEW changes were applied at PREPARE TRANSACTION).
 CREATE FUNCTION @extschema@.pg_tviews_recover_prepared_transactions()
 RETURNS TABLE(gid text, prepared timestamptz, owner name, action text)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT p.gid, p.prepared, p.owner,
            'none: TVIEW changes are part of the prepared transaction; COMMIT PREPARED or ROLLBACK PREPARED it'
     FROM pg_prepared_xacts p
@@ -588,7 +588,7 @@ $fn$;
 -- reported, not verified.
 CREATE FUNCTION @extschema@.pg_tviews_health_check(verify boolean)
 RETURNS TABLE(check_name text, status text, details text)
-LANGUAGE sql VOLATILE STRICT
+LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $fn$
     SELECT h.check_name, h.status, h.details FROM @extschema@.pg_tviews_health_check() h

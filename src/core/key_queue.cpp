@@ -44,6 +44,11 @@ std::size_t KeyQueue::queued_count() const noexcept {
     return n;
 }
 
+void KeyQueue::compact_small(std::size_t limit) {
+    for (auto& [id, p] : pending_)
+        if (p.keys.size() != p.compacted_size && p.keys.size() <= limit) compact(p);
+}
+
 std::vector<TviewId> KeyQueue::pending() const {
     std::vector<TviewId> out;
     out.reserve(pending_.size());

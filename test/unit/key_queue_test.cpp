@@ -267,3 +267,20 @@ TEST(KeyQueue, TouchMakesATviewPendingWithoutKeys) {
     EXPECT_FALSE(batch.full);
     EXPECT_TRUE(q.empty());
 }
+
+TEST(KeyQueue, CompactSmallMakesTheCountExact) {
+    KeyQueue q;
+    for (int round = 0; round < 3; round++) q.add_all(1, {5, 6, 7, 8, 9});  // one statement each
+    EXPECT_EQ(q.queued_count(), 15u);  // not merged yet
+    q.compact_small(4096);
+    EXPECT_EQ(q.queued_count(), 5u);
+    EXPECT_EQ(q.size(), 5u);
+    // a set larger than the limit is left alone: the count stays an upper bound
+    std::vector<pg_tviews::Key> many;
+    for (pg_tviews::Key k = 0; k < 100; k++) many.push_back(k);
+    q.add_all(2, many);
+    q.add_all(2, many);
+    q.compact_small(150);
+    EXPECT_GE(q.queued_count(), 105u);
+    EXPECT_EQ(q.size(), 105u);
+}

@@ -35,6 +35,10 @@ public:
     // Keys queued over all TVIEWs without compacting (duplicates not merged
     // yet count more than once): cheap, for publishing progress.
     std::size_t queued_count() const noexcept;
+    // Compacts the pending sets of at most `limit` keys (cheap), so that
+    // queued_count() is then exact for every TVIEW with no more keys than
+    // that, and an upper bound for the others.
+    void compact_small(std::size_t limit);
     // Number of TVIEWs with anything pending.
     std::size_t pending_tview_count() const noexcept { return pending_.size(); }
     // TVIEWs with anything pending, in ascending id order.
