@@ -73,6 +73,12 @@ BEGIN
 END
 $do$;
 
+-- CREATE TABLE ... PARTITION OF a TVIEW table is refused with a hint.
+DROP EVENT TRIGGER pg_tviews_ddl_start;
+CREATE EVENT TRIGGER pg_tviews_ddl_start ON ddl_command_start
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO', 'CREATE TABLE')
+    EXECUTE FUNCTION @extschema@.pg_tviews_ddl_start();
+
 -- DROP SCHEMA ... CASCADE and DROP OWNED take their locks in the flushes'
 -- order too.
 DROP EVENT TRIGGER pg_tviews_drop_start;

@@ -127,3 +127,7 @@ CREATE EVENT TRIGGER pg_tviews_drop_start ON ddl_command_start
     WHEN TAG IN ('DROP TABLE', 'DROP VIEW')
     EXECUTE FUNCTION @extschema@.pg_tviews_drop_start();
 ALTER FUNCTION @extschema@.pg_tviews_recover_prepared_transactions() STABLE;
+DROP EVENT TRIGGER pg_tviews_ddl_start;
+CREATE EVENT TRIGGER pg_tviews_ddl_start ON ddl_command_start
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
+    EXECUTE FUNCTION @extschema@.pg_tviews_ddl_start();

@@ -81,7 +81,7 @@ CREATE EVENT TRIGGER pg_tviews_ddl_guard ON ddl_command_end
                  'ALTER FUNCTION', 'ALTER AGGREGATE', 'ALTER DOMAIN', 'CREATE POLICY', 'ALTER POLICY')
     EXECUTE FUNCTION @extschema@.pg_tviews_ddl_guard();
 CREATE EVENT TRIGGER pg_tviews_ddl_start ON ddl_command_start
-    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO', 'CREATE TABLE')
     EXECUTE FUNCTION @extschema@.pg_tviews_ddl_start();
 CREATE EVENT TRIGGER pg_tviews_ddl_end ON ddl_command_end
     WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')

@@ -34,8 +34,31 @@ EventTriggerData* event_data(FunctionCallInfo fcinfo) {
 
 }  // namespace
 
+namespace {
+
+// CREATE TABLE ... PARTITION OF tv_x: refused before PostgreSQL says only
+// that tv_x is not partitioned.
+void refuse_partition_of_tview(const CreateStmt* stmt) {
+    if (stmt->partbound == nullptr || stmt->inhRelations == NIL) return;
+    RangeVar* parent = linitial_node(RangeVar, stmt->inhRelations);
+    Oid rel = pg_call([&] { return RangeVarGetRelid(parent, NoLock, true); });
+    if (rel == InvalidOid) return;
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    if (!cat.is_tview(rel)) return;
+    throw TviewError(sqlstate::kFeatureNotSupported,
+                     fmt::format("TVIEW \"{}\" cannot be partitioned", parent->relname),
+                     "A TVIEW's table is one table, kept by its key column.",
+                     "Partition the base tables instead: capture triggers follow their partitions, and the TVIEW "
+                     "reads them all.");
+}
+
+}  // namespace
+
 PGTV_FUNCTION(pg_tviews_ddl_start) {
     EventTriggerData* data = event_data(fcinfo);
+    if (backend().internal_ddl == 0 && IsA(data->parsetree, CreateStmt))
+        refuse_partition_of_tview(reinterpret_cast<CreateStmt*>(data->parsetree));
     if (backend().internal_ddl > 0 || !IsA(data->parsetree, CreateTableAsStmt)) return PointerGetDatum(nullptr);
     auto* stmt = reinterpret_cast<CreateTableAsStmt*>(data->parsetree);
     if (stmt->objtype != OBJECT_TABLE || stmt->into == nullptr || stmt->into->rel == nullptr)
