@@ -7,6 +7,7 @@
 \echo Use "ALTER EXTENSION pg_tviews UPDATE TO '0.1.0'" to load this file. \quit
 
 DROP FUNCTION @extschema@.pg_tviews_graph(text);
+DROP FUNCTION @extschema@.pg_tviews_create_or_replace(text, text);
 DROP FUNCTION @extschema@.pg_tviews_health_check(boolean);
 DROP FUNCTION @extschema@.pg_tviews_repair(regclass);
 DROP FUNCTION @extschema@.pg_tviews_verify(regclass, real);

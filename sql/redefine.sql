@@ -50,6 +50,21 @@ SELECT c.relname, count(t.tgname) > 0 AS capture_triggers
 SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK' AND check_name <> 'library_preloaded';
 SELECT * FROM tv_check();
 
+-- pg_tviews_create_or_replace(): another definition with the same columns
+-- replaces it in place; other columns are refused; a new name creates
+SELECT pg_tviews_create_or_replace('redefine.tv_user',
+    $$SELECT u.pk_user, jsonb_build_object('name', upper(u.name)) AS data FROM redefine.tb_user u$$);
+SELECT data->>'name' AS name FROM tv_user WHERE pk_user = 1;
+SELECT * FROM tv_check();
+SELECT pg_tviews_create_or_replace('redefine.tv_user',
+    $$SELECT u.pk_user, u.name FROM redefine.tb_user u$$);
+SELECT pg_tviews_create_or_replace('redefine.tv_user',
+    $$SELECT u.pk_user, jsonb_build_object('name', upper(u.name)) AS data FROM redefine.tb_user u$$);
+SELECT pg_tviews_create_or_replace('redefine.tv_name', $$SELECT u.pk_user AS pk_name, u.name FROM redefine.tb_user u$$);
+SELECT pg_tviews_drop('redefine.tv_name');
+SELECT pg_tviews_create_or_replace('redefine.tv_user',
+    $$SELECT u.pk_user, jsonb_build_object('name', u.name) AS data FROM redefine.tb_user u$$);
+
 -- renaming or moving what a TVIEW reads keeps it maintained, and its
 -- registered definition names things as they are now (a backup of the
 -- definitions recreates the same TVIEW)
