@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The Docker image (docker/Dockerfile), built and run for real on a machine
-# that reaches no container registry: the base image is Debian 12 made here
-# with debootstrap and `docker import` (kept between runs), and a stand-in
-# for the official postgres image (docker/test-base/, Debian's postgresql-15)
-# is built FROM it and passed as PG_IMAGE. The pg_tviews image is built from
+# that reaches no container registry: the base image is Debian (12 unless
+# told otherwise) made here with debootstrap and `docker import` (kept
+# between runs), and a stand-in for the official postgres image
+# (docker/test-base/, Debian's postgresql-15) is built FROM it and passed as
+# PG_IMAGE. The pg_tviews image is built from
 # the work tree, started with no network at all (the client talks to it over
 # a unix socket in a bind-mounted directory), and must: have run init.sql
 # (the extension is there, at the control file's version), preload
@@ -13,24 +14,31 @@
 #
 # Installs docker.io and debootstrap if missing and starts dockerd if none
 # runs (config /etc/docker/daemon.json: no bridge, no iptables, no IP
-# forwarding; log /var/log/pgtv-dockerd.log), and leaves it running.
+# forwarding; log /var/log/pgtv-dockerd.log), and leaves it running. One run
+# at a time (lock /tmp/pgtv-docker.lock); each removes the images it replaced.
 # Exit 77 (skipped) only if docker cannot run here: it cannot be installed,
 # dockerd does not come up, or a container cannot start.
 #
 # Environment: PGTV_DOCKER (the docker client; default /usr/bin/docker from
-# docker.io), PGTV_DOCKER_BASE (the debootstrap image's name; remove it with
-# `docker rmi` to rebuild it), PGTV_DEBIAN_MIRROR.
+# docker.io), PGTV_DOCKER_SUITE and PGTV_DOCKER_PG_MAJOR (the Debian release
+# and its postgresql-N of the stand-in; default bookworm and 15, trixie and 17
+# come closest to postgres:17), PGTV_DOCKER_BASE (the debootstrap image's
+# name; remove it with `docker rmi` to rebuild it), PGTV_DEBIAN_MIRROR.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=../lib/common.sh
 source "${PGTV_COMMON:-$HERE/lib/common.sh}"
 
-BASE_IMAGE="${PGTV_DOCKER_BASE:-pgtv-test/bookworm-minbase:latest}"
-PGLIKE_IMAGE=pgtv-test/postgres:15
-IMAGE=pgtv-test/pg_tviews:test
+SUITE="${PGTV_DOCKER_SUITE:-bookworm}"
+PG_MAJOR="${PGTV_DOCKER_PG_MAJOR:-15}"
+BASE_IMAGE="${PGTV_DOCKER_BASE:-pgtv-test/$SUITE-minbase:latest}"
+PGLIKE_IMAGE="pgtv-test/postgres:$PG_MAJOR-$SUITE"
+IMAGE="pgtv-test/pg_tviews:$PG_MAJOR-$SUITE"
+BUILDER_IMAGE="pgtv-test/pg_tviews-builder:$PG_MAJOR-$SUITE"
 MIRROR="${PGTV_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DOCKERD_LOG=/var/log/pgtv-dockerd.log
 CONTAINER="pgtv-docker-test-$$"
+LOCK=/tmp/pgtv-docker.lock
 START=$SECONDS
 
 skip() { echo "SKIPPED: $*"; exit 77; }
@@ -47,6 +55,14 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 143' TERM   # run_all.sh's timeout: still remove the container
+
+# One run at a time on this machine: the runs share dockerd, the image tags
+# and the removal of the images they replace.
+exec 9>"$LOCK"
+if ! flock -n 9; then
+    echo "waiting for another run of docker.sh (lock $LOCK)"
+    flock -w 400 9 || die "another run of docker.sh held $LOCK for 400 s"
+fi
 
 # run_logged LOG CMD...: run CMD with its output in LOG; on failure print the
 # end of LOG and return its status.
@@ -101,14 +117,16 @@ if ! docker_up; then
 fi
 if ! docker_up; then
     echo "starting dockerd (log: $DOCKERD_LOG)"
-    setsid /usr/sbin/dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    setsid /usr/sbin/dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &   # not holding the lock
+    dockerd_pid=$!
     for _ in $(seq 60); do
         docker_up && break
+        kill -0 "$dockerd_pid" 2>/dev/null || break   # it gave up
         sleep 1
     done
     if ! docker_up; then
         tail -n 20 "$DOCKERD_LOG" || true
-        skip "dockerd did not start within 60 s (log above, in $DOCKERD_LOG)"
+        skip "dockerd did not come up (log above, in $DOCKERD_LOG)"
     fi
 fi
 echo "docker: client $("$DOCKER" version -f '{{.Client.Version}}' 2>/dev/null), server $("$DOCKER" version -f '{{.Server.Version}}' 2>/dev/null), storage $("$DOCKER" info -f '{{.Driver}}' 2>/dev/null)"
@@ -120,8 +138,8 @@ else
     if ! command -v debootstrap >/dev/null; then
         apt_install debootstrap || die "debootstrap could not be installed"
     fi
-    step "base image $BASE_IMAGE: debootstrap --variant=minbase bookworm"
-    run_logged "$DIR/debootstrap.log" debootstrap --variant=minbase bookworm "$DIR/rootfs" "$MIRROR" ||
+    step "base image $BASE_IMAGE: debootstrap --variant=minbase $SUITE"
+    run_logged "$DIR/debootstrap.log" debootstrap --variant=minbase "$SUITE" "$DIR/rootfs" "$MIRROR" ||
         die "debootstrap failed (is $MIRROR reachable?)"
     tar -C "$DIR/rootfs" -c . | "$DOCKER" import - "$BASE_IMAGE" >/dev/null
     rm -rf "$DIR/rootfs"
@@ -133,14 +151,28 @@ if ! "$DOCKER" run --rm --network none "$BASE_IMAGE" true >"$DIR/run.log" 2>&1; 
     skip "a container cannot start on this machine (see above)"
 fi
 
+# The images this run replaces (removed once the new ones are built).
+old_ids="$("$DOCKER" image inspect -f '{{.Id}}' "$IMAGE" "$BUILDER_IMAGE" "$PGLIKE_IMAGE" 2>/dev/null || true)"
+
 step "stand-in postgres image $PGLIKE_IMAGE (docker/test-base)"
-run_logged "$DIR/build-base.log" "$DOCKER" build --network host --build-arg BASE="$BASE_IMAGE" \
+run_logged "$DIR/build-base.log" "$DOCKER" build --force-rm --network host --build-arg BASE="$BASE_IMAGE" \
+    --build-arg SUITE="$SUITE" --build-arg PG_MAJOR="$PG_MAJOR" \
     -t "$PGLIKE_IMAGE" "$PGTV_ROOT/docker/test-base" || die "building $PGLIKE_IMAGE failed"
 
 step "pg_tviews image $IMAGE (docker/Dockerfile, PG_IMAGE=$PGLIKE_IMAGE)"
-run_logged "$DIR/build.log" "$DOCKER" build --network host --build-arg PG_IMAGE="$PGLIKE_IMAGE" \
+# The builder stage is tagged too, so that the one it replaces can be removed
+# (the second build takes it from the cache).
+run_logged "$DIR/build-builder.log" "$DOCKER" build --force-rm --network host --build-arg PG_IMAGE="$PGLIKE_IMAGE" \
+    -f "$PGTV_ROOT/docker/Dockerfile" --target builder -t "$BUILDER_IMAGE" "$PGTV_ROOT" ||
+    die "building the builder stage of docker/Dockerfile failed"
+run_logged "$DIR/build.log" "$DOCKER" build --force-rm --network host --build-arg PG_IMAGE="$PGLIKE_IMAGE" \
     -f "$PGTV_ROOT/docker/Dockerfile" -t "$IMAGE" "$PGTV_ROOT" || die "building $IMAGE failed"
-grep -E '^runtime packages to install:' "$DIR/build.log" || true
+grep -hE '^runtime packages to install:' "$DIR/build-builder.log" "$DIR/build.log" | head -n 1 || true
+new_ids="$("$DOCKER" image inspect -f '{{.Id}}' "$IMAGE" "$BUILDER_IMAGE" "$PGLIKE_IMAGE")"
+for id in $old_ids; do
+    # children first (the order above); an image still in use stays
+    grep -qx "$id" <<<"$new_ids" || "$DOCKER" rmi "$id" >/dev/null 2>&1 || true
+done
 
 fail=0
 check() {  # LABEL GOT WANTED
