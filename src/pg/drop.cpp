@@ -14,6 +14,7 @@
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/compat.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/privileges.hpp"
@@ -82,7 +83,7 @@ std::string drop_orphaned_registry_row(const TviewNames& n, RangeVar* rv) {
             spi.finish();
             return view + " (its table had been dropped without pg_tviews)";
         }
-        bool may = pg_call([&] { return superuser() || pg_database_ownercheck(MyDatabaseId, GetUserId()); });
+        bool may = pg_call([&] { return superuser() || owns_database(MyDatabaseId, GetUserId()); });
         if (!may)
             throw TviewError(sqlstate::kInsufficientPrivilege,
                              fmt::format("only the database owner or a superuser may remove the registry row of "

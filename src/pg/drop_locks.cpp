@@ -13,6 +13,7 @@
 #include <set>
 
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/compat.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/privileges.hpp"
@@ -146,7 +147,7 @@ void lock_for_drop_schema(const DropStmt* stmt) {
         if (nsp == InvalidOid) continue;
         // PostgreSQL checks the schema's ownership first: no lock of ours
         // queues for a caller it will refuse.
-        if (!pg_call([&] { return pg_namespace_ownercheck(nsp, GetUserId()); })) return;
+        if (!pg_call([&] { return owns_namespace(nsp, GetUserId()); })) return;
         schemas.insert(nsp);
     }
     if (schemas.empty()) return;

@@ -10,6 +10,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/compat.hpp"
 #include "pg_tviews/pg/fn_args.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/subxact.hpp"
@@ -166,7 +167,7 @@ PGTV_FUNCTION(pg_tviews_infer_types) {
     ArrayType* columns = PG_ARGISNULL(1) ? nullptr : PG_GETARG_ARRAYTYPE_P(1);
     const char* table_c = table.c_str();
     Oid relid = pg_call([&] {
-        return RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(table_c)), AccessShareLock, false);
+        return RangeVarGetRelid(makeRangeVarFromNameList(qualified_name_list(table_c)), AccessShareLock, false);
     });
     json out = json::object();
     std::vector<std::string> wanted;

@@ -1,5 +1,6 @@
 // Ownership and privilege checks (see privileges.hpp and docs/security.md).
 #include "pg_tviews/pg/privileges.hpp"
+#include "pg_tviews/pg/compat.hpp"
 
 #include <fmt/format.h>
 
@@ -171,7 +172,7 @@ void check_sort_clauses(List* clauses, const TrustContext* ctx) {
     }
 }
 
-void check_relation(RangeTblEntry* rte, const TrustContext* ctx) {
+void check_relation(const Query* q, RangeTblEntry* rte, const TrustContext* ctx) {
     HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
     if (!HeapTupleIsValid(tup)) return;
     auto* c = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup));
@@ -189,7 +190,8 @@ void check_relation(RangeTblEntry* rte, const TrustContext* ctx) {
     if (!rls) return;
     // Row-level security policies would filter the documents by the
     // reading role, and their expressions run with its rights.
-    Oid reader = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : ctx->owner;
+    Oid as_user = rte_check_as_user(q, rte);
+    Oid reader = OidIsValid(as_user) ? as_user : ctx->owner;
     if (check_enable_rls(rte->relid, reader, true) == RLS_ENABLED)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("TVIEW \"%s\" cannot read table %s: row-level security applies to role \"%s\"",
@@ -208,7 +210,7 @@ bool trust_walker(Node* node, void* raw) {
         ListCell* lc;
         foreach (lc, q->rtable) {
             auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
-            if (rte->rtekind == RTE_RELATION) check_relation(rte, ctx);
+            if (rte->rtekind == RTE_RELATION) check_relation(q, rte, ctx);
         }
         foreach (lc, q->targetList) {
             auto* tle = static_cast<TargetEntry*>(lfirst(lc));

@@ -1,5 +1,6 @@
 // Server-wide figures in shared memory (see shared_stats.hpp).
 #include "pg_tviews/pg/shared_stats.hpp"
+#include "pg_tviews/pg/compat.hpp"
 
 #include <cstring>
 #include <map>
@@ -115,8 +116,9 @@ void clear_slot(int, Datum arg) {
 }
 
 Slot* my_slot() {
-    if (g_shared == nullptr || MyBackendId == InvalidBackendId || MyBackendId > g_shared->nslots) return &g_local_slot;
-    Slot* slot = &g_shared->slots[MyBackendId - 1];
+    int index = my_backend_index();
+    if (g_shared == nullptr || index < 0 || index >= g_shared->nslots) return &g_local_slot;
+    Slot* slot = &g_shared->slots[index];
     if (!g_exit_registered) {
         g_exit_registered = true;
         before_shmem_exit(clear_slot, PointerGetDatum(slot));
