@@ -5,7 +5,12 @@
 #include "pg_tviews/pg/postgres.hpp"
 
 #if PG_VERSION_NUM >= 160000
+extern "C" {
+#include "catalog/pg_database.h"
+#include "catalog/pg_namespace.h"
 #include "parser/parse_relation.h"
+#include "utils/acl.h"
+}
 #endif
 
 namespace pg_tviews::pg {
