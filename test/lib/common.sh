@@ -12,6 +12,7 @@
 #   make_tmpdir                  print a new /tmp/pgtv.XXXXXX directory that user postgres can traverse
 #   start_server DIR [LINE...]   initdb + start a private server in DIR, export PGHOST/PGPORT/PGUSER/PGDATABASE
 #   start_existing_server DIR [LINE...]  start the cluster already in DIR/data (own socket, free port)
+#   wait_for_replay PRIMARY_DIR STANDBY_DIR  wait until the standby replayed what the primary wrote
 #   stop_server DIR              stop the server started in DIR (no-op if it is not running)
 #
 # Layout of a server directory DIR: DIR/data (PGDATA), DIR/sock (unix socket),
@@ -192,6 +193,21 @@ start_existing_server() {
     done
     tail -n 30 "$dir/server.log" >&2 || true
     echo "ERROR: could not start the server in $dir (log: $dir/server.log)" >&2
+    return 1
+}
+
+# wait_for_replay PRIMARY_DIR STANDBY_DIR: true once the standby (servers
+# started by start_server / start_existing_server) has replayed everything
+# the primary had written when called; false after about 10 s.
+wait_for_replay() {
+    local p="$1" s="$2" lsn i
+    lsn="$(psql -X -At -h "$p/sock" -p "$(cat "$p/port")" -U postgres -d postgres -c "SELECT pg_current_wal_lsn()")" ||
+        return 1
+    for i in $(seq 200); do
+        [ "$(psql -X -At -h "$s/sock" -p "$(cat "$s/port")" -U postgres -d postgres \
+              -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ] && return 0
+        sleep 0.05
+    done
     return 1
 }
 

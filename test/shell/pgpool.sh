@@ -113,13 +113,8 @@ sq() { psql -X -q -At -v ON_ERROR_STOP=1 -h "$DIR/standby/sock" -p "$STANDBY_POR
 echo "primary: port $PRIMARY_PORT, standby: port $STANDBY_PORT"
 
 wait_replayed() {
-    local lsn i
-    lsn="$(pq -d postgres -c "SELECT pg_current_wal_lsn()")"
-    for i in $(seq 200); do
-        [ "$(sq -d postgres -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ] && return 0
-        sleep 0.05
-    done
-    bad "the standby did not replay up to $lsn"
+    wait_for_replay "$DIR/primary" "$DIR/standby" && return 0
+    bad "the standby did not replay what the primary wrote"
     return 1
 }
 

@@ -58,13 +58,8 @@ STANDBY=(-h "$DIR/standby/sock" -p "$(cat "$DIR/standby/port")")
 sq() { psql -X -q -At -v ON_ERROR_STOP=1 "${STANDBY[@]}" -d app "$@"; }
 
 wait_replayed() {
-    local lsn i
-    lsn="$(pq -c "SELECT pg_current_wal_lsn()")"
-    for i in $(seq 200); do
-        [ "$(sq -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ] && return 0
-        sleep 0.05
-    done
-    bad "the standby did not replay up to $lsn"
+    wait_for_replay "$DIR/primary" "$DIR/standby" && return 0
+    bad "the standby did not replay what the primary wrote"
 }
 
 # writes on the primary: a rename fans out to the 21 posts of user 7 and its document
