@@ -19,6 +19,8 @@ DROP FUNCTION @extschema@.pg_tviews_cleanup_metrics(integer);
 DROP VIEW @extschema@.pg_tviews_performance_summary;
 DROP TABLE @extschema@.pg_tviews_metrics;
 DROP FUNCTION @extschema@.pg_tviews_server_stats();
+DROP VIEW @extschema@.pg_tviews_progress;
+DROP FUNCTION @extschema@.pg_tviews_progress_figures();
 DROP FUNCTION @extschema@.pg_tviews_stats_reset(regclass);
 DROP VIEW @extschema@.pg_tviews_stats;
 DROP FUNCTION @extschema@.pg_tviews_tview_figures();

@@ -408,6 +408,23 @@ GRANT SELECT ON @extschema@.pg_tviews_queue_realtime, @extschema@.pg_tviews_cach
     @extschema@.pg_tviews_stats TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION @extschema@.pg_tviews_stats_reset(regclass) FROM PUBLIC;
 
+-- Long steps under way (a refresh of many keys, a full refresh, the
+-- population of a new TVIEW), in every backend with preload.
+CREATE FUNCTION @extschema@.pg_tviews_progress_figures()
+RETURNS TABLE(pid integer, database oid, table_oid oid, phase text, keys_done bigint, keys_total bigint,
+              started timestamptz, scope text)
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_progress_figures';
+CREATE VIEW @extschema@.pg_tviews_progress AS
+SELECT p.pid AS session, d.datname AS database, p.table_oid::pg_catalog.regclass AS tview, p.phase,
+       p.keys_done, p.keys_total,
+       CASE WHEN p.keys_total OPERATOR(pg_catalog.>) 0
+            THEN pg_catalog.round(100.0 OPERATOR(pg_catalog.*) p.keys_done OPERATOR(pg_catalog./) p.keys_total, 1) END
+           AS percent,
+       p.started, pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) p.started AS elapsed, p.scope
+  FROM @extschema@.pg_tviews_progress_figures() p
+  LEFT JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) p.database;
+GRANT SELECT ON @extschema@.pg_tviews_progress TO PUBLIC;
+
 -- The figures of pg_tviews_queue_stats() for the whole server (with
 -- preload; this backend alone without it, "scope" says which), for alerts
 -- run from a monitoring session: queues pending now in every backend, the

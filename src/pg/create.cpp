@@ -16,6 +16,7 @@
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/run_as.hpp"
+#include "pg_tviews/pg/shared_stats.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/subxact.hpp"
@@ -438,6 +439,10 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
     for (Oid r : relations) pg_call([&] { LockRelationOid(r, ShareRowExclusiveLock); });
     {
         MaintenanceScope writing(table_oid);
+        struct Populating {  // pg_tviews_progress: phase only, the rows are not counted
+            explicit Populating(Oid t) { slot_progress_begin(t, "populating", 0); }
+            ~Populating() { slot_progress_end(); }
+        } populating(table_oid);
         spi.exec(fmt::format("INSERT INTO {} SELECT * FROM {}", table, view));
     }
     auto nulls = spi.query(fmt::format("SELECT count(*) FROM {} WHERE {} IS NULL", table, quote_ident(n.key_column)));

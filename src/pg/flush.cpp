@@ -83,6 +83,36 @@ struct FlushingSlot {
     FlushingSlot& operator=(const FlushingSlot&) = delete;
 };
 
+// A long refresh as pg_tviews_progress shows it, and (with
+// pg_tviews.progress_notices) as NOTICEs to the client now and then.
+class Progress {
+public:
+    Progress(Oid tview, const char* phase, std::size_t total, const std::string& table)
+        : phase_(phase), total_(total), table_(table), last_(std::chrono::steady_clock::now()) {
+        slot_progress_begin(tview, phase, total);
+    }
+    ~Progress() { slot_progress_end(); }
+    Progress(const Progress&) = delete;
+    Progress& operator=(const Progress&) = delete;
+    void step(std::size_t done) {
+        slot_progress_step(done);
+        int every = settings().progress_notices_ms;
+        if (every <= 0 || done >= total_) return;
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_ < std::chrono::milliseconds(every)) return;
+        last_ = now;
+        pg_call([&] {
+            ereport(NOTICE, (errmsg("pg_tviews: %s of %s: %zu of %zu keys", phase_, table_.c_str(), done, total_)));
+        });
+    }
+
+private:
+    const char* phase_;
+    std::size_t total_;
+    std::string table_;
+    std::chrono::steady_clock::time_point last_;
+};
+
 RefreshTarget target_of(const TviewDef& d) {
     return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns};
 }
@@ -197,6 +227,7 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
     // small (no spill to disk, bounded memory). Every key is in one slice,
     // so a key produced twice is still caught.
     std::size_t chunk = static_cast<std::size_t>(settings().flush_chunk_keys);
+    Progress progress(relid, batch.full ? "full refresh" : "refresh", keys.size(), def->table);
     for (std::size_t from = 0; from < keys.size(); from += chunk) {
         std::size_t to = std::min(keys.size(), from + chunk);
         std::vector<int64> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
@@ -214,6 +245,7 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         figures.inserted += w.inserted;
         figures.deleted += w.deleted;
         figures.updated += w.rows - w.inserted - w.deleted;
+        progress.step(to);
     }
     spi.finish();
     figures.keys = keys.size();

@@ -190,6 +190,12 @@ void _PG_init(void) {
                             "apply at COMMIT.",
                             nullptr, &s.flush_timeout_ms, 0, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr,
                             nullptr);
+    DefineCustomIntVariable("pg_tviews.progress_notices",
+                            "During a refresh of many keys (a full refresh, pg_tviews_refresh, a redefinition), "
+                            "send a NOTICE with the keys done this often; 0 sends none. pg_tviews_progress shows "
+                            "the same to other sessions.",
+                            nullptr, &s.progress_notices_ms, 0, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr,
+                            nullptr);
     DefineCustomBoolVariable("pg_tviews.allow_direct_writes",
                              "Let the owner of a TVIEW (or a superuser) write its table by hand, for a manual repair; "
                              "the next refresh of those keys recomputes them.",

@@ -79,6 +79,29 @@ PGTV_FUNCTION(pg_tviews_backend_queues) {
     return PointerGetDatum(nullptr);
 }
 
+// Long steps under way in every backend (this one alone without preload).
+PGTV_FUNCTION(pg_tviews_progress_figures) {
+    std::vector<BackendFigures> rows = backend_figures();
+    ReturnSetInfo* rs = begin_rows(fcinfo);
+    Datum scope_text = text_datum(scope());
+    for (const auto& b : rows) {
+        if (b.progress_tview == InvalidOid) continue;
+        Datum v[8];
+        bool n[8] = {};
+        v[0] = Int32GetDatum(b.pid);
+        v[1] = ObjectIdGetDatum(b.database);
+        v[2] = ObjectIdGetDatum(b.progress_tview);
+        v[3] = text_datum(b.progress_phase.c_str());
+        v[4] = Int64GetDatum(static_cast<int64>(b.progress_done));
+        v[5] = Int64GetDatum(static_cast<int64>(b.progress_total));
+        n[4] = n[5] = b.progress_total == 0;  // not counted (a population)
+        v[6] = TimestampTzGetDatum(b.progress_started);
+        v[7] = scope_text;
+        put_row(rs, v, n);
+    }
+    return PointerGetDatum(nullptr);
+}
+
 // Hits and misses per cache (server-wide with preload) and the entries the
 // live backends hold.
 PGTV_FUNCTION(pg_tviews_cache_figures) {

@@ -37,6 +37,11 @@ struct Slot {
     std::uint64_t graph_entries;
     std::uint64_t refresh_plans;
     std::uint64_t key_plans;
+    Oid progress_tview;  // a long step under way (pg_tviews_progress)
+    char progress_phase[24];
+    std::uint64_t progress_done;
+    std::uint64_t progress_total;
+    TimestampTz progress_started;
 };
 
 constexpr int kCaches = 3;
@@ -182,6 +187,29 @@ void slot_flush_begin() {
     });
 }
 
+void slot_progress_begin(Oid tview, const char* phase, std::uint64_t total) noexcept {
+    TimestampTz now = GetCurrentTimestamp();
+    write_slot([&](Slot& sl) {
+        sl.progress_tview = tview;
+        strlcpy(sl.progress_phase, phase, sizeof(sl.progress_phase));
+        sl.progress_done = 0;
+        sl.progress_total = total;
+        sl.progress_started = now;
+    });
+}
+
+void slot_progress_step(std::uint64_t done) noexcept {
+    write_slot([&](Slot& sl) { sl.progress_done = done; });
+}
+
+void slot_progress_end() noexcept {
+    if (my_slot()->progress_tview == InvalidOid) return;
+    write_slot([](Slot& sl) {
+        sl.progress_tview = InvalidOid;
+        sl.progress_phase[0] = '\0';
+    });
+}
+
 void slot_flush_end() {
     if (!g_track && my_slot()->flushing_since == 0) return;
     write_slot([](Slot& s) { s.flushing_since = 0; });
@@ -292,6 +320,11 @@ std::vector<BackendFigures> backend_figures() {
         b.graph_entries = s.graph_entries;
         b.refresh_plans = s.refresh_plans;
         b.key_plans = s.key_plans;
+        b.progress_tview = s.progress_tview;
+        b.progress_phase = s.progress_tview == InvalidOid ? "" : std::string(s.progress_phase, strnlen(s.progress_phase, sizeof(s.progress_phase)));
+        b.progress_done = s.progress_done;
+        b.progress_total = s.progress_total;
+        b.progress_started = s.progress_started;
         return b;
     };
     if (g_shared == nullptr) {

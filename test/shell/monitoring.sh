@@ -87,6 +87,32 @@ case "$denied" in *"permission denied"*) ;; *) fail "reset is not PUBLIC's" ;; e
 healthy="$(q -c "SELECT status FROM pg_tviews_health_check() WHERE check_name = 'library_preloaded'")"
 [ "$healthy" = OK ] || fail "preloaded: health check OK"
 
+# ---- pg_tviews_progress: a long refresh seen from another session ----------
+q -q <<'SQL'
+CREATE FUNCTION slow_title(t text) RETURNS text LANGUAGE plpgsql STABLE AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN t; END $$;
+CREATE TABLE tb_slowp (pk_slowp bigint PRIMARY KEY, title text NOT NULL);
+INSERT INTO tb_slowp SELECT g, 'slow ' || g FROM generate_series(1, 1000) g;
+CREATE TABLE tv_slowp AS SELECT s.pk_slowp, slow_title(s.title) AS title FROM tb_slowp s;
+SQL
+PGAPPNAME=mon_refresher psql -X -q -d $DB -c "SET pg_tviews.flush_chunk_keys = 50" -c "SET pg_tviews.progress_notices = 300" \
+    -c "SELECT pg_tviews_refresh('tv_slowp')" >"$DIR/refresh.out" 2>&1 &
+refresher=$!
+seen=""
+for _ in $(seq 200); do
+    seen="$(q -c "SELECT phase || ' ' || (keys_done > 0 AND keys_done < keys_total) || ' ' || keys_total || ' ' || (percent < 100)
+                    FROM pg_tviews_progress WHERE tview = 'tv_slowp'::regclass")"
+    case "$seen" in *" true "*) break ;; esac
+    sleep 0.05
+done
+wait "$refresher"
+echo "pg_tviews_progress during the refresh (phase, partway, total, percent < 100): $seen"
+[ "$seen" = "full refresh true 1000 true" ] || fail "another session sees the refresh's progress"
+notices="$(grep -c 'pg_tviews: full refresh of tv_slowp:' "$DIR/refresh.out" || true)"
+echo "progress NOTICEs received by the refreshing client: $notices"
+[ "$notices" -ge 1 ] || fail "pg_tviews.progress_notices sends NOTICEs during a long refresh"
+[ "$(q -c "SELECT count(*) FROM pg_tviews_progress")" = 0 ] || fail "no progress row once the refresh is over"
+q -c "DROP TABLE tv_slowp" -c "DROP TABLE tb_slowp" -c "DROP FUNCTION slow_title(text)" >/dev/null
+
 # ---- pg_tviews_metrics: one row per committed transaction that refreshed ----
 q -c "ALTER SYSTEM SET pg_tviews.metrics_enabled = on" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5

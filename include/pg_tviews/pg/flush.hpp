@@ -28,6 +28,7 @@ struct Settings {
     int flush_chunk_keys = 2000;
     int flush_timeout_ms = 0;  // 0: no limit
     bool allow_direct_writes = false;  // owners may write tv_ tables by hand (manual repair)
+    int progress_notices_ms = 0;       // a NOTICE this often during long refreshes; 0: none
 };
 Settings& settings();
 

@@ -31,6 +31,12 @@ bool shared_stats_available();
 void slot_publish_queue(std::size_t keys, std::size_t tviews);
 void slot_flush_begin();
 void slot_flush_end();
+// A long step of this backend (a refresh, a full refresh, a population),
+// for pg_tviews_progress: begun with the keys it will go through (0 when
+// unknown), stepped with the keys done, ended.
+void slot_progress_begin(Oid tview, const char* phase, std::uint64_t total) noexcept;
+void slot_progress_step(std::uint64_t done) noexcept;
+void slot_progress_end() noexcept;
 void slot_transaction_end();
 void slot_cache_entries(std::size_t graph_entries, std::size_t refresh_plans, std::size_t key_plans) noexcept;
 
@@ -63,6 +69,11 @@ struct BackendFigures {
     std::uint64_t graph_entries = 0;
     std::uint64_t refresh_plans = 0;
     std::uint64_t key_plans = 0;
+    Oid progress_tview = InvalidOid;
+    std::string progress_phase;
+    std::uint64_t progress_done = 0;
+    std::uint64_t progress_total = 0;
+    TimestampTz progress_started = 0;
 };
 std::vector<BackendFigures> backend_figures();  // the current backend alone without preload
 
