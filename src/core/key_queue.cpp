@@ -5,7 +5,12 @@
 namespace pg_tviews {
 
 void KeyQueue::compact(Pending& p) {
-    std::sort(p.keys.begin(), p.keys.end());
+    // keys[0, compacted_size) is sorted and distinct already (keys are only
+    // ever appended): sort the tail alone and merge it in.
+    if (p.keys.size() == p.compacted_size) return;
+    auto mid = p.keys.begin() + static_cast<std::ptrdiff_t>(p.compacted_size);
+    std::sort(mid, p.keys.end());
+    std::inplace_merge(p.keys.begin(), mid, p.keys.end());
     p.keys.erase(std::unique(p.keys.begin(), p.keys.end()), p.keys.end());
     p.compacted_size = p.keys.size();
 }
@@ -46,7 +51,7 @@ std::size_t KeyQueue::queued_count() const noexcept {
 
 void KeyQueue::compact_small(std::size_t limit) {
     for (auto& [id, p] : pending_)
-        if (p.keys.size() != p.compacted_size && p.keys.size() <= limit) compact(p);
+        if (p.keys.size() <= limit) compact(p);
 }
 
 std::vector<TviewId> KeyQueue::pending() const {

@@ -236,7 +236,7 @@ void capture_changes(const ChangeSet& given) {
     if (ancestor_rel) pg_call([&] { table_close(ancestor_rel, NoLock); });
     // Exact figures for the monitoring views (an upper bound beyond 4,096
     // keys per TVIEW, where compacting at every statement would cost).
-    b.queue.compact_small(4096);
+    if (slot_tracking()) b.queue.compact_small(4096);
     slot_publish_queue(b.queue.queued_count(), b.queue.pending_tview_count());
 }
 

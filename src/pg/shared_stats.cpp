@@ -166,6 +166,8 @@ void shared_stats_request() {
 
 bool shared_stats_available() { return g_shared != nullptr; }
 
+bool slot_tracking() noexcept { return g_track; }
+
 void slot_publish_queue(std::size_t keys, std::size_t tviews) {
     if (!g_track) return;
     TimestampTz now = keys > 0 ? GetCurrentTimestamp() : 0;

@@ -69,7 +69,7 @@ public:
 private:
     struct Pending {
         std::vector<Key> keys;
-        std::size_t compacted_size = 0;  // size right after the last compaction
+        std::size_t compacted_size = 0;  // keys[0, compacted_size) are sorted and distinct
         bool full = false;
     };
     static void compact(Pending& p);

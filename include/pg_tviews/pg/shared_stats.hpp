@@ -29,6 +29,8 @@ bool shared_stats_available();
 
 // This backend's slot. Cheap: a few stores.
 void slot_publish_queue(std::size_t keys, std::size_t tviews);
+// Whether this backend publishes its figures (pg_tviews.track_stats).
+bool slot_tracking() noexcept;
 void slot_flush_begin();
 void slot_flush_end();
 // A long step of this backend (a refresh, a full refresh, a population),
