@@ -30,7 +30,11 @@ bool relation_exists(Oid relid) {
     return pg_call([&] { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); });
 }
 
-std::vector<Oid> parse_oid_array(const std::string& text) {
+}  // namespace
+
+void drop_capture_triggers(Spi& spi, Oid rel);
+
+std::vector<Oid> oids_of_array_text(const std::string& text) {
     std::vector<Oid> out;
     std::string digits;
     for (char c : text) {
@@ -45,11 +49,6 @@ std::vector<Oid> parse_oid_array(const std::string& text) {
     return out;
 }
 
-}  // namespace
-
-void drop_capture_triggers(Spi& spi, Oid rel);
-
-std::vector<Oid> oids_of_array_text(const std::string& text) { return parse_oid_array(text); }
 
 namespace {
 
@@ -90,7 +89,7 @@ std::string drop_orphaned_registry_row(const TviewNames& n, RangeVar* rv) {
                                          "TVIEW \"{}\", whose table and view are gone", n.table),
                              "", "");
         std::set<Oid> released;
-        for (Oid dep : parse_oid_array(*r[1])) released.insert(dep);
+        for (Oid dep : oids_of_array_text(*r[1])) released.insert(dep);
         {
             RunAsExtension as_extension;
             InternalDdlScope internal_ddl;
@@ -196,7 +195,7 @@ void cleanup_dropped() {
         changed = true;
         spi.exec(fmt::format("DELETE FROM {} WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid", meta,
                              table_oid));
-        for (Oid dep : parse_oid_array(*r[2])) released_relations.insert(dep);
+        for (Oid dep : oids_of_array_text(*r[2])) released_relations.insert(dep);
         if (!table_gone && relation_exists(table_oid)) spi.exec("DROP TABLE " + relation_sql_name(table_oid));
         if (!view_gone && relation_exists(view_oid)) spi.exec("DROP VIEW " + relation_sql_name(view_oid));
     }

@@ -18,6 +18,11 @@
 
 namespace pg_tviews::pg {
 
+std::string stored_view_definition_sql(const std::string& view_oid_sql) {
+    return "pg_catalog.btrim(pg_catalog.pg_get_viewdef(" + view_oid_sql +
+           "), ' ;' OPERATOR(pg_catalog.||) pg_catalog.chr(10))";
+}
+
 bool sync_redefinition(const TviewDef& d, bool own_view) {
     std::string registry = registry_table_name(extension_namespace());
     if (registry.empty()) return false;
@@ -35,13 +40,10 @@ bool sync_redefinition(const TviewDef& d, bool own_view) {
         std::string deps = "{";
         for (std::size_t i = 0; i < d.relations.size(); i++) deps += (i ? "," : "") + std::to_string(d.relations[i]);
         deps += "}";
-        // The definition as PostgreSQL now stores it, names qualified where
-        // pg_catalog alone would not find them (so it recreates the same
-        // TVIEW whatever the search_path of whoever runs it).
+        // The definition as PostgreSQL now stores it (so it recreates the
+        // same TVIEW whatever the search_path of whoever runs it).
         std::string definition =
-            own_view ? ", definition = pg_catalog.btrim(pg_catalog.pg_get_viewdef(view_oid::pg_catalog.oid), "
-                       "' ;' OPERATOR(pg_catalog.||) pg_catalog.chr(10))"
-                     : "";
+            own_view ? ", definition = " + stored_view_definition_sql("view_oid::pg_catalog.oid") : "";
         auto updated = spi.query(fmt::format(
             "WITH old AS (SELECT dependencies, definition FROM {0} WHERE table_oid OPERATOR(pg_catalog.=) "
             "{3}::pg_catalog.oid) "

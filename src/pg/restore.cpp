@@ -60,10 +60,7 @@ void adopt_restored_tview(Oid table_oid) {
         check_tview_query(q, tname);
         return describe_tview_query(q, tname, key, view_oid);
     });
-    auto def = spi.query(fmt::format("SELECT pg_catalog.btrim(pg_catalog.pg_get_viewdef({}::pg_catalog.oid), "
-                                     "' ;' OPERATOR(pg_catalog.||) pg_catalog.chr(10))",
-                                     view_oid),
-                         true);
+    auto def = spi.query("SELECT " + stored_view_definition_sql(std::to_string(view_oid) + "::pg_catalog.oid"), true);
     std::string definition = def.empty() || !def[0][0] ? std::string() : *def[0][0];
     register_tview(spi, n.entity, table_oid, view_oid, definition, shape);
     spi.finish();

@@ -75,6 +75,11 @@ void repair_triggers(const TviewDef& d);
 // changed.
 bool sync_redefinition(const TviewDef& d, bool own_view);
 
+// SQL for the definition of the view whose OID `view_oid_sql` evaluates to,
+// as the registry stores it: PostgreSQL's text (names qualified where
+// pg_catalog alone would not find them), without the trailing ';'.
+std::string stored_view_definition_sql(const std::string& view_oid_sql);
+
 // Drops the capture triggers of those `relations` that no TVIEW in the
 // registry reads (nor, for a partitioned table, its partitions).
 class Spi;
