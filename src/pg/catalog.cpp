@@ -184,29 +184,35 @@ namespace {
 
 std::string text_of(const char* s) { return s ? std::string(s) : std::string(); }
 
-void describe_locked(TviewDef& d);
+bool describe_locked(TviewDef& d);
 
 // The analysis takes locks on the view and every relation it reads; a
 // writer whose cache loads must not keep them (a concurrent DROP of some
 // TVIEW needs them), so it runs in a subtransaction rolled back at once.
-void describe(TviewDef& d) {
-    with_locks_released([&] { describe_locked(d); });
+// False: the view was dropped by a transaction that committed while this
+// one waited for its lock (the TVIEW is being dropped: not loaded).
+bool describe(TviewDef& d) {
+    bool exists = false;
+    with_locks_released([&] { exists = describe_locked(d); });
+    return exists;
 }
 
-void describe_locked(TviewDef& d) {
+bool describe_locked(TviewDef& d) {
     const char* table = d.table.c_str();
     const char* key = d.key_column.c_str();
     Oid view = d.view_oid;
     ViewShapeC* shape = nullptr;
     List* links = NIL;
     Query* query = nullptr;
-    List* sources = pg_call([&] {
-        Query* q = rewritten_view_query(view);
+    List* sources = pg_call([&]() -> List* {
+        Query* q = rewritten_view_query_if_exists(view);
+        if (q == nullptr) return NIL;
         query = q;
         shape = describe_tview_query(q, table, key, view);
         links = find_join_links(q);
         return build_key_sources(q, shape);
     });
+    if (query == nullptr) return false;
     // Checked again at every load: ownership of functions, helper views and
     // domains, and row-level security, can change after creation. A TVIEW
     // that fails is not maintained (writers of its tables get the error).
@@ -259,6 +265,7 @@ void describe_locked(TviewDef& d) {
         s.reason = text_of(ks->reason);
         d.sources.push_back(std::move(s));
     }
+    return true;
 }
 
 }  // namespace
@@ -323,7 +330,7 @@ void Catalog::load_entries() {
         Oid nsp_oid = pg_call([&] { return get_rel_namespace(table_oid); });
         def->schema = namespace_name(nsp_oid);
         def->owner = relation_owner(table_oid);
-        describe(*def);
+        if (!describe(*def)) continue;
         tviews_[def->table_oid] = def;
     }
     for (auto& [oid, def] : tviews_) {

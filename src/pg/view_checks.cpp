@@ -4,6 +4,8 @@
 
 extern "C" {
 #include "catalog/catalog.h"
+#include "storage/lmgr.h"
+#include "utils/syscache.h"
 }
 
 namespace pg_tviews::pg {
@@ -263,13 +265,29 @@ ViewShapeC* describe_tview_query(Query* q, const char* tview, const char* key_co
     return shape;
 }
 
-Query* rewritten_view_query(Oid view_oid) {
-    Relation rel = relation_open(view_oid, AccessShareLock);
+Query* rewritten_view_query_if_exists(Oid view_oid) {
+    // Locked before it is opened: a concurrent DROP that held the lock has
+    // committed when the wait ends, and the view is gone (not an error here).
+    LockRelationOid(view_oid, AccessShareLock);
+    if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(view_oid))) {
+        UnlockRelationOid(view_oid, AccessShareLock);
+        return nullptr;
+    }
+    Relation rel = relation_open(view_oid, NoLock);
     Query* q = static_cast<Query*>(copyObject(get_view_query(rel)));
     relation_close(rel, NoLock);
     AcquireRewriteLocks(q, true, false);
     List* rewritten = QueryRewrite(q);
     return linitial_node(Query, rewritten);
+}
+
+Query* rewritten_view_query(Oid view_oid) {
+    Query* q = rewritten_view_query_if_exists(view_oid);
+    if (q == nullptr)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("the view with OID %u was dropped by another transaction", view_oid),
+                        errhint("Run the statement again.")));
+    return q;
 }
 
 }  // namespace pg_tviews::pg

@@ -61,7 +61,11 @@ void check_tview_query(Query* rewritten, const char* tview);
 ViewShapeC* describe_tview_query(Query* rewritten, const char* tview,
                                  const char* key_column, Oid self_oid);
 
-// The rewritten query of an existing view (its _RETURN rule, rewritten).
+// The rewritten query of an existing view (its _RETURN rule, rewritten),
+// the view locked in AccessShareLock. The _if_exists form returns NULL when
+// the view was dropped by a transaction this one waited for; the other
+// raises an error.
+Query* rewritten_view_query_if_exists(Oid view_oid);
 Query* rewritten_view_query(Oid view_oid);
 
 // An equality between columns of two relation occurrences anywhere in the
