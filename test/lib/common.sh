@@ -118,17 +118,24 @@ make_tmpdir() {
     echo "$d"
 }
 
-# True if something accepts TCP connections on 127.0.0.1:$1.
+# True if a TCP socket uses local port $1 (listening, or the local end of a
+# connection), or something accepts connections on 127.0.0.1:$1.
 port_in_use() {
-    if command -v ss >/dev/null 2>&1 && ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; then
+    if command -v ss >/dev/null 2>&1 && ss -Htan "sport = :$1" 2>/dev/null | grep -q .; then
         return 0
     fi
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Print a free TCP port: the first unused one from a random start in 20000-40000.
+# Print a free TCP port below the kernel's ephemeral range (the source ports
+# of outgoing connections, which a listener cannot bind while one is open):
+# the first unused one from a random start.
 pick_free_port() {
-    local port=$((20000 + RANDOM % 20000)) i
+    local low=32768 lo hi port i
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    hi=$((low - 1))
+    lo=$((hi - 12000 < 1024 ? 1024 : hi - 12000))
+    port=$((lo + RANDOM % (hi - lo - 500)))
     for ((i = 0; i < 500; i++)); do
         port_in_use "$port" || { echo "$port"; return 0; }
         port=$((port + 1))

@@ -16,7 +16,7 @@ PGBOUNCER="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
 
 DB=pgtv_pool
 DIR="$(make_tmpdir)"
-BPORT="$(pick_free_port)"
+BPORT=
 cleanup() {
     [ -f "$DIR/pgbouncer.pid" ] && kill "$(cat "$DIR/pgbouncer.pid")" 2>/dev/null || true
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
@@ -28,7 +28,14 @@ psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 psql -X -q -v ON_ERROR_STOP=1 -d $DB -v users=200 -f "$HERE/load/blog_schema.sql" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d $DB -c "CREATE EXTENSION pg_tviews" -f "$HERE/load/blog_tviews.sql" >/dev/null
 
-cat > "$DIR/pgbouncer.ini" <<INI
+# start_pgbouncer: writes pgbouncer.ini on a free port, starts PgBouncer and
+# waits until it accepts connections (a new port if the bind failed).
+start_pgbouncer() {
+    local attempt i
+    echo '"postgres" ""' > "$DIR/userlist.txt"
+    for attempt in 1 2 3; do
+        BPORT="$(pick_free_port)"
+        cat > "$DIR/pgbouncer.ini" <<INI
 [databases]
 $DB = host=$PGHOST port=$PGPORT dbname=$DB user=postgres
 
@@ -46,10 +53,21 @@ max_client_conn = 100
 logfile = $DIR/pgbouncer.log
 pidfile = $DIR/pgbouncer.pid
 INI
-echo '"postgres" ""' > "$DIR/userlist.txt"
-chown -R postgres "$DIR"
-runuser -u postgres -- "$PGBOUNCER" -d "$DIR/pgbouncer.ini"
-for _ in $(seq 50); do [ -f "$DIR/pgbouncer.pid" ] && break; sleep 0.1; done
+        chown -R postgres "$DIR"
+        rm -f "$DIR/pgbouncer.pid"
+        runuser -u postgres -- "$PGBOUNCER" -d "$DIR/pgbouncer.ini" || true
+        for i in $(seq 100); do
+            psql -X -q -At -h 127.0.0.1 -p "$BPORT" -U postgres -d $DB -c "SELECT 1" >/dev/null 2>&1 && return 0
+            [ $i -gt 10 ] && [ ! -f "$DIR/pgbouncer.pid" ] && break
+            sleep 0.1
+        done
+        [ -f "$DIR/pgbouncer.pid" ] && kill "$(cat "$DIR/pgbouncer.pid")" 2>/dev/null || true
+        echo "PgBouncer did not accept connections on port $BPORT (attempt $attempt):" >&2
+        tail -5 "$DIR/pgbouncer.log" >&2 || true
+    done
+    die "PgBouncer did not start"
+}
+start_pgbouncer
 
 # Through the pooler (TCP, so every client is a pooled client).
 bq() { psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$BPORT" -U postgres -d $DB "$@"; }
