@@ -601,48 +601,12 @@ $fn$;
 
 -- Changes the definition of a TVIEW in place (creates it when it does not
 -- exist): TVIEWs built on it stay, and its documents are rebuilt at commit,
--- writing only the rows that differ. The new SELECT must keep the columns
--- (names and types; see docs/sql-reference.md), and gets the refusals of
--- creation. Runs with the caller's rights and search_path, like the DDL.
+-- writing only the rows that differ. Its table's columns follow the new
+-- SELECT in place (kept ones first, in their order; see
+-- docs/sql-reference.md), and it gets the refusals of creation. Runs with
+-- the caller's rights and search_path, like the DDL.
 CREATE FUNCTION @extschema@.pg_tviews_create_or_replace(tview_name text, select_sql text) RETURNS text
-LANGUAGE plpgsql VOLATILE AS $fn$
-DECLARE
-    view_name text;
-    table_name text;
-BEGIN
-    IF tview_name IS NULL OR select_sql IS NULL THEN
-        RAISE EXCEPTION 'pg_tviews_create_or_replace: arguments must not be null'
-            USING ERRCODE = '22004';
-    END IF;
-    BEGIN
-        -- a new TVIEW, or the same definition (its triggers are checked)
-        RETURN @extschema@.pg_tviews_create(tview_name, select_sql);
-    EXCEPTION WHEN duplicate_table THEN
-        NULL;  -- it exists with another definition: replace it below
-    END;
-    SELECT m.view_oid::text, n.nspname OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) c.relname
-      INTO view_name, table_name
-      FROM @extschema@.pg_tview_meta m
-      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) m.table_oid::oid
-      JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-     WHERE m.table_oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(
-               CASE WHEN tview_name OPERATOR(pg_catalog.~) '(^|\.)"?tv_' THEN tview_name
-                    ELSE 'tv_' OPERATOR(pg_catalog.||) tview_name END);
-    IF view_name IS NULL THEN
-        RAISE EXCEPTION 'TVIEW "%" does not exist', tview_name USING ERRCODE = '42P01',
-            HINT = 'SELECT table_oid FROM pg_tview_meta lists the TVIEWs.';
-    END IF;
-    BEGIN
-        EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %s AS %s', view_name, select_sql);
-    EXCEPTION WHEN invalid_table_definition OR datatype_mismatch THEN
-        RAISE EXCEPTION 'the new definition of TVIEW "%" changes its columns', table_name
-            USING ERRCODE = SQLSTATE, DETAIL = SQLERRM,
-                  HINT = 'A TVIEW keeps its columns (names, types, order) when redefined: to change them, '
-                         'drop it (and the TVIEWs built on it) and create it again.';
-    END;
-    RETURN table_name;
-END
-$fn$;
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_create_or_replace';
 
 -- The health check, plus (with verify) one row per TVIEW comparing it with
 -- a fresh run of its definition (pg_tviews_verify, every row: as costly as

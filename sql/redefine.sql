@@ -51,19 +51,80 @@ SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK' AND
 SELECT * FROM tv_check();
 
 -- pg_tviews_create_or_replace(): another definition with the same columns
--- replaces it in place; other columns are refused; a new name creates
+-- replaces it in place; a new name creates
 SELECT pg_tviews_create_or_replace('redefine.tv_user',
     $$SELECT u.pk_user, jsonb_build_object('name', upper(u.name)) AS data FROM redefine.tb_user u$$);
 SELECT data->>'name' AS name FROM tv_user WHERE pk_user = 1;
 SELECT * FROM tv_check();
-SELECT pg_tviews_create_or_replace('redefine.tv_user',
-    $$SELECT u.pk_user, u.name FROM redefine.tb_user u$$);
 SELECT pg_tviews_create_or_replace('redefine.tv_user',
     $$SELECT u.pk_user, jsonb_build_object('name', upper(u.name)) AS data FROM redefine.tb_user u$$);
 SELECT pg_tviews_create_or_replace('redefine.tv_name', $$SELECT u.pk_user AS pk_name, u.name FROM redefine.tb_user u$$);
 SELECT pg_tviews_drop('redefine.tv_name');
 SELECT pg_tviews_create_or_replace('redefine.tv_user',
     $$SELECT u.pk_user, jsonb_build_object('name', u.name) AS data FROM redefine.tb_user u$$);
+
+-- other columns: the table follows the new SELECT in place (kept columns
+-- first, in their order, then new ones), the TVIEW built on it stays and
+-- is maintained; columns it reads cannot go
+CREATE TABLE tb_post (pk_post bigint PRIMARY KEY, fk_user bigint NOT NULL REFERENCES tb_user, title text NOT NULL);
+INSERT INTO tb_post SELECT g, 1 + g % 5, 'post ' || g FROM generate_series(1, 12) g;
+CREATE TABLE tv_post AS SELECT p.pk_post, p.fk_user, p.title, jsonb_build_object('title', p.title) AS data FROM tb_post p;
+CREATE TABLE tv_author AS SELECT u.pk_user AS pk_author,
+       jsonb_build_object('name', u.name, 'posts', COALESCE((SELECT jsonb_agg(tp.data ORDER BY tp.pk_post)
+         FROM tv_post tp WHERE tp.fk_user = u.pk_user), '[]'::jsonb)) AS data FROM tb_user u;
+GRANT SELECT ON v_post TO PUBLIC;
+SELECT 'v_post'::regclass::oid AS old_view \gset
+-- a column appended: same view (CREATE OR REPLACE VIEW), one new column
+SELECT pg_tviews_create_or_replace('redefine.tv_post',
+    $$SELECT p.pk_post, p.fk_user, p.title, jsonb_build_object('title', p.title, 'author', u.name) AS data,
+             length(p.title) AS title_length
+        FROM redefine.tb_post p JOIN redefine.tb_user u ON u.pk_user = p.fk_user$$);
+SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+ WHERE attrelid = 'tv_post'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
+SELECT 'v_post'::regclass::oid = :old_view AS same_view, dependencies FROM pg_tview_meta WHERE entity = 'post';
+SELECT * FROM tv_check();
+-- a column dropped, one retyped, one added: the view is created again
+-- with its privileges; the registry follows it
+SELECT pg_tviews_create_or_replace('redefine.tv_post',
+    $$SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title, 'author', u.name) AS data,
+             length(p.title)::numeric(6,1) AS title_length, upper(p.title) AS shout
+        FROM redefine.tb_post p JOIN redefine.tb_user u ON u.pk_user = p.fk_user$$);
+SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+ WHERE attrelid = 'tv_post'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
+SELECT m.view_oid = 'v_post'::regclass AS registered, 'v_post'::regclass::oid <> :old_view AS new_view,
+       has_table_privilege('public', 'v_post', 'SELECT') AS public_reads, fk_columns,
+       (SELECT relowner = (SELECT relowner FROM pg_class WHERE oid = 'tv_post'::regclass) FROM pg_class
+         WHERE oid = 'v_post'::regclass) AS same_owner,
+       EXISTS (SELECT FROM pg_depend d WHERE d.objid = 'v_post'::regclass AND d.deptype = 'n'
+                 AND d.refclassid = 'pg_extension'::regclass) AS extension_dependency
+  FROM pg_tview_meta m WHERE entity = 'post';
+SELECT pk_post, title_length, shout, data->>'author' AS author FROM tv_post WHERE pk_post = 3;
+SELECT data->'posts'->0 AS first_post FROM tv_author WHERE pk_author = 2;
+UPDATE tb_user SET name = 'renamed author' WHERE pk_user = 2;
+UPDATE tb_post SET title = 'retitled' WHERE pk_post = 1;
+SELECT pk_post, title_length, shout, data->>'author' AS author FROM tv_post WHERE pk_post = 1;
+SELECT check_name, status FROM pg_tviews_health_check() WHERE status <> 'OK' AND check_name <> 'library_preloaded';
+SELECT * FROM tv_check();
+-- refused, and nothing changes: a column tv_author reads; another order;
+-- the key's type; a volatile function (creation's refusals); a NULL argument
+-- (a non-owner: security)
+SELECT pg_tviews_create_or_replace('redefine.tv_post',
+    $$SELECT p.pk_post, p.fk_user, length(p.title)::numeric(6,1) AS title_length FROM redefine.tb_post p$$);
+SELECT pg_tviews_create_or_replace('redefine.tv_post',
+    $$SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title)::text AS data FROM redefine.tb_post p$$);
+SELECT pg_tviews_create_or_replace('redefine.tv_post',
+    $$SELECT p.pk_post, jsonb_build_object('title', p.title) AS data, p.fk_user FROM redefine.tb_post p$$);
+SELECT pg_tviews_create_or_replace('redefine.tv_post',
+    $$SELECT p.pk_post::integer AS pk_post, p.fk_user, jsonb_build_object('title', p.title) AS data FROM redefine.tb_post p$$);
+SELECT pg_tviews_create_or_replace('redefine.tv_post',
+    $$SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title) AS data, random() AS r FROM redefine.tb_post p$$);
+SELECT pg_tviews_create_or_replace('redefine.tv_post', NULL);
+SELECT attname FROM pg_attribute
+ WHERE attrelid = 'tv_post'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
+SELECT * FROM tv_check();
+SELECT pg_tviews_drop('redefine.tv_author');
+SELECT pg_tviews_drop('redefine.tv_post');
+DROP TABLE tb_post;
 
 -- renaming or moving what a TVIEW reads keeps it maintained, and its
 -- registered definition names things as they are now (a backup of the

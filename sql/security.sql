@@ -105,6 +105,7 @@ RESET ROLE;
 SET ROLE regress_tv_outsider;
 SELECT pg_tviews_refresh('sec.tv_post');
 SELECT pg_tviews_drop('sec.tv_post');
+SELECT pg_tviews_create_or_replace('sec.tv_post', 'SELECT p.pk_post FROM sec.tb_post p');
 DROP TABLE sec.tv_post;
 ALTER TABLE sec.tv_post RENAME TO tv_mine;
 SELECT pg_tviews_cascade('sec.tb_user'::regclass, 1);

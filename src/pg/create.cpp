@@ -320,7 +320,6 @@ void precheck_definition(const TviewLocation& where, const std::string& select_s
     verify_key_queries(key_sources);
 }
 
-namespace {
 
 // Documents are rewritten whole on every refresh and read whole. Their
 // compressible columns use lz4, which compresses and decompresses several
@@ -347,15 +346,11 @@ void use_document_storage(Spi& spi, const std::string& table, Oid table_oid) {
 #endif
 }
 
-}  // namespace
 
-void register_tview(Spi& spi, const std::string& entity, Oid table_oid, Oid view_oid, const std::string& definition,
-                    const ViewShapeC* shape) {
-    std::vector<Oid> relations;
+ConventionColumns convention_columns(const ViewShapeC* shape) {
     std::vector<std::string> fk_columns;
     std::vector<std::string> uuid_fk_columns;
     ListCell* lc;
-    foreach (lc, shape->relations) relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
     int i = 0;
     foreach (lc, shape->column_names) {
         std::string c = strVal(lfirst(lc));
@@ -363,11 +358,20 @@ void register_tview(Spi& spi, const std::string& entity, Oid table_oid, Oid view
         Oid type = list_nth_oid(shape->column_types, i++);
         if (type == UUIDOID && c.size() > 3 && c.compare(c.size() - 3, 3, "_id") == 0) uuid_fk_columns.push_back(c);
     }
+    return {text_array_literal(fk_columns), text_array_literal(uuid_fk_columns)};
+}
+
+void register_tview(Spi& spi, const std::string& entity, Oid table_oid, Oid view_oid, const std::string& definition,
+                    const ViewShapeC* shape) {
+    std::vector<Oid> relations;
+    ListCell* lc;
+    foreach (lc, shape->relations) relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
     std::string deps = "{";
     for (std::size_t k = 0; k < relations.size(); k++) deps += (k ? "," : "") + std::to_string(relations[k]);
     deps += "}";
-    std::string fk_lit = text_array_literal(fk_columns);
-    std::string uuid_lit = text_array_literal(uuid_fk_columns);
+    ConventionColumns conventions = convention_columns(shape);
+    const std::string& fk_lit = conventions.fk_columns;
+    const std::string& uuid_lit = conventions.uuid_fk_columns;
     Oid types[7] = {TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
     Datum values[7];
     pg_call([&] {

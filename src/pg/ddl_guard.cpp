@@ -170,42 +170,6 @@ void check_invariants(const TviewDef& t, bool restoring = false) {
                "Writes to a TVIEW go through its base tables; to rebuild it, SELECT pg_tviews_refresh(...).");
 }
 
-// Every TVIEW in `tviews` can still read what its view reads, as its owner
-// (after an owner change; else every write to a base table would fail).
-void require_readable_by_owners(const std::vector<TviewPtr>& tviews, const std::string& changed) {
-    pg_call([] { CommandCounterIncrement(); });
-    for (const auto& t : tviews) {
-        Oid owner = relation_owner(t->table_oid);
-        Oid view_oid = t->view_oid;
-        RunAs as_owner(owner);
-        Query* q = pg_call([&] { return rewritten_view_query(view_oid); });
-        try {
-            pg_call([&] { require_select_rights(q); });
-        } catch (const PgException& e) {
-            const char* role = pg_call([&] { return static_cast<const char*>(GetUserNameFromId(owner, true)); });
-            throw TviewError(sqlstate::kInsufficientPrivilege,
-                             fmt::format("after this change, owner \"{}\" of TVIEW {} could not read what it reads",
-                                         role ? role : "?", relation_sql_name(t->table_oid)),
-                             e.what(),
-                             fmt::format("Grant the role SELECT on what it reads first ({} changed).", changed));
-        }
-    }
-}
-
-// ALTER TABLE tv_x OWNER TO r: the view goes to r too (maintenance reads
-// the view as the table's owner).
-void follow_owner(const TviewDef& t) {
-    Oid owner = relation_owner(t.table_oid);
-    if (relation_owner(t.view_oid) == owner) return;
-    const char* role = pg_call([&] { return static_cast<const char*>(GetUserNameFromId(owner, false)); });
-    std::string view = relation_sql_name(t.view_oid);
-    InternalDdlScope internal;
-    RunAsExtension as_extension;
-    Spi spi;
-    spi.exec(fmt::format("ALTER VIEW {} OWNER TO {}", view, quote_ident(role)));
-    spi.finish();
-}
-
 bool changes_columns(Node* tree) {
     if (IsA(tree, RenameStmt)) return reinterpret_cast<RenameStmt*>(tree)->renameType == OBJECT_COLUMN;
     if (!IsA(tree, AlterTableStmt)) return false;
@@ -370,6 +334,47 @@ void guard_from_registry(Oid target, Oid ext_nsp) {
 }
 
 }  // namespace
+
+namespace pg_tviews::pg {
+
+// Every TVIEW in `tviews` can still read what its view reads, as its owner
+// (after an owner change; else every write to a base table would fail).
+void require_readable_by_owners(const std::vector<TviewPtr>& tviews, const std::string& changed) {
+    pg_call([] { CommandCounterIncrement(); });
+    for (const auto& t : tviews) {
+        Oid owner = relation_owner(t->table_oid);
+        Oid view_oid = t->view_oid;
+        RunAs as_owner(owner);
+        Query* q = pg_call([&] { return rewritten_view_query(view_oid); });
+        try {
+            pg_call([&] { require_select_rights(q); });
+        } catch (const PgException& e) {
+            const char* role = pg_call([&] { return static_cast<const char*>(GetUserNameFromId(owner, true)); });
+            throw TviewError(sqlstate::kInsufficientPrivilege,
+                             fmt::format("after this change, owner \"{}\" of TVIEW {} could not read what it reads",
+                                         role ? role : "?", relation_sql_name(t->table_oid)),
+                             e.what(),
+                             fmt::format("Grant the role SELECT on what it reads first ({} changed).", changed));
+        }
+    }
+}
+
+// ALTER TABLE tv_x OWNER TO r: the view goes to r too (maintenance reads
+// the view as the table's owner).
+void follow_owner(const TviewDef& t) {
+    Oid owner = relation_owner(t.table_oid);
+    if (relation_owner(t.view_oid) == owner) return;
+    const char* role = pg_call([&] { return static_cast<const char*>(GetUserNameFromId(owner, false)); });
+    std::string view = relation_sql_name(t.view_oid);
+    InternalDdlScope internal;
+    RunAsExtension as_extension;
+    Spi spi;
+    spi.exec(fmt::format("ALTER VIEW {} OWNER TO {}", view, quote_ident(role)));
+    spi.finish();
+}
+
+}  // namespace pg_tviews::pg
+
 
 PGTV_FUNCTION(pg_tviews_ddl_guard) {
     if (!CALLED_AS_EVENT_TRIGGER(fcinfo))

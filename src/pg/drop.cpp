@@ -184,6 +184,7 @@ void cleanup_dropped() {
         bool table_gone = dropped.count(table_oid) != 0;
         bool view_gone = dropped.count(view_oid) != 0;
         if (!table_gone && !view_gone) continue;
+        if (!table_gone && table_oid == backend().redefining) continue;  // its view is being replaced
         if (!table_gone && dropped_by_user.count(view_oid) && relation_exists(table_oid)) {
             // DROP VIEW v_<e> drops the TVIEW: a table left behind would no
             // longer be maintained (pg_restore --clean drops views first).

@@ -52,9 +52,11 @@ TviewPtr find_tview(const std::string& name) {
 
 PGTV_FUNCTION(pg_tviews_version) { return text_result(PG_TVIEWS_VERSION); }
 
-PGTV_FUNCTION(pg_tviews_create) {
-    std::string name = text_arg(fcinfo, 0);
-    std::string sql = text_arg(fcinfo, 1);
+namespace {
+
+// pg_tviews_create(), and pg_tviews_create_or_replace() (`replace`): an
+// existing TVIEW given another definition is redefined instead of refused.
+Datum create_tview_named(const std::string& name, const std::string& sql, bool replace) {
     TviewLocation where = locate_for_create(name);
     // The guides' "recreate" of an existing TVIEW: with its own definition
     // it repairs the triggers; another definition is refused.
@@ -69,6 +71,10 @@ PGTV_FUNCTION(pg_tviews_create) {
         // A definition that is no single SELECT gets the usual refusal.
         const char* text = sql.c_str();
         pg_call([&] { (void)parse_tview_select(text, table); });
+        if (replace && !same_definition(def->view_oid, sql)) {
+            replace_definition(*def, sql);
+            return text_result(qualified);
+        }
         if (!same_definition(def->view_oid, sql))
             throw TviewError(sqlstate::kDuplicateTable, fmt::format("TVIEW \"{}\" already exists with another definition", qualified),
                              "", fmt::format("To change its documents, CREATE OR REPLACE VIEW {}.{} (same columns) or "
@@ -88,6 +94,17 @@ PGTV_FUNCTION(pg_tviews_create) {
     precheck_definition(where, sql);
     create_tview(where, sql, InvalidOid);
     return text_result(fmt::format("{}.{}", where.schema, where.names.table));
+}
+
+}  // namespace
+
+PGTV_FUNCTION(pg_tviews_create) { return create_tview_named(text_arg(fcinfo, 0), text_arg(fcinfo, 1), false); }
+
+PGTV_FUNCTION(pg_tviews_create_or_replace) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+        throw TviewError(sqlstate::kNullValueNotAllowed, "pg_tviews_create_or_replace: arguments must not be null",
+                         "", "Pass the TVIEW's name and its SELECT.");
+    return create_tview_named(text_arg(fcinfo, 0), text_arg(fcinfo, 1), true);
 }
 
 PGTV_FUNCTION(pg_tviews_drop) {

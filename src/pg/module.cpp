@@ -43,6 +43,7 @@ void end_of_transaction() noexcept {
     b.maintenance_depth = 0;
     b.maintained_table = InvalidOid;
     b.internal_ddl = 0;
+    b.redefining = InvalidOid;
     b.pending_ctas.clear();
     b.null_key_check.clear();
     b.xact = XactFigures{};
@@ -96,6 +97,7 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
                 b.maintained_table = InvalidOid;
             }
             b.internal_ddl = 0;
+            b.redefining = InvalidOid;
             b.pending_ctas.clear();
             break;
         case SUBXACT_EVENT_START_SUB:

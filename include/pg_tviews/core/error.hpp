@@ -26,6 +26,7 @@ inline constexpr const char* kInvalidName = "42602";            // invalid_name
 inline constexpr const char* kUndefinedTable = "42P01";         // undefined_table
 inline constexpr const char* kUndefinedColumn = "42703";        // undefined_column
 inline constexpr const char* kDuplicateTable = "42P07";         // duplicate_table
+inline constexpr const char* kDuplicateColumn = "42701";        // duplicate_column
 inline constexpr const char* kWrongObjectType = "42809";        // wrong_object_type
 inline constexpr const char* kFeatureNotSupported = "0A000";    // feature_not_supported
 inline constexpr const char* kInvalidDefinition = "42P17";      // invalid_object_definition

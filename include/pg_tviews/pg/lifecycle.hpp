@@ -2,6 +2,7 @@
 // these).
 #pragma once
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -48,12 +49,36 @@ void register_tview(Spi& spi, const std::string& entity, Oid table_oid, Oid view
                     const ViewShapeC* shape);
 // Records (once) that relation `relid` depends on the extension.
 void record_extension_dependency(Oid relid);
+// The registry's fk_columns and uuid_fk_columns (text[] literals) for the
+// columns of `shape`: the FraiseQL conventions fk_* and uuid *_id.
+struct ConventionColumns {
+    std::string fk_columns;
+    std::string uuid_fk_columns;
+};
+ConventionColumns convention_columns(const ViewShapeC* shape);
+// Document storage for a TVIEW table's variable-length columns (TOAST
+// target, lz4 where the server has it); run again after columns are added.
+void use_document_storage(Spi& spi, const std::string& table, Oid table_oid);
 
 // After a restore recreated the guard trigger of tv_<e> (the dump's
 // post-data): registers a TVIEW the registry does not list (a dump of one
 // schema carries no registry rows) from its view v_<e>, and records the
 // extension dependencies a dump does not carry. Builds nothing.
 void adopt_restored_tview(Oid table_oid);
+
+// pg_tviews_create_or_replace() of an existing TVIEW with another
+// definition: the view is replaced and the table's columns follow it in
+// place (kept, retyped, dropped, appended: column_change.hpp), refused when
+// a TVIEW built on it reads a column that goes; the documents are rebuilt
+// at commit. The caller must own the TVIEW.
+struct TviewDef;
+void replace_definition(const TviewDef& d, const std::string& select_sql);
+
+// Owner changes and redefinitions: every TVIEW in `tviews` must still be
+// able to read what its view reads, as its owner (42501 naming `changed`).
+void require_readable_by_owners(const std::vector<std::shared_ptr<TviewDef>>& tviews, const std::string& changed);
+// The TVIEW's view belongs to the table's owner (maintenance reads it so).
+void follow_owner(const TviewDef& t);
 
 // Raises 42804 unless table `table` has exactly the columns and types of `view`.
 void check_same_columns(Oid table, Oid view, const std::string& table_name);

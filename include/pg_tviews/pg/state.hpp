@@ -49,6 +49,7 @@ struct BackendState {
     int maintenance_level = 0;   // transaction nesting level where that began
     std::uint32_t maintained_table = 0;  // the tv_ table the engine is writing now (the only one the guard admits)
     int internal_ddl = 0;        // > 0 while the engine runs its own DDL
+    std::uint32_t redefining = 0;  // the TVIEW whose view a redefinition drops and recreates
     int capture_depth = 0;       // > 0 while a capture trigger computes keys
     int quiet_subxact = 0;       // > 0 inside the engine's own read-only subtransactions
     std::vector<PendingCtas> pending_ctas;
