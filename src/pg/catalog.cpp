@@ -307,7 +307,19 @@ void Catalog::load_entries() {
     {
         // Read with the extension's rights: works whatever the DBA granted
         // on the registry (its view pg_tview_meta is readable by PUBLIC).
+        // With the latest snapshot, like the system catalogs the rest of
+        // the load reads: a flush that waited for a redefinition's lock
+        // must see the registry row it committed (the view's new OID), not
+        // the row of the transaction's older snapshot.
         RunAsExtension as_extension;
+        struct LatestSnapshot {
+            LatestSnapshot() {
+                pg_call([] { PushActiveSnapshot(GetLatestSnapshot()); });
+            }
+            ~LatestSnapshot() {
+                if (std::uncaught_exceptions() == 0) pg_entry_void([] { PopActiveSnapshot(); });
+            }
+        } latest;
         rows = spi.query("SELECT table_oid::oid, view_oid::oid, entity FROM " + registry_table_name(nsp) +
                              " ORDER BY 1",
                          true);

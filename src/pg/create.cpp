@@ -5,6 +5,8 @@
 // population, primary key, FraiseQL indexes, the registry row, guard
 // triggers on the table and capture triggers on every relation read. Any
 // error aborts the transaction, so nothing is left behind.
+#include <map>
+
 #include <fmt/format.h>
 
 #include "pg_tviews/core/error.hpp"
@@ -43,6 +45,34 @@ bool has_trigger(Spi& spi, Oid relid, const char* name) {
     return !rows.empty();
 }
 
+// The capture triggers a relation has: name -> tgenabled ('O', 'A', 'D', 'R').
+std::map<std::string, char> capture_trigger_states(Spi& spi, Oid relid) {
+    // Not read-only: it must see triggers this transaction just dropped or created.
+    auto rows = spi.query(fmt::format("SELECT tgname, tgenabled FROM pg_catalog.pg_trigger WHERE tgrelid "
+                                      "OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND tgname OPERATOR(pg_catalog.~~) "
+                                      "'tview\\_capture\\_%'",
+                                      relid),
+                          false);
+    std::map<std::string, char> out;
+    for (const auto& r : rows)
+        if (r[0] && r[1] && !r[1]->empty()) out[*r[0]] = (*r[1])[0];
+    return out;
+}
+
+// Whether the capture triggers of the mode are all there, and those that
+// must fire for logical replication's apply workers too are ENABLE ALWAYS.
+bool capture_triggers_complete(const std::map<std::string, char>& have, bool statement_level) {
+    for (const auto& t : kCaptureTriggers) {
+        bool truncate = strcmp(t[0], "tview_capture_trunc") == 0;
+        if (!statement_level && !truncate) continue;
+        auto it = have.find(t[0]);
+        if (it == have.end() || (truncate && it->second != 'A')) return false;
+    }
+    if (statement_level) return true;
+    auto row = have.find("tview_capture_row");
+    return row != have.end() && row->second == 'A';
+}
+
 }  // namespace
 
 void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema, bool statement_level) {
@@ -55,23 +85,36 @@ void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema
     if (statement_level)
         for (Oid part : partitions_of(relid)) install_capture_triggers(spi, part, ext_schema, true);
     std::string rel = relation_sql_name(relid);
+    // Nothing to add (a redefinition, a repair): the relation is locked
+    // only against a concurrent DROP TRIGGER, not against its writers, whose
+    // flushes may wait for locks the caller holds.
+    if (capture_triggers_complete(capture_trigger_states(spi, relid), statement_level)) {
+        spi.exec("LOCK TABLE " + rel + " IN ACCESS SHARE MODE");
+        if (capture_triggers_complete(capture_trigger_states(spi, relid), statement_level)) return;
+    }
     spi.exec("LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE");
+    std::map<std::string, char> have = capture_trigger_states(spi, relid);
     for (const auto& t : kCaptureTriggers) {
         bool truncate = strcmp(t[0], "tview_capture_trunc") == 0;
         if (!statement_level && !truncate) continue;
-        if (has_trigger(spi, relid, t[0])) continue;
-        spi.exec(fmt::format("CREATE TRIGGER {} AFTER {} ON {} {} FOR EACH STATEMENT EXECUTE FUNCTION {}()",
-                             quote_ident(t[0]), t[1], rel, t[2], qualify(ext_schema, "pg_tviews_capture")));
-        if (truncate) spi.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER tview_capture_trunc", rel));
+        auto it = have.find(t[0]);
+        if (it == have.end())
+            spi.exec(fmt::format("CREATE TRIGGER {} AFTER {} ON {} {} FOR EACH STATEMENT EXECUTE FUNCTION {}()",
+                                 quote_ident(t[0]), t[1], rel, t[2], qualify(ext_schema, "pg_tviews_capture")));
+        if (truncate && (it == have.end() || it->second != 'A'))
+            spi.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER tview_capture_trunc", rel));
     }
-    if (!statement_level && !has_trigger(spi, relid, "tview_capture_row")) {
-        spi.exec(fmt::format("CREATE TRIGGER tview_capture_row AFTER INSERT OR UPDATE OR DELETE ON {} "
-                             "FOR EACH ROW EXECUTE FUNCTION {}()",
-                             rel, qualify(ext_schema, "pg_tviews_capture_row")));
+    if (!statement_level) {
+        auto row = have.find("tview_capture_row");
+        if (row == have.end())
+            spi.exec(fmt::format("CREATE TRIGGER tview_capture_row AFTER INSERT OR UPDATE OR DELETE ON {} "
+                                 "FOR EACH ROW EXECUTE FUNCTION {}()",
+                                 rel, qualify(ext_schema, "pg_tviews_capture_row")));
         // Logical replication applies changes with session_replication_role
         // = replica and fires row triggers only (and TRUNCATE's): these two
         // fire there too, so a subscriber's TVIEWs follow what it applies.
-        spi.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER tview_capture_row", rel));
+        if (row == have.end() || row->second != 'A')
+            spi.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER tview_capture_row", rel));
     }
 }
 

@@ -186,7 +186,7 @@ void check_null_keys(TviewDef& d) {
 }
 
 // One refresh step of one TVIEW; returns rows written.
-std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
+std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     // A concurrent DROP may have removed the TVIEW while this transaction
     // waited: take the table's lock first, then check it still exists.
     // When the keys do not fit in the transaction's lock budget
@@ -201,6 +201,16 @@ std::uint64_t refresh_batch(const TviewPtr& def, const KeyQueue::Batch& batch) {
         return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid));
     });
     if (!exists) return 0;
+    // A redefinition that committed while this transaction waited for the
+    // lock changed what the TVIEW computes (even its columns): refresh with
+    // the definition as it is now.
+    Catalog& cat = catalog();
+    if (!cat.is_valid()) {
+        cat.ensure_loaded();
+        def = cat.find(relid);
+        if (!def) return 0;
+        require_maintainable(*def);
+    }
     auto started = std::chrono::steady_clock::now();
     RunAs as_owner(def->owner);
     MaintenanceScope writing(relid);

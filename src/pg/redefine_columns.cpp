@@ -215,16 +215,9 @@ void replace_definition(const TviewDef& given, const std::string& select_sql) {
     record_extension_dependency(view_oid);
     use_document_storage(spi, table, table_oid);
     spi.finish();
-    // The load below reads the registry (read-only, with the active
-    // snapshot): it must see the row written above.
-    pg_call([] {
-        CommandCounterIncrement();
-        PushCopiedSnapshot(GetActiveSnapshot());
-        UpdateActiveSnapshotCommandId();
-    });
+    pg_call([] { CommandCounterIncrement(); });  // the load below must see the registry row written above
     cat.invalidate();
     cat.ensure_loaded();
-    pg_call([] { PopActiveSnapshot(); });
     TviewPtr now = cat.find(table_oid);
     if (!now) throw TviewError(sqlstate::kInternalError, fmt::format("TVIEW {} was lost in its redefinition", table));
     require_maintainable(*now);

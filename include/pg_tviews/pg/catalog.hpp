@@ -82,6 +82,7 @@ public:
     // Reloads when stale. Counts a graph cache hit or miss.
     void ensure_loaded();
     void invalidate() noexcept { valid_ = false; }
+    bool is_valid() const noexcept { return valid_; }
     // Relcache callback: drop the cache if `relid` is watched (or is 0).
     void on_relcache(Oid relid) noexcept;
     // Releases entries superseded by reloads (end of transaction).
