@@ -80,22 +80,31 @@ PGTV_FUNCTION(pg_tviews_backend_queues) {
 }
 
 // Long steps under way in every backend (this one alone without preload).
+// As in pg_stat_progress_*, other roles' rows show only session and
+// database, unless the caller has the privileges of pg_read_all_stats.
 PGTV_FUNCTION(pg_tviews_progress_figures) {
     std::vector<BackendFigures> rows = backend_figures();
+    Oid me = pg_call([] { return GetUserId(); });
+    bool all_stats = pg_call([&] { return has_privs_of_role(me, ROLE_PG_READ_ALL_STATS); });
     ReturnSetInfo* rs = begin_rows(fcinfo);
     Datum scope_text = text_datum(scope());
     for (const auto& b : rows) {
         if (b.progress_tview == InvalidOid) continue;
-        Datum v[8];
+        bool visible = all_stats || pg_call([&] { return has_privs_of_role(me, b.role); });
+        Datum v[8] = {};
         bool n[8] = {};
         v[0] = Int32GetDatum(b.pid);
         v[1] = ObjectIdGetDatum(b.database);
-        v[2] = ObjectIdGetDatum(b.progress_tview);
-        v[3] = text_datum(b.progress_phase.c_str());
-        v[4] = Int64GetDatum(static_cast<int64>(b.progress_done));
-        v[5] = Int64GetDatum(static_cast<int64>(b.progress_total));
-        n[4] = n[5] = b.progress_total == 0;  // not counted (a population)
-        v[6] = TimestampTzGetDatum(b.progress_started);
+        if (visible) {
+            v[2] = ObjectIdGetDatum(b.progress_tview);
+            v[3] = text_datum(b.progress_phase.c_str());
+            v[4] = Int64GetDatum(static_cast<int64>(b.progress_done));
+            v[5] = Int64GetDatum(static_cast<int64>(b.progress_total));
+            n[4] = n[5] = b.progress_total == 0;  // not counted (a population)
+            v[6] = TimestampTzGetDatum(b.progress_started);
+        } else {
+            n[2] = n[3] = n[4] = n[5] = n[6] = true;
+        }
         v[7] = scope_text;
         put_row(rs, v, n);
     }

@@ -30,6 +30,15 @@ SQL
 
 fail() { echo "FAILED: $*"; exit 1; }
 q() { psql -X -At -d $DB "$@"; }
+# wait_for WHAT SQL VALUE: until SQL returns VALUE (at most 30 s).
+wait_for() {
+    local i
+    for i in $(seq 600); do
+        [ "$(q -c "$2")" = "$3" ] && return 0
+        sleep 0.05
+    done
+    fail "timed out waiting until $1"
+}
 
 # A writer with an open transaction: 10 documents of user 3 queued.
 exec 3> >(PGAPPNAME=mon_writer psql -X -q -d $DB >"$DIR/writer.log" 2>&1)
@@ -88,29 +97,51 @@ healthy="$(q -c "SELECT status FROM pg_tviews_health_check() WHERE check_name = 
 [ "$healthy" = OK ] || fail "preloaded: health check OK"
 
 # ---- pg_tviews_progress: a long refresh seen from another session ----------
+# The refresh is held at its row 'slow 500' (its function reads a table the
+# test keeps locked) until every role has looked: the owner's session, a
+# pg_monitor member and an ordinary role, which sees the session only.
 q -q <<'SQL'
-CREATE FUNCTION slow_title(t text) RETURNS text LANGUAGE plpgsql STABLE AS $$ BEGIN PERFORM pg_sleep(0.002); RETURN t; END $$;
+CREATE TABLE progress_gate ();
+GRANT SELECT ON progress_gate TO PUBLIC;
+CREATE FUNCTION slow_title(t text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF t = 'slow 500' THEN PERFORM FROM public.progress_gate; END IF;
+    PERFORM pg_sleep(0.002);
+    RETURN t;
+END $$;
 CREATE TABLE tb_slowp (pk_slowp bigint PRIMARY KEY, title text NOT NULL);
 INSERT INTO tb_slowp SELECT g, 'slow ' || g FROM generate_series(1, 1000) g;
 CREATE TABLE tv_slowp AS SELECT s.pk_slowp, slow_title(s.title) AS title FROM tb_slowp s;
 SQL
+PGAPPNAME=mon_gate psql -X -q -d $DB -c "BEGIN" -c "LOCK TABLE progress_gate" -c "SELECT pg_sleep(300)" >/dev/null 2>&1 &
+gate=$!
+wait_for "the gate is locked" "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+  WHERE a.application_name = 'mon_gate' AND l.relation = 'progress_gate'::regclass AND l.granted" 1
 PGAPPNAME=mon_refresher psql -X -q -d $DB -c "SET pg_tviews.flush_chunk_keys = 50" -c "SET pg_tviews.progress_notices = 300" \
     -c "SELECT pg_tviews_refresh('tv_slowp')" >"$DIR/refresh.out" 2>&1 &
 refresher=$!
-seen=""
-for _ in $(seq 200); do
-    seen="$(q -c "SELECT phase || ' ' || (keys_done > 0 AND keys_done < keys_total) || ' ' || keys_total || ' ' || (percent < 100)
-                    FROM pg_tviews_progress WHERE tview = 'tv_slowp'::regclass")"
-    case "$seen" in *" true "*) break ;; esac
-    sleep 0.05
-done
+wait_for "the refresh waits at the gate" "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+  WHERE a.application_name = 'mon_refresher' AND l.relation = 'progress_gate'::regclass AND NOT l.granted" 1
+progress_sql="SELECT coalesce(phase, '-') || ' ' || coalesce((keys_done > 0 AND keys_done < keys_total)::text, '-') || ' ' ||
+                     coalesce(keys_total::text, '-') || ' ' || coalesce((percent < 100)::text, '-') || ' ' ||
+                     coalesce(tview::text, '-') || ' ' || (session IS NOT NULL)
+                FROM pg_tviews_progress"
+seen="$(q -c "$progress_sql")"
+watcher_seen="$(psql -X -At -U mon_watcher -d $DB -c "$progress_sql")"
+nobody_seen="$(psql -X -At -U mon_nobody -d $DB -c "$progress_sql")"
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'mon_gate'" >/dev/null
+wait "$gate" || true
 wait "$refresher"
-echo "pg_tviews_progress during the refresh (phase, partway, total, percent < 100): $seen"
-[ "$seen" = "full refresh true 1000 true" ] || fail "another session sees the refresh's progress"
+echo "pg_tviews_progress during the refresh (phase, partway, total, percent < 100, tview, session): $seen"
+echo "  as a pg_monitor member: $watcher_seen; as an ordinary role: $nobody_seen"
+[ "$seen" = "full refresh true 1000 true tv_slowp true" ] || fail "another session sees the refresh's progress"
+[ "$watcher_seen" = "$seen" ] || fail "a pg_monitor member sees other roles' progress"
+[ "$nobody_seen" = "- - - - - true" ] || fail "an ordinary role sees only that a session is refreshing"
 notices="$(grep -c 'pg_tviews: full refresh of tv_slowp:' "$DIR/refresh.out" || true)"
 echo "progress NOTICEs received by the refreshing client: $notices"
 [ "$notices" -ge 1 ] || fail "pg_tviews.progress_notices sends NOTICEs during a long refresh"
 [ "$(q -c "SELECT count(*) FROM pg_tviews_progress")" = 0 ] || fail "no progress row once the refresh is over"
+q -c "DROP TABLE progress_gate" >/dev/null
 q -c "DROP TABLE tv_slowp" -c "DROP TABLE tb_slowp" -c "DROP FUNCTION slow_title(text)" >/dev/null
 
 # ---- pg_tviews_metrics: one row per committed transaction that refreshed ----
