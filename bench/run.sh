@@ -14,7 +14,9 @@
 #   --memory        also: backend memory of one transaction changing 1,000,000 base rows
 #   --monitoring    also: what the monitoring costs a write (bench/monitoring_cost.sh,
 #                   its own server: figures off / on / metrics rows on, ratios to off)
-#   --extras-only   skip the side-by-side comparison; run only --growth / --memory / --monitoring
+#   --change-feed   also: what the change feed costs a write (bench/change_feed_cost.sh,
+#                   its own server: pg_tviews.change_feed off / keys / documents / patches)
+#   --extras-only   skip the side-by-side comparison; run only --growth / --memory / --monitoring / --change-feed
 #   --stats         preload pg_stat_statements (track = all) and save the top
 #                   statements of every approach next to the logs (changes timings a little)
 #   --keep          leave the server running (prints how to connect)
@@ -37,8 +39,8 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../test/lib/common.sh
 source "$BENCH_DIR/../test/lib/common.sh"
 
-SCALE=1 QUICK=0 DURATION="" GROWTH=0 MEMORY=0 MONITORING=0 STATS=0 KEEP=0 MAIN=1
-MONITORING_OUT=""
+SCALE=1 QUICK=0 DURATION="" GROWTH=0 MEMORY=0 MONITORING=0 FEED=0 STATS=0 KEEP=0 MAIN=1
+MONITORING_OUT="" FEED_OUT=""
 OUT="$BENCH_DIR/results/latest.md"
 ARGS_TEXT="$*"
 while [ $# -gt 0 ]; do
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
         --growth) GROWTH=1; shift ;;
         --memory) MEMORY=1; shift ;;
         --monitoring) MONITORING=1; shift ;;
+        --change-feed) FEED=1; shift ;;
         --extras-only) MAIN=0; shift ;;
         --stats) STATS=1; shift ;;
         --keep) KEEP=1; shift ;;
@@ -718,6 +721,14 @@ report_extras() {
         echo "$MONITORING_OUT"
         echo '```'
     fi
+    if [ "$FEED" -eq 1 ]; then
+        echo
+        echo "## What the change feed costs a write (bench/change_feed_cost.sh)"
+        echo
+        echo '```'
+        echo "$FEED_OUT"
+        echo '```'
+    fi
 }
 
 # -------------------------------------------------------------------- main
@@ -777,6 +788,13 @@ main() {
         [ "$QUICK" -eq 1 ] && mflags=(--quick)
         MONITORING_OUT="$(bash "$BENCH_DIR/monitoring_cost.sh" "${mflags[@]}" 2>>"$LOG")" ||
             NOTES+=("ERROR: bench/monitoring_cost.sh failed (log: $LOG)")
+    fi
+    if [ "$FEED" -eq 1 ]; then
+        say "change feed cost (its own server) ..."
+        local fflags=()
+        [ "$QUICK" -eq 1 ] && fflags=(--quick)
+        FEED_OUT="$(bash "$BENCH_DIR/change_feed_cost.sh" "${fflags[@]}" 2>>"$LOG")" ||
+            NOTES+=("ERROR: bench/change_feed_cost.sh failed (log: $LOG)")
     fi
 
     mkdir -p "$(dirname "$OUT")"

@@ -6,6 +6,7 @@
 -- stays the installed one: it reads 0.1.0's table until the next update.
 \echo Use "ALTER EXTENSION pg_tviews UPDATE TO '0.1.0'" to load this file. \quit
 
+DROP FUNCTION @extschema@.pg_tviews_flush_and_report();
 DROP FUNCTION @extschema@.pg_tviews_graph(text);
 DROP FUNCTION @extschema@.pg_tviews_create_or_replace(text, text);
 DROP FUNCTION @extschema@.pg_tviews_health_check(boolean);

@@ -642,3 +642,11 @@ $fn$;
 -- The read model as a graph (Mermaid or Graphviz DOT text).
 CREATE FUNCTION @extschema@.pg_tviews_graph(format text DEFAULT 'mermaid') RETURNS text
     LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pg_tviews_graph';
+
+-- Flushes the queue now and returns the documents this transaction changed
+-- (net operation per document; only TVIEWs the caller may read). With
+-- pg_tviews.change_feed off, the flushes before the first call are not in
+-- it. See docs/change-feed.md.
+CREATE FUNCTION @extschema@.pg_tviews_flush_and_report()
+RETURNS TABLE(entity text, pk bigint, id uuid, op text)
+    LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_flush_and_report';

@@ -1,5 +1,7 @@
 #include "pg_tviews/core/sql_text.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace pg_tviews {
@@ -74,28 +76,71 @@ std::string update_set_list(const RefreshTarget& t) {
 // CONCURRENTLY uses): 1.0 and 1.00 are different images. The statement
 // returns (rows written, a duplicated key or NULL, rows inserted, rows
 // deleted); an upserted row with xmax 0 was inserted, the others updated.
-std::string upsert(const RefreshTarget& t, const std::string& where, const std::string& delete_where) {
+// What the feed variant returns of a written row `r` of the table.
+std::string document_of(const RefreshTarget& t, const char* r) {
+    bool has_data = std::find(t.columns.begin(), t.columns.end(), "data") != t.columns.end();
+    return has_data ? fmt::format("{}.\"data\"::pg_catalog.jsonb", r) : fmt::format("pg_catalog.to_jsonb({}.*)", r);
+}
+
+std::string upsert(const RefreshTarget& t, const std::string& where, const std::string& key_filter,
+                   FeedDetail feed) {
     std::string set = update_set_list(t);
     std::string conflict =
         set.empty() ? std::string("DO NOTHING")
                     : fmt::format("DO UPDATE SET {} WHERE t.* OPERATOR(pg_catalog.*<>) EXCLUDED.*", set);
+    std::string key = quote_ident(t.key_column);
+    bool has_id = std::find(t.columns.begin(), t.columns.end(), "id") != t.columns.end();
+    // The feed: what each written row returns, the documents before (the
+    // CTE reads the table as the statement's snapshot has it), and the
+    // array the statement returns.
+    std::string up_extra, del_extra, old_cte, changes;
+    if (feed != FeedDetail::kNone) {
+        up_extra = fmt::format(", t.{} AS k", key) + (has_id ? ", t.\"id\" AS id" : "");
+        del_extra = up_extra;
+        if (feed != FeedDetail::kKeys) up_extra += ", " + document_of(t, "t") + " AS doc";
+        if (feed == FeedDetail::kPatches)
+            old_cte = fmt::format("old AS MATERIALIZED (SELECT t.{key} AS k, {doc} AS doc FROM {tbl} t WHERE {filter}), ",
+                                  fmt::arg("key", key), fmt::arg("doc", document_of(t, "t")),
+                                  fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("filter", key_filter));
+        std::string up_fields = "'op', CASE WHEN up.inserted THEN 'insert' ELSE 'update' END, 'pk', up.k";
+        std::string del_fields = "'op', 'delete', 'pk', del.k";
+        if (has_id) {
+            up_fields += ", 'id', up.id";
+            del_fields += ", 'id', del.id";
+        }
+        std::string up_from = "up";
+        if (feed != FeedDetail::kKeys) {
+            up_fields += ", 'data', up.doc";
+            del_fields += ", 'data', NULL::pg_catalog.jsonb";
+        }
+        if (feed == FeedDetail::kPatches) {
+            up_fields += ", 'old', o.doc";
+            up_from = "up LEFT JOIN old o ON o.k OPERATOR(pg_catalog.=) up.k";
+            del_fields += ", 'old', (SELECT o.doc FROM old o WHERE o.k OPERATOR(pg_catalog.=) del.k)";
+        }
+        changes = fmt::format(
+            ", (SELECT pg_catalog.jsonb_agg(c.change) FROM (SELECT pg_catalog.jsonb_build_object({}) AS change FROM {} "
+            "UNION ALL SELECT pg_catalog.jsonb_build_object({}) FROM del) c)",
+            up_fields, up_from, del_fields);
+    }
     return fmt::format(
         "WITH src AS MATERIALIZED (SELECT {vcols} FROM {view} v{where}), "
         "keys AS MATERIALIZED (SELECT s.{key} FROM src s), "
         "dup AS (SELECT k.{key} FROM keys k GROUP BY k.{key} HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 "
-        "LIMIT 1), "
-        "del AS (DELETE FROM {tbl} t WHERE {delete_where}NOT EXISTS (SELECT FROM keys k WHERE k.{key} "
-        "OPERATOR(pg_catalog.=) t.{key}) AND NOT EXISTS (SELECT FROM dup) RETURNING 1), "
+        "LIMIT 1), {old_cte}"
+        "del AS (DELETE FROM {tbl} t WHERE {key_filter} AND NOT EXISTS (SELECT FROM keys k WHERE k.{key} "
+        "OPERATOR(pg_catalog.=) t.{key}) AND NOT EXISTS (SELECT FROM dup) RETURNING 1 AS deleted{del_extra}), "
         "up AS (INSERT INTO {tbl} AS t ({cols}) SELECT {scols} FROM src s WHERE NOT EXISTS (SELECT FROM dup) "
-        "ON CONFLICT ({key}) {conflict} RETURNING t.xmax OPERATOR(pg_catalog.=) '0'::pg_catalog.xid AS inserted) "
+        "ON CONFLICT ({key}) {conflict} RETURNING t.xmax OPERATOR(pg_catalog.=) '0'::pg_catalog.xid AS inserted"
+        "{up_extra}) "
         "SELECT (SELECT pg_catalog.count(*) FROM up) OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM del), "
         "(SELECT d.{key}::pg_catalog.int8 FROM dup d), (SELECT pg_catalog.count(*) FROM up WHERE up.inserted), "
-        "(SELECT pg_catalog.count(*) FROM del)",
+        "(SELECT pg_catalog.count(*) FROM del){changes}",
         fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("cols", column_list(t.columns, "")),
         fmt::arg("vcols", column_list(t.columns, "v.")), fmt::arg("scols", column_list(t.columns, "s.")),
-        fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("where", where),
-        fmt::arg("delete_where", delete_where), fmt::arg("key", quote_ident(t.key_column)),
-        fmt::arg("conflict", conflict));
+        fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("where", where), fmt::arg("key_filter", key_filter),
+        fmt::arg("key", key), fmt::arg("conflict", conflict), fmt::arg("old_cte", old_cte),
+        fmt::arg("del_extra", del_extra), fmt::arg("up_extra", up_extra), fmt::arg("changes", changes));
 }
 
 }  // namespace
@@ -111,14 +156,14 @@ std::string probe_rows_all_sql(const RefreshTarget& t) {
                        fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("key", quote_ident(t.key_column)));
 }
 
-std::string upsert_changed_sql(const RefreshTarget& t) {
+std::string upsert_changed_sql(const RefreshTarget& t, FeedDetail feed) {
     return upsert(t, fmt::format(" WHERE v.{} OPERATOR(pg_catalog.=) ANY ($1)", quote_ident(t.key_column)),
-                  fmt::format("t.{} OPERATOR(pg_catalog.=) ANY ($1) AND ", quote_ident(t.key_column)));
+                  fmt::format("t.{} OPERATOR(pg_catalog.=) ANY ($1)", quote_ident(t.key_column)), feed);
 }
 
-std::string upsert_one_sql(const RefreshTarget& t) {
+std::string upsert_one_sql(const RefreshTarget& t, FeedDetail feed) {
     return upsert(t, fmt::format(" WHERE v.{} OPERATOR(pg_catalog.=) $1", quote_ident(t.key_column)),
-                  fmt::format("t.{} OPERATOR(pg_catalog.=) $1 AND ", quote_ident(t.key_column)));
+                  fmt::format("t.{} OPERATOR(pg_catalog.=) $1", quote_ident(t.key_column)), feed);
 }
 
 std::string all_keys_sql(const RefreshTarget& t) {

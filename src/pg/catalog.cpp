@@ -27,6 +27,10 @@ TviewDef::~TviewDef() {
     SPIPlanPtr plans[] = {probe_plan, probe_all_plan, upsert_plan, upsert_one_plan, all_keys_plan, null_key_plan};
     for (SPIPlanPtr p : plans)
         if (p) SPI_freeplan(p);
+    for (int i = 0; i < 3; i++) {
+        if (feed_upsert_plan[i]) SPI_freeplan(feed_upsert_plan[i]);
+        if (feed_upsert_one_plan[i]) SPI_freeplan(feed_upsert_one_plan[i]);
+    }
     for (auto& s : sources) {
         if (s.plan_old) SPI_freeplan(s.plan_old);
         if (s.plan_new) SPI_freeplan(s.plan_new);
@@ -121,6 +125,7 @@ void Catalog::publish_entries() const noexcept {
         for (SPIPlanPtr p : {d->probe_plan, d->probe_all_plan, d->upsert_plan, d->upsert_one_plan, d->all_keys_plan,
                              d->null_key_plan})
             if (p) refresh++;
+        for (int i = 0; i < 3; i++) refresh += (d->feed_upsert_plan[i] ? 1 : 0) + (d->feed_upsert_one_plan[i] ? 1 : 0);
         for (const auto& s : d->sources) key += (s.plan_old ? 1 : 0) + (s.plan_new ? 1 : 0);
     }
     slot_cache_entries(tviews_.size(), refresh, key);

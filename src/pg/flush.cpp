@@ -9,6 +9,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/change_feed.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
 #include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/shared_stats.hpp"
@@ -127,6 +128,18 @@ void prepare_plans(TviewDef& d) {
     count_cache(CacheKind::kTable, false);
 }
 
+// The upsert plans of the change feed's detail `feed` (prepared on first use).
+void prepare_feed_plans(TviewDef& d, FeedMode feed) {
+    int i = static_cast<int>(feed) - 1;
+    if (d.feed_upsert_plan[i]) return;
+    RefreshTarget t = target_of(d);
+    auto detail = static_cast<FeedDetail>(feed);
+    Oid key_array[1] = {INT8ARRAYOID};
+    d.feed_upsert_plan[i] = prepare_kept(upsert_changed_sql(t, detail), 1, key_array);
+    Oid one_key[1] = {INT8OID};
+    d.feed_upsert_one_plan[i] = prepare_kept(upsert_one_sql(t, detail), 1, one_key);
+}
+
 // Every key of the view and of the table, ascending (a full refresh).
 std::vector<int64> all_keys(TviewDef& d) {
     if (!d.all_keys_plan) d.all_keys_plan = prepare_kept(all_keys_sql(target_of(d)), 0, nullptr);
@@ -171,7 +184,17 @@ Written run_upsert(const TviewDef& d, SPIPlanPtr plan, Datum* args) {
                                      "that the joins multiply.",
                                      d.key_column));
     auto count = [](bool isnull, Datum d) { return isnull ? 0 : static_cast<std::uint64_t>(DatumGetInt64(d)); };
-    return Written{count(written_null, written), count(inserted_null, inserted), count(deleted_null, deleted)};
+    Written w{count(written_null, written), count(inserted_null, inserted), count(deleted_null, deleted)};
+    // The change feed's variant returns what it wrote (NULL: nothing).
+    if (w.rows > 0) {
+        const char* changes = pg_call([] {
+            return SPI_tuptable->tupdesc->natts >= 5 ? static_cast<const char*>(SPI_getvalue(
+                                                           SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5))
+                                                     : static_cast<const char*>(nullptr);
+        });
+        if (changes) change_feed_record(d, changes);
+    }
+    return w;
 }
 
 // A row of the view without a key cannot be stored: fail like creation does.
@@ -231,6 +254,11 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
         count_cache(CacheKind::kTable, true);
     else
         prepare_plans(*def);
+    FeedMode feed = change_feed_detail();
+    if (feed != FeedMode::kOff) prepare_feed_plans(*def, feed);
+    SPIPlanPtr many_plan = feed == FeedMode::kOff ? def->upsert_plan : def->feed_upsert_plan[static_cast<int>(feed) - 1];
+    SPIPlanPtr one_plan =
+        feed == FeedMode::kOff ? def->upsert_one_plan : def->feed_upsert_one_plan[static_cast<int>(feed) - 1];
     if (!whole) lock_keys(*def, keys);
     // Large key sets go in slices of pg_tviews.flush_chunk_keys keys: one
     // statement's materialized rows, hash tables and captured changes stay
@@ -246,10 +274,10 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
         Written w;
         if (slice.size() == 1) {
             Datum key[1] = {Int64GetDatum(slice[0])};
-            w = run_upsert(*def, def->upsert_one_plan, key);
+            w = run_upsert(*def, one_plan, key);
         } else {
             Datum arg[1] = {int8_array(slice)};
-            w = run_upsert(*def, def->upsert_plan, arg);
+            w = run_upsert(*def, many_plan, arg);
         }
         written += w.rows;
         figures.inserted += w.inserted;

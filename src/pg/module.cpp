@@ -2,6 +2,7 @@
 // once per backend, whether the library is preloaded or loaded on first use).
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/change_feed.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
 #include "pg_tviews/pg/metrics.hpp"
@@ -47,6 +48,7 @@ void end_of_transaction() noexcept {
     b.pending_ctas.clear();
     b.null_key_check.clear();
     b.xact = XactFigures{};
+    change_feed_end_of_transaction();
     forget_link_lock_counts();
     slot_transaction_end();
     catalog().release_superseded();
@@ -60,6 +62,7 @@ void on_xact(XactEvent event, void*) {
             // the tv_ tables now, as part of it.
             pg_entry_void([] {
                 flush_queue();
+                change_feed_emit_final();
                 record_transaction_metrics();
             });
             statement_snapshots_release();
@@ -86,11 +89,13 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
     switch (event) {
         case SUBXACT_EVENT_COMMIT_SUB:
             pg_entry_void([&] { b.queue.subxact_commit(level); });
+            pg_entry_void([&] { change_feed_subxact_commit(level); });
             break;
         case SUBXACT_EVENT_ABORT_SUB:
             // Rows refreshed inside the subtransaction are rolled back with
             // it: queue their keys again.
             pg_entry_void([&] { b.queue.subxact_abort(level); });
+            pg_entry_void([&] { change_feed_subxact_abort(level); });
             statement_snapshots_subxact_abort(level);
             if (b.maintenance_depth > 0 && b.maintenance_level >= level) {
                 b.maintenance_depth = 0;
@@ -165,6 +170,7 @@ void _PG_init(void) {
     g_initialized = true;
     g_preloaded = process_shared_preload_libraries_in_progress;
     shared_stats_define_settings();
+    change_feed_define_settings();
     if (g_preloaded) shared_stats_request();
     Settings& s = settings();
     DefineCustomEnumVariable("pg_tviews.refresh_mode",

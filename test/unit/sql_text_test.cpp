@@ -48,6 +48,9 @@ std::vector<std::pair<const char*, std::string>> all_sql(const RefreshTarget& t)
             {"null_key", null_key_sql(t)},
             {"upsert_changed", upsert_changed_sql(t)},
             {"upsert_one", upsert_one_sql(t)},
+            {"upsert_changed_feed_keys", upsert_changed_sql(t, FeedDetail::kKeys)},
+            {"upsert_changed_feed_documents", upsert_changed_sql(t, FeedDetail::kDocuments)},
+            {"upsert_one_feed_patches", upsert_one_sql(t, FeedDetail::kPatches)},
             {"all_keys", all_keys_sql(t)}};
 }
 

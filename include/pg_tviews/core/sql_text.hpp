@@ -35,11 +35,19 @@ std::string probe_rows_all_sql(const RefreshTarget& t);
 // whose stored image is identical (no new tuple, no WAL, no cascade).
 // Returns one row: (rows written bigint, a key produced twice bigint or NULL);
 // when a key is produced twice nothing is written.
-std::string upsert_changed_sql(const RefreshTarget& t);
+//
+// With a change feed detail (pg_tviews.change_feed), the row has a fifth
+// column: a jsonb array with one object per row written, {"op": "insert" |
+// "update" | "delete", "pk": key, "id": the id column (when the table has
+// one)}, plus "data" (documents, patches: the new document, NULL for a
+// delete) and "old" (patches: the document before, NULL for an insert). The
+// document is the data column when the table has one, else the whole row.
+enum class FeedDetail { kNone = 0, kKeys = 1, kDocuments = 2, kPatches = 3 };
+std::string upsert_changed_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail::kNone);
 // The same for one key ($1 bigint): its generic plan is estimated for one
 // row (an array parameter is estimated at ten), so it looks the key up
 // through indexes where the array plan may hash whole tables.
-std::string upsert_one_sql(const RefreshTarget& t);
+std::string upsert_one_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail::kNone);
 // Any row of the view whose key is NULL (one row, or none).
 std::string null_key_sql(const RefreshTarget& t);
 // Every key a full refresh recomputes: those of the view and those of the

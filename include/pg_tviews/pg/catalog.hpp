@@ -71,6 +71,10 @@ struct TviewDef {
     SPIPlanPtr upsert_one_plan = nullptr;
     SPIPlanPtr all_keys_plan = nullptr;
     SPIPlanPtr null_key_plan = nullptr;
+    // The upserts that also return what they wrote (pg_tviews.change_feed),
+    // per detail: keys, documents, patches.
+    SPIPlanPtr feed_upsert_plan[3] = {nullptr, nullptr, nullptr};
+    SPIPlanPtr feed_upsert_one_plan[3] = {nullptr, nullptr, nullptr};
 
     ~TviewDef();
 };

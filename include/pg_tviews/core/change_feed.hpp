@@ -1,0 +1,101 @@
+// The change feed of one transaction (pg_tviews.change_feed): the documents
+// its refreshes wrote, in the order written, cut into the JSON messages the
+// PostgreSQL layer emits into the WAL (pg_logical_emit_message, prefix
+// 'pg_tviews', transactional). Pure C++: JSON text in, message text out.
+//
+// A message: {"chunk": n, "last": true|false, "changes": [change, ...]}.
+// A change: {"entity", "table" (schema.table), "op" (insert | update |
+// delete), "pk", "id" (when the TVIEW has an id column), "data" (modes
+// documents and patches: the new document, null for a delete), "patch"
+// (mode patches: RFC 6902 operations from the old document to the new)}.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pg_tviews {
+
+enum class FeedMode { kOff = 0, kKeys = 1, kDocuments = 2, kPatches = 3 };
+
+class FeedBuffer {
+public:
+    // Appends the changes of one refresh statement of TVIEW `table`
+    // (`changes`: the jsonb array the statement returned, as text; see
+    // sql_text.hpp) written at subtransaction nesting level `level`.
+    void add(const std::string& entity, const std::string& table, const std::string& changes, FeedMode mode,
+             int level);
+
+    // A subtransaction at `level` committed: its changes are its parent's.
+    void subxact_commit(int level);
+    // A subtransaction at `level` rolled back: its changes are dropped.
+    void subxact_abort(int level);
+
+    // Full messages of at most `max_bytes` (a change larger than that is a
+    // message of its own) while the buffer holds at least that much. Only
+    // at the top level (`level` 1): a message emitted inside a
+    // subtransaction would be rolled back with it, with the outer changes.
+    std::vector<std::string> take_full(std::size_t max_bytes, int level);
+    // At commit: every change left, the last message marked. Nothing when
+    // the transaction changed no document; an empty last message when
+    // every change already went out in full messages.
+    std::vector<std::string> take_final(std::size_t max_bytes);
+
+    bool empty() const { return entries_.empty(); }
+    std::size_t changes() const { return entries_.size(); }
+    std::size_t bytes() const { return bytes_; }
+    void clear();
+
+private:
+    struct Entry {
+        int level;
+        std::string json;
+    };
+    std::vector<std::string> take(std::size_t max_bytes, bool final);
+
+    std::vector<Entry> entries_;
+    std::size_t bytes_ = 0;
+    int next_chunk_ = 1;
+};
+
+// What pg_tviews_flush_and_report() returns: each document the transaction
+// changed, once, with its net operation (inserted then deleted: not at all),
+// in the order first changed.
+struct ReportRow {
+    std::string entity;
+    std::string table;
+    std::uint32_t relid = 0;  // the TVIEW table's OID
+    std::int64_t pk = 0;
+    std::string id;  // empty: the TVIEW has no id column
+    std::string op;  // insert | update | delete
+};
+
+class ReportLog {
+public:
+    // Beyond this many changes in one transaction the log stops (the
+    // report then fails, pointing to the feed): its memory stays bounded.
+    static constexpr std::size_t kMaxChanges = 100000;
+
+    void add(const std::string& entity, const std::string& table, std::uint32_t relid, const std::string& changes,
+             int level);
+    void subxact_commit(int level);
+    void subxact_abort(int level);
+    bool overflowed() const { return overflowed_; }
+    std::vector<ReportRow> rows() const;
+    void clear();
+
+    // Whether `id` is a uuid in its canonical text form (what to_jsonb gives).
+    static bool canonical_uuid(const std::string& id);
+
+private:
+    struct Entry {
+        int level;
+        ReportRow row;
+    };
+    std::vector<Entry> entries_;
+    bool overflowed_ = false;
+};
+
+}  // namespace pg_tviews

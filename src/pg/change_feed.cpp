@@ -1,0 +1,165 @@
+#include "pg_tviews/pg/change_feed.hpp"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/flush.hpp"
+
+extern "C" {
+#include "funcapi.h"
+#include "replication/message.h"
+#include "utils/acl.h"
+#include "utils/syscache.h"
+#include "utils/uuid.h"
+}
+
+namespace pg_tviews::pg {
+
+namespace {
+
+const struct config_enum_entry kFeedModes[] = {
+    {"off", static_cast<int>(FeedMode::kOff), false},
+    {"keys", static_cast<int>(FeedMode::kKeys), false},
+    {"documents", static_cast<int>(FeedMode::kDocuments), false},
+    {"patches", static_cast<int>(FeedMode::kPatches), false},
+    {nullptr, 0, false},
+};
+
+int g_feed_mode = static_cast<int>(FeedMode::kOff);
+int g_message_kb = 256;
+
+// The transaction's feed, fixed at its first recorded change (a
+// transaction that changes the setting halfway keeps one shape), and what
+// pg_tviews_flush_and_report() returns.
+FeedBuffer g_buffer;
+FeedMode g_xact_mode = FeedMode::kOff;
+bool g_xact_fixed = false;
+ReportLog g_report;
+bool g_reporting = false;  // pg_tviews_flush_and_report() ran in this transaction
+
+FeedMode emitting() { return g_xact_fixed ? g_xact_mode : static_cast<FeedMode>(g_feed_mode); }
+
+constexpr const char* kPrefix = "pg_tviews";
+
+std::size_t message_bytes() { return static_cast<std::size_t>(g_message_kb) * 1024; }
+
+void emit(const std::vector<std::string>& messages) {
+    for (const auto& m : messages) {
+        const char* data = m.data();
+        std::size_t size = m.size();
+        pg_call([&] { (void)LogLogicalMessage(kPrefix, data, size, true); });
+    }
+}
+
+}  // namespace
+
+void change_feed_define_settings() {
+    DefineCustomEnumVariable("pg_tviews.change_feed",
+                             "What each committing transaction writes into the WAL about the TVIEW documents it "
+                             "changed, for logical decoding (prefix pg_tviews): nothing, keys, documents, or "
+                             "documents and JSON patches.",
+                             nullptr, &g_feed_mode, static_cast<int>(FeedMode::kOff), kFeedModes, PGC_USERSET, 0,
+                             nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pg_tviews.change_feed_message_size",
+                            "Largest change feed message; a transaction's changes beyond it go into numbered "
+                            "messages, the last one marked.",
+                            nullptr, &g_message_kb, 256, 1, 1024 * 1024, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr,
+                            nullptr);
+}
+
+FeedMode change_feed_detail() {
+    FeedMode mode = emitting();
+    return mode == FeedMode::kOff && g_reporting ? FeedMode::kKeys : mode;
+}
+
+void change_feed_record(const TviewDef& d, const std::string& changes) {
+    FeedMode mode = emitting();
+    if (!g_xact_fixed) {
+        g_xact_fixed = true;
+        g_xact_mode = mode;
+    }
+    if (mode == FeedMode::kOff && !g_reporting) return;
+    int level = pg_call([] { return GetCurrentTransactionNestLevel(); });
+    std::string table = d.schema + "." + d.table;
+    g_report.add(d.entity, table, d.table_oid, changes, level);
+    if (mode == FeedMode::kOff) return;
+    g_buffer.add(d.entity, table, changes, mode, level);
+    emit(g_buffer.take_full(message_bytes(), level));
+}
+
+void change_feed_emit_final() {
+    if (g_xact_fixed && g_xact_mode != FeedMode::kOff) emit(g_buffer.take_final(message_bytes()));
+    g_buffer.clear();
+}
+
+void change_feed_subxact_commit(int level) {
+    g_buffer.subxact_commit(level);
+    g_report.subxact_commit(level);
+}
+
+void change_feed_subxact_abort(int level) {
+    g_buffer.subxact_abort(level);
+    g_report.subxact_abort(level);
+}
+
+void change_feed_end_of_transaction() noexcept {
+    g_buffer.clear();
+    g_report.clear();
+    g_xact_mode = FeedMode::kOff;
+    g_xact_fixed = false;
+    g_reporting = false;
+}
+
+}  // namespace pg_tviews::pg
+
+using namespace pg_tviews;
+using namespace pg_tviews::pg;
+
+// Flushes the queue, then returns the documents this transaction changed:
+// all of them with pg_tviews.change_feed on, else those of the flushes run
+// since the first call (docs/change-feed.md). Only TVIEWs the caller may
+// read are listed.
+PGTV_FUNCTION(pg_tviews_flush_and_report) {
+    g_reporting = true;
+    flush_queue();
+    if (g_report.overflowed())
+        throw TviewError(sqlstate::kProgramLimitExceeded,
+                         fmt::format("this transaction changed more than {} documents", ReportLog::kMaxChanges), "",
+                         "Read what a large transaction changed from the change feed (docs/change-feed.md).");
+    std::vector<ReportRow> rows = g_report.rows();
+    ReturnSetInfo* rs = pg_call([&] {
+        InitMaterializedSRF(fcinfo, 0);
+        return reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    });
+    std::map<Oid, bool> readable;
+    for (const auto& r : rows) {
+        Oid relid = r.relid;
+        auto it = readable.find(relid);
+        if (it == readable.end()) {
+            bool ok = pg_call([&] {
+                return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) &&
+                       pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
+            });
+            it = readable.emplace(relid, ok).first;
+        }
+        if (!it->second) continue;
+        Datum v[4];
+        bool n[4] = {};
+        const char* entity = r.entity.c_str();
+        const char* op = r.op.c_str();
+        const char* id = r.id.c_str();
+        bool has_uuid = ReportLog::canonical_uuid(r.id);
+        pg_call([&] {
+            v[0] = CStringGetTextDatum(entity);
+            v[1] = Int64GetDatum(r.pk);
+            v[2] = has_uuid ? DirectFunctionCall1(uuid_in, CStringGetDatum(id)) : Datum(0);
+            n[2] = !has_uuid;
+            v[3] = CStringGetTextDatum(op);
+            tuplestore_putvalues(rs->setResult, rs->setDesc, v, n);
+        });
+    }
+    return PointerGetDatum(nullptr);
+}
