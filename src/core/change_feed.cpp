@@ -29,31 +29,71 @@ std::string message(int chunk, bool last, const std::vector<std::string>& change
 
 }  // namespace
 
-void FeedBuffer::add(const std::string& entity, const std::string& table, const std::string& changes,
-                     FeedMode mode, int level) {
+std::vector<std::string> json_array_elements(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t i = 0, n = text.size();
+    auto skip_space = [&] {
+        while (i < n && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r')) i++;
+    };
+    skip_space();
+    if (i >= n || text[i] != '[')
+        throw TviewError(sqlstate::kInternalError, "pg_tviews: the change feed got no array of changes");
+    i++;
+    int depth = 0;
+    bool in_string = false;
+    std::size_t start = std::string::npos;
+    for (; i < n; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (start == std::string::npos && c != ' ' && c != '\n' && c != '\t' && c != '\r' && c != ']') start = i;
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || (c == ']' && depth > 0)) {
+            depth--;
+        } else if ((c == ',' || c == ']') && depth == 0) {
+            if (start != std::string::npos) {
+                std::size_t end = i;
+                while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\n')) end--;
+                out.push_back(text.substr(start, end - start));
+            }
+            start = std::string::npos;
+            if (c == ']') return out;
+        }
+    }
+    throw TviewError(sqlstate::kInternalError, "pg_tviews: the change feed got an unterminated array of changes");
+}
+
+void FeedBuffer::add(const std::string& changes, FeedMode mode, int level) {
     if (mode == FeedMode::kOff) return;
+    if (mode != FeedMode::kPatches) {
+        for (auto& text : json_array_elements(changes)) {
+            bytes_ += text.size() + 1;
+            entries_.push_back({level, std::move(text)});
+        }
+        return;
+    }
     json rows = json::parse(changes, nullptr, false);
     if (rows.is_discarded() || !rows.is_array())
-        throw TviewError(sqlstate::kInternalError, "pg_tviews: the change feed got no array of changes from " + table);
-    for (auto& row : rows) {
-        json change = json::object();
-        change["entity"] = entity;
-        change["table"] = table;
-        change["op"] = row.value("op", "");
-        change["pk"] = row.contains("pk") ? row["pk"] : json();
-        if (row.contains("id")) change["id"] = row["id"];
-        if (mode != FeedMode::kKeys) change["data"] = row.contains("data") ? row["data"] : json();
-        if (mode == FeedMode::kPatches) {
-            const json& before = row.contains("old") ? row["old"] : json();
-            const json& after = change["data"];
-            std::string op = change["op"];
-            if (op == "insert" || before.is_null())
-                change["patch"] = json::array({{{"op", "add"}, {"path", ""}, {"value", after}}});
-            else if (op == "delete")
-                change["patch"] = json::array({{{"op", "remove"}, {"path", ""}}});
-            else
-                change["patch"] = json::diff(before, after);
-        }
+        throw TviewError(sqlstate::kInternalError, "pg_tviews: the change feed got no array of changes");
+    for (auto& change : rows) {
+        json before = change.contains("old") ? change["old"] : json();
+        change.erase("old");
+        const json& after = change.contains("data") ? change["data"] : json();
+        std::string op = change.value("op", "");
+        if (op == "insert" || before.is_null())
+            change["patch"] = json::array({{{"op", "add"}, {"path", ""}, {"value", after}}});
+        else if (op == "delete")
+            change["patch"] = json::array({{{"op", "remove"}, {"path", ""}}});
+        else
+            change["patch"] = json::diff(before, after);
         std::string text = change.dump();
         bytes_ += text.size() + 1;
         entries_.push_back({level, std::move(text)});
@@ -131,39 +171,31 @@ bool ReportLog::canonical_uuid(const std::string& id) {
     return true;
 }
 
-void ReportLog::add(const std::string& entity, const std::string& table, std::uint32_t relid,
-                    const std::string& changes, int level) {
+void ReportLog::add(std::uint32_t relid, std::string changes, int level) {
     if (overflowed_) return;
-    json rows = json::parse(changes, nullptr, false);
-    if (rows.is_discarded() || !rows.is_array())
-        throw TviewError(sqlstate::kInternalError, "pg_tviews: the report got no array of changes from " + table);
-    for (const auto& r : rows) {
-        if (entries_.size() >= kMaxChanges) {
-            overflowed_ = true;
-            entries_.clear();
-            return;
-        }
-        ReportRow row;
-        row.entity = entity;
-        row.table = table;
-        row.relid = relid;
-        row.pk = r.contains("pk") && r["pk"].is_number_integer() ? r["pk"].get<std::int64_t>() : 0;
-        if (r.contains("id") && r["id"].is_string()) row.id = r["id"].get<std::string>();
-        row.op = r.value("op", "");
-        entries_.push_back({level, std::move(row)});
+    bytes_ += changes.size();
+    if (bytes_ > kMaxBytes) {
+        overflowed_ = true;
+        chunks_.clear();
+        return;
     }
+    chunks_.push_back({level, relid, std::move(changes)});
 }
 
 void ReportLog::subxact_commit(int level) {
-    for (auto& e : entries_)
-        if (e.level >= level) e.level = level - 1;
+    for (auto& c : chunks_)
+        if (c.level >= level) c.level = level - 1;
 }
 
 void ReportLog::subxact_abort(int level) {
-    std::vector<Entry> kept;
-    for (auto& e : entries_)
-        if (e.level < level) kept.push_back(std::move(e));
-    entries_.swap(kept);
+    std::vector<Chunk> kept;
+    bytes_ = 0;
+    for (auto& c : chunks_)
+        if (c.level < level) {
+            bytes_ += c.changes.size();
+            kept.push_back(std::move(c));
+        }
+    chunks_.swap(kept);
 }
 
 std::vector<ReportRow> ReportLog::rows() const {
@@ -172,9 +204,24 @@ std::vector<ReportRow> ReportLog::rows() const {
         bool existed;       // before the transaction (its first change was no insert)
         const ReportRow* last;
     };
+    std::vector<ReportRow> all;
+    for (const auto& chunk : chunks_) {
+        json rows = json::parse(chunk.changes, nullptr, false);
+        if (rows.is_discarded() || !rows.is_array()) continue;
+        for (const auto& r : rows) {
+            ReportRow row;
+            row.entity = r.value("entity", "");
+            row.table = r.value("table", "");
+            row.relid = chunk.relid;
+            row.pk = r.contains("pk") && r["pk"].is_number_integer() ? r["pk"].get<std::int64_t>() : 0;
+            if (r.contains("id") && r["id"].is_string()) row.id = r["id"].get<std::string>();
+            row.op = r.value("op", "");
+            all.push_back(std::move(row));
+        }
+    }
     std::map<std::pair<std::string, std::int64_t>, Net> by_doc;
-    for (std::size_t i = 0; i < entries_.size(); i++) {
-        const ReportRow& r = entries_[i].row;
+    for (std::size_t i = 0; i < all.size(); i++) {
+        const ReportRow& r = all[i];
         auto key = std::make_pair(r.table, r.pk);
         auto it = by_doc.find(key);
         if (it == by_doc.end())
@@ -197,7 +244,8 @@ std::vector<ReportRow> ReportLog::rows() const {
 }
 
 void ReportLog::clear() {
-    entries_.clear();
+    chunks_.clear();
+    bytes_ = 0;
     overflowed_ = false;
 }
 

@@ -102,8 +102,10 @@ std::string upsert(const RefreshTarget& t, const std::string& where, const std::
             old_cte = fmt::format("old AS MATERIALIZED (SELECT t.{key} AS k, {doc} AS doc FROM {tbl} t WHERE {filter}), ",
                                   fmt::arg("key", key), fmt::arg("doc", document_of(t, "t")),
                                   fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("filter", key_filter));
-        std::string up_fields = "'op', CASE WHEN up.inserted THEN 'insert' ELSE 'update' END, 'pk', up.k";
-        std::string del_fields = "'op', 'delete', 'pk', del.k";
+        std::string names = fmt::format("'entity', {}::pg_catalog.text, 'table', {}::pg_catalog.text, ",
+                                        quote_literal(t.entity), quote_literal(t.schema + "." + t.table));
+        std::string up_fields = names + "'op', CASE WHEN up.inserted THEN 'insert' ELSE 'update' END, 'pk', up.k";
+        std::string del_fields = names + "'op', 'delete', 'pk', del.k";
         if (has_id) {
             up_fields += ", 'id', up.id";
             del_fields += ", 'id', del.id";

@@ -83,10 +83,9 @@ void change_feed_record(const TviewDef& d, const std::string& changes) {
     }
     if (mode == FeedMode::kOff && !g_reporting) return;
     int level = pg_call([] { return GetCurrentTransactionNestLevel(); });
-    std::string table = d.schema + "." + d.table;
-    g_report.add(d.entity, table, d.table_oid, changes, level);
+    g_report.add(d.table_oid, changes, level);
     if (mode == FeedMode::kOff) return;
-    g_buffer.add(d.entity, table, changes, mode, level);
+    g_buffer.add(changes, mode, level);
     emit(g_buffer.take_full(message_bytes(), level));
 }
 
@@ -127,7 +126,9 @@ PGTV_FUNCTION(pg_tviews_flush_and_report) {
     flush_queue();
     if (g_report.overflowed())
         throw TviewError(sqlstate::kProgramLimitExceeded,
-                         fmt::format("this transaction changed more than {} documents", ReportLog::kMaxChanges), "",
+                         fmt::format("this transaction changed too many documents to report (more than {} MB of changes)",
+                                     ReportLog::kMaxBytes >> 20),
+                         "",
                          "Read what a large transaction changed from the change feed (docs/change-feed.md).");
     std::vector<ReportRow> rows = g_report.rows();
     ReturnSetInfo* rs = pg_call([&] {

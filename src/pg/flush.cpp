@@ -115,7 +115,7 @@ private:
 };
 
 RefreshTarget target_of(const TviewDef& d) {
-    return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns};
+    return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns, d.entity};
 }
 
 void prepare_plans(TviewDef& d) {

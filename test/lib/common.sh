@@ -28,7 +28,7 @@ export PGTV_ROOT PG_CONFIG
 # Debian packages the project needs to build, test and demo. The contrib
 # package is handled separately because its name differs between releases.
 PGTV_PACKAGES=(postgresql-15 postgresql-server-dev-15 nlohmann-json3-dev libfmt-dev
-               libgtest-dev cmake g++ make pkg-config pgbouncer postgresql-15-cron perl)
+               libgtest-dev cmake g++ make pkg-config pgbouncer postgresql-15-cron postgresql-15-wal2json perl)
 
 log()  { printf '\n==> %s\n' "$*"; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }

@@ -1,6 +1,8 @@
 #include "pg_tviews/core/change_feed.hpp"
 
 #include <gtest/gtest.h>
+
+#include "pg_tviews/core/error.hpp"
 #include <nlohmann/json.hpp>
 
 using nlohmann::json;
@@ -17,7 +19,8 @@ std::vector<json> parsed(const std::vector<std::string>& messages) {
 
 std::string rows(int from, int to) {
     json a = json::array();
-    for (int k = from; k <= to; k++) a.push_back({{"op", "update"}, {"pk", k}, {"data", {{"n", k}}}});
+    for (int k = from; k <= to; k++)
+        a.push_back({{"entity", "post"}, {"table", "public.tv_post"}, {"op", "update"}, {"pk", k}, {"data", {{"n", k}}}});
     return a.dump();
 }
 
@@ -25,8 +28,8 @@ std::string rows(int from, int to) {
 
 TEST(ChangeFeed, KeysModeCarriesEntityTableOpPkAndId) {
     FeedBuffer b;
-    b.add("post", "public.tv_post",
-          R"([{"op":"insert","pk":1,"id":"a"},{"op":"delete","pk":2,"id":"b"},{"op":"update","pk":3}])",
+    b.add(R"([{"entity": "post", "table": "public.tv_post", "op": "insert", "pk": 1, "id": "a"},
+              {"op":"delete","pk":2,"id":"b","entity":"post","table":"public.tv_post"}, {"op": "update", "pk": 3}])",
           FeedMode::kKeys, 1);
     auto m = parsed(b.take_final(1 << 20));
     ASSERT_EQ(m.size(), 1u);
@@ -46,15 +49,14 @@ TEST(ChangeFeed, KeysModeCarriesEntityTableOpPkAndId) {
 
 TEST(ChangeFeed, NothingChangedEmitsNothing) {
     FeedBuffer b;
-    b.add("post", "public.tv_post", "[]", FeedMode::kDocuments, 1);
+    b.add("[]", FeedMode::kDocuments, 1);
     EXPECT_TRUE(b.take_full(100, 1).empty());
     EXPECT_TRUE(b.take_final(100).empty());
 }
 
 TEST(ChangeFeed, PatchesAreRfc6902FromTheOldDocument) {
     FeedBuffer b;
-    b.add("post", "s.tv_post",
-          R"([{"op":"update","pk":1,"data":{"title":"new","tags":["a"]},"old":{"title":"old","tags":["a"],"x":1}},
+    b.add(R"([{"op":"update","pk":1,"data":{"title":"new","tags":["a"]},"old":{"title":"old","tags":["a"],"x":1}},
               {"op":"insert","pk":2,"data":{"title":"t"},"old":null},
               {"op":"delete","pk":3,"data":null,"old":{"title":"gone"}}])",
           FeedMode::kPatches, 1);
@@ -70,12 +72,12 @@ TEST(ChangeFeed, PatchesAreRfc6902FromTheOldDocument) {
 
 TEST(ChangeFeed, LargeTransactionsAreCutIntoNumberedMessages) {
     FeedBuffer b;
-    b.add("post", "public.tv_post", rows(1, 1000), FeedMode::kDocuments, 1);
+    b.add(rows(1, 1000), FeedMode::kDocuments, 1);
     std::size_t limit = 2000;
     auto full = b.take_full(limit, 1);
     EXPECT_GT(full.size(), 5u);
     EXPECT_LT(b.bytes(), limit);  // what is left does not fill a message
-    b.add("post", "public.tv_post", rows(1001, 1010), FeedMode::kDocuments, 1);
+    b.add(rows(1001, 1010), FeedMode::kDocuments, 1);
     auto last = b.take_final(limit);
     std::vector<std::string> all = full;
     all.insert(all.end(), last.begin(), last.end());
@@ -93,7 +95,8 @@ TEST(ChangeFeed, LargeTransactionsAreCutIntoNumberedMessages) {
 TEST(ChangeFeed, AFinalMessageEndsATransactionWhoseChangesAllWentOut) {
     FeedBuffer b;
     json big = json::array({{{"op", "update"}, {"pk", 1}, {"data", std::string(500, 'x')}}});
-    b.add("post", "public.tv_post", big.dump(), FeedMode::kDocuments, 1);
+
+    b.add(big.dump(), FeedMode::kDocuments, 1);
     auto full = parsed(b.take_full(200, 1));  // one change larger than a message: a message of its own
     ASSERT_EQ(full.size(), 1u);
     EXPECT_EQ(full[0]["last"], false);
@@ -107,19 +110,19 @@ TEST(ChangeFeed, AFinalMessageEndsATransactionWhoseChangesAllWentOut) {
 
 TEST(ChangeFeed, NoMessageLeavesInsideASubtransaction) {
     FeedBuffer b;
-    b.add("post", "public.tv_post", rows(1, 100), FeedMode::kDocuments, 2);
+    b.add(rows(1, 100), FeedMode::kDocuments, 2);
     EXPECT_TRUE(b.take_full(200, 2).empty());
     EXPECT_FALSE(b.take_full(200, 1).empty());
 }
 
 TEST(ChangeFeed, RolledBackSubtransactionsLeaveNothing) {
     FeedBuffer b;
-    b.add("post", "public.tv_post", rows(1, 1), FeedMode::kKeys, 1);
-    b.add("post", "public.tv_post", rows(2, 2), FeedMode::kKeys, 2);
-    b.add("post", "public.tv_post", rows(3, 3), FeedMode::kKeys, 3);
+    b.add(rows(1, 1), FeedMode::kKeys, 1);
+    b.add(rows(2, 2), FeedMode::kKeys, 2);
+    b.add(rows(3, 3), FeedMode::kKeys, 3);
     b.subxact_commit(3);  // 3 now belongs to level 2
     b.subxact_abort(2);   // 2 and 3 go
-    b.add("post", "public.tv_post", rows(4, 4), FeedMode::kKeys, 2);
+    b.add(rows(4, 4), FeedMode::kKeys, 2);
     b.subxact_commit(2);
     auto m = parsed(b.take_final(1 << 20));
     ASSERT_EQ(m.size(), 1u);
@@ -130,18 +133,20 @@ TEST(ChangeFeed, RolledBackSubtransactionsLeaveNothing) {
 
 TEST(ChangeFeed, OffRecordsNothing) {
     FeedBuffer b;
-    b.add("post", "public.tv_post", rows(1, 3), FeedMode::kOff, 1);
+    b.add(rows(1, 3), FeedMode::kOff, 1);
     EXPECT_TRUE(b.empty());
 }
 
 TEST(ReportLog, EachDocumentOnceWithItsNetOperation) {
     pg_tviews::ReportLog log;
-    log.add("post", "public.tv_post", 1,
-            R"([{"op":"update","pk":1,"id":"a"},{"op":"insert","pk":2},{"op":"update","pk":3}])", 1);
-    log.add("post", "public.tv_post", 1, R"([{"op":"update","pk":1,"id":"a"},{"op":"delete","pk":2},
-                                        {"op":"delete","pk":3},{"op":"insert","pk":4}])",
+    const char* p = R"("entity":"post","table":"public.tv_post")";
+    log.add(1, std::string("[{") + p + R"(,"op":"update","pk":1,"id":"a"},{)" + p + R"(,"op":"insert","pk":2},{)" + p +
+                   R"(,"op":"update","pk":3}])",
             1);
-    log.add("user", "public.tv_user", 2, R"([{"op":"update","pk":1}])", 1);
+    log.add(1, std::string("[{") + p + R"(,"op":"update","pk":1,"id":"a"},{)" + p + R"(,"op":"delete","pk":2},{)" + p +
+                   R"(,"op":"delete","pk":3},{)" + p + R"(,"op":"insert","pk":4}])",
+            1);
+    log.add(2, R"([{"entity":"user","table":"public.tv_user","op":"update","pk":1}])", 1);
     auto rows = log.rows();
     ASSERT_EQ(rows.size(), 4u);  // post 2 was inserted and deleted: not there
     EXPECT_EQ(rows[0].table, "public.tv_post");
@@ -157,10 +162,10 @@ TEST(ReportLog, EachDocumentOnceWithItsNetOperation) {
 
 TEST(ReportLog, RolledBackSubtransactionsAreForgotten) {
     pg_tviews::ReportLog log;
-    log.add("post", "t", 1, R"([{"op":"update","pk":1}])", 1);
-    log.add("post", "t", 1, R"([{"op":"update","pk":2}])", 2);
+    log.add(1, R"([{"table":"t","op":"update","pk":1}])", 1);
+    log.add(1, R"([{"table":"t","op":"update","pk":2}])", 2);
     log.subxact_abort(2);
-    log.add("post", "t", 1, R"([{"op":"update","pk":3}])", 2);
+    log.add(1, R"([{"table":"t","op":"update","pk":3}])", 2);
     log.subxact_commit(2);
     auto rows = log.rows();
     ASSERT_EQ(rows.size(), 2u);
@@ -170,13 +175,27 @@ TEST(ReportLog, RolledBackSubtransactionsAreForgotten) {
 
 TEST(ReportLog, StopsAtItsLimit) {
     pg_tviews::ReportLog log;
-    json a = json::array();
-    for (std::size_t k = 0; k <= pg_tviews::ReportLog::kMaxChanges; k++) a.push_back({{"op", "update"}, {"pk", k}});
-    log.add("post", "t", 1, a.dump(), 1);
+    std::string chunk(1 << 20, ' ');
+    chunk[0] = '[';
+    chunk.back() = ']';
+    for (std::size_t i = 0; i <= pg_tviews::ReportLog::kMaxBytes >> 20; i++) log.add(1, chunk, 1);
     EXPECT_TRUE(log.overflowed());
     EXPECT_TRUE(log.rows().empty());
     log.clear();
     EXPECT_FALSE(log.overflowed());
+}
+
+TEST(ChangeFeed, ArrayElementsAreSplitWithoutParsing) {
+    auto e = pg_tviews::json_array_elements(R"([{"a": "x,]}", "b": [1, {"c": "\"]"}]}, 2, "s", [3, 4], {}])");
+    ASSERT_EQ(e.size(), 5u);
+    EXPECT_EQ(e[0], R"({"a": "x,]}", "b": [1, {"c": "\"]"}]})");
+    EXPECT_EQ(e[1], "2");
+    EXPECT_EQ(e[2], R"("s")");
+    EXPECT_EQ(e[3], "[3, 4]");
+    EXPECT_EQ(e[4], "{}");
+    EXPECT_TRUE(pg_tviews::json_array_elements("[]").empty());
+    EXPECT_THROW(pg_tviews::json_array_elements("{}"), pg_tviews::TviewError);
+    EXPECT_THROW(pg_tviews::json_array_elements("[1, 2"), pg_tviews::TviewError);
 }
 
 TEST(ReportLog, CanonicalUuids) {

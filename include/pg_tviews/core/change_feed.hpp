@@ -22,11 +22,11 @@ enum class FeedMode { kOff = 0, kKeys = 1, kDocuments = 2, kPatches = 3 };
 
 class FeedBuffer {
 public:
-    // Appends the changes of one refresh statement of TVIEW `table`
-    // (`changes`: the jsonb array the statement returned, as text; see
-    // sql_text.hpp) written at subtransaction nesting level `level`.
-    void add(const std::string& entity, const std::string& table, const std::string& changes, FeedMode mode,
-             int level);
+    // Appends the changes of one refresh statement (`changes`: the jsonb
+    // array it returned, as text; see sql_text.hpp) written at
+    // subtransaction nesting level `level`. Keys and documents are taken as
+    // they are (the statement built them); patches are computed here.
+    void add(const std::string& changes, FeedMode mode, int level);
 
     // A subtransaction at `level` committed: its changes are its parent's.
     void subxact_commit(int level);
@@ -60,6 +60,11 @@ private:
     int next_chunk_ = 1;
 };
 
+// The elements of a JSON array in text form (as jsonb prints it), each as
+// its own text, without parsing them. Throws TviewError on text that is no
+// array.
+std::vector<std::string> json_array_elements(const std::string& text);
+
 // What pg_tviews_flush_and_report() returns: each document the transaction
 // changed, once, with its net operation (inserted then deleted: not at all),
 // in the order first changed.
@@ -74,12 +79,13 @@ struct ReportRow {
 
 class ReportLog {
 public:
-    // Beyond this many changes in one transaction the log stops (the
+    // Beyond this much change text in one transaction the log stops (the
     // report then fails, pointing to the feed): its memory stays bounded.
-    static constexpr std::size_t kMaxChanges = 100000;
+    static constexpr std::size_t kMaxBytes = 32u << 20;
 
-    void add(const std::string& entity, const std::string& table, std::uint32_t relid, const std::string& changes,
-             int level);
+    // Keeps the changes of one refresh statement of the TVIEW `relid` as
+    // they came (read only when a report asks).
+    void add(std::uint32_t relid, std::string changes, int level);
     void subxact_commit(int level);
     void subxact_abort(int level);
     bool overflowed() const { return overflowed_; }
@@ -90,11 +96,13 @@ public:
     static bool canonical_uuid(const std::string& id);
 
 private:
-    struct Entry {
+    struct Chunk {
         int level;
-        ReportRow row;
+        std::uint32_t relid;
+        std::string changes;
     };
-    std::vector<Entry> entries_;
+    std::vector<Chunk> chunks_;
+    std::size_t bytes_ = 0;
     bool overflowed_ = false;
 };
 

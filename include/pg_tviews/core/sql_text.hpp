@@ -24,6 +24,7 @@ struct RefreshTarget {
     std::string view;                  // v_<e>
     std::string key_column;            // pk_<e>
     std::vector<std::string> columns;  // every column of the table, in order
+    std::string entity;                // the registry's entity (the change feed names it)
 };
 
 // The view's rows for the keys as (whole row text), in key order: compared
@@ -37,11 +38,12 @@ std::string probe_rows_all_sql(const RefreshTarget& t);
 // when a key is produced twice nothing is written.
 //
 // With a change feed detail (pg_tviews.change_feed), the row has a fifth
-// column: a jsonb array with one object per row written, {"op": "insert" |
-// "update" | "delete", "pk": key, "id": the id column (when the table has
-// one)}, plus "data" (documents, patches: the new document, NULL for a
-// delete) and "old" (patches: the document before, NULL for an insert). The
-// document is the data column when the table has one, else the whole row.
+// column: a jsonb array with one object per row written, {"entity",
+// "table" (schema.table), "op": "insert" | "update" | "delete", "pk": key,
+// "id": the id column (when the table has one)}, plus "data" (documents,
+// patches: the new document, NULL for a delete) and "old" (patches: the
+// document before, NULL for an insert). The document is the data column
+// when the table has one, else the whole row.
 enum class FeedDetail { kNone = 0, kKeys = 1, kDocuments = 2, kPatches = 3 };
 std::string upsert_changed_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail::kNone);
 // The same for one key ($1 bigint): its generic plan is estimated for one
