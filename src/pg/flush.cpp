@@ -186,14 +186,27 @@ Written run_upsert(const TviewDef& d, SPIPlanPtr plan, Datum* args) {
     auto count = [](bool isnull, Datum d) { return isnull ? 0 : static_cast<std::uint64_t>(DatumGetInt64(d)); };
     Written w{count(written_null, written), count(inserted_null, inserted), count(deleted_null, deleted)};
     // The change feed's variant returns what it wrote (NULL: nothing).
-    if (w.rows > 0) {
-        const char* changes = pg_call([] {
-            return SPI_tuptable->tupdesc->natts >= 5 ? static_cast<const char*>(SPI_getvalue(
-                                                           SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5))
-                                                     : static_cast<const char*>(nullptr);
-        });
-        if (changes) change_feed_record(d, changes);
-    }
+    // The result is freed now: a flush of many slices runs them all in one
+    // SPI connection, whose results would otherwise stay until its end.
+    // Its text is made in a context of its own, deleted at once.
+    std::string text;
+    bool has_changes = false;
+    pg_call([&] {
+        if (w.rows > 0 && SPI_tuptable->tupdesc->natts >= 5) {
+            MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "pg_tviews change feed",
+                                                          ALLOCSET_DEFAULT_SIZES);
+            MemoryContext old = MemoryContextSwitchTo(scratch);
+            char* changes = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+            MemoryContextSwitchTo(old);
+            if (changes) {
+                text.assign(changes);
+                has_changes = true;
+            }
+            MemoryContextDelete(scratch);
+        }
+        SPI_freetuptable(SPI_tuptable);
+    });
+    if (has_changes) change_feed_record(d, text);
     return w;
 }
 
@@ -278,6 +291,7 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
         } else {
             Datum arg[1] = {int8_array(slice)};
             w = run_upsert(*def, many_plan, arg);
+            pg_call([&] { pfree(DatumGetPointer(arg[0])); });
         }
         written += w.rows;
         figures.inserted += w.inserted;

@@ -129,6 +129,7 @@ Datum int8_array(const std::vector<int64>& keys) {
         Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
         for (int i = 0; i < n; i++) elems[i] = Int64GetDatum(data[i]);
         ArrayType* arr = construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+        pfree(elems);  // a flush builds one array per slice: keep nothing but the array
         return PointerGetDatum(arr);
     });
 }

@@ -213,9 +213,31 @@ TEST(RefreshSql, WeirdIdentifiersAreQuotedAndQualified) {
     EXPECT_TRUE(contains(upsert_changed_sql(t), "ANY ($1)"));
 }
 
+// The SQL text without the contents of its string literals (the change
+// feed names the table in one: a label, not an identifier).
+std::string without_literals(const std::string& sql) {
+    std::string out;
+    bool in_literal = false;
+    for (std::size_t i = 0; i < sql.size(); i++) {
+        char c = sql[i];
+        if (c == '\'') {
+            if (in_literal && i + 1 < sql.size() && sql[i + 1] == '\'') {
+                i++;
+                continue;
+            }
+            in_literal = !in_literal;
+            out += c;
+        } else if (!in_literal) {
+            out += c;
+        }
+    }
+    return out;
+}
+
 TEST(RefreshSql, WeirdIdentifiersNeverAppearRaw) {
     RefreshTarget t = weird_target();
-    for (const auto& [name, sql] : all_sql(t)) {
+    for (const auto& [name, text] : all_sql(t)) {
+        std::string sql = without_literals(text);
         // Every occurrence of the schema is the quoted one.
         EXPECT_EQ(count(sql, "my schema"), count(sql, "\"my schema\"")) << name << ": " << sql;
         EXPECT_GT(count(sql, "\"my schema\"."), 0u) << name << ": " << sql;

@@ -81,7 +81,7 @@ class ReportLog {
 public:
     // Beyond this much change text in one transaction the log stops (the
     // report then fails, pointing to the feed): its memory stays bounded.
-    static constexpr std::size_t kMaxBytes = 32u << 20;
+    static constexpr std::size_t kMaxBytes = 4u << 20;
 
     // Keeps the changes of one refresh statement of the TVIEW `relid` as
     // they came (read only when a report asks).
