@@ -249,6 +249,39 @@ void ReportLog::clear() {
     overflowed_ = false;
 }
 
+void EntityCounts::add(const std::string& entity, std::uint64_t documents, int level) {
+    if (documents > 0) counts_[level][entity] += documents;
+}
+
+void EntityCounts::subxact_commit(int level) {
+    std::map<int, std::map<std::string, std::uint64_t>> merged;
+    for (auto& [l, by_entity] : counts_)
+        for (auto& [e, n] : by_entity) merged[l >= level ? level - 1 : l][e] += n;
+    counts_.swap(merged);
+}
+
+void EntityCounts::subxact_abort(int level) {
+    for (auto it = counts_.begin(); it != counts_.end();)
+        it = it->first >= level ? counts_.erase(it) : std::next(it);
+}
+
+bool EntityCounts::empty() const { return counts_.empty(); }
+
+std::string EntityCounts::payload() const {
+    std::map<std::string, std::uint64_t> total;
+    for (const auto& [l, by_entity] : counts_)
+        for (const auto& [e, n] : by_entity) total[e] += n;
+    json out = json::object();
+    std::uint64_t documents = 0;
+    for (const auto& [e, n] : total) {
+        out[e] = n;
+        documents += n;
+    }
+    std::string text = out.dump();
+    if (text.size() <= kMaxPayload) return text;
+    return json{{"documents", documents}, {"entities", total.size()}, {"truncated", true}}.dump();
+}
+
 void FeedBuffer::clear() {
     entries_.clear();
     bytes_ = 0;

@@ -9,9 +9,11 @@
 #include "pg_tviews/pg/flush.hpp"
 
 extern "C" {
+#include "commands/async.h"
 #include "funcapi.h"
 #include "replication/message.h"
 #include "utils/acl.h"
+#include "utils/guc.h"
 #include "utils/syscache.h"
 #include "utils/uuid.h"
 }
@@ -39,6 +41,18 @@ FeedMode g_xact_mode = FeedMode::kOff;
 bool g_xact_fixed = false;
 ReportLog g_report;
 bool g_reporting = false;  // pg_tviews_flush_and_report() ran in this transaction
+EntityCounts g_counts;     // for pg_tviews.notify_channel
+char* g_notify_channel = nullptr;
+
+bool check_channel(char** value, void**, GucSource) {
+    if (*value && strlen(*value) >= NAMEDATALEN) {
+        GUC_check_errdetail("A channel name is at most %d bytes.", NAMEDATALEN - 1);
+        return false;
+    }
+    return true;
+}
+
+bool notifying() { return g_notify_channel && *g_notify_channel; }
 
 FeedMode emitting() { return g_xact_fixed ? g_xact_mode : static_cast<FeedMode>(g_feed_mode); }
 
@@ -63,6 +77,10 @@ void change_feed_define_settings() {
                              "documents and JSON patches.",
                              nullptr, &g_feed_mode, static_cast<int>(FeedMode::kOff), kFeedModes, PGC_USERSET, 0,
                              nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("pg_tviews.notify_channel",
+                               "NOTIFY this channel when a transaction that changed TVIEW documents commits, with the "
+                               "documents written per entity as payload; empty: no NOTIFY.",
+                               nullptr, &g_notify_channel, "", PGC_USERSET, 0, check_channel, nullptr, nullptr);
     DefineCustomIntVariable("pg_tviews.change_feed_message_size",
                             "Largest change feed message; a transaction's changes beyond it go into numbered "
                             "messages, the last one marked.",
@@ -89,24 +107,42 @@ void change_feed_record(const TviewDef& d, const std::string& changes) {
     emit(g_buffer.take_full(message_bytes(), level));
 }
 
-void change_feed_emit_final() {
+void change_feed_count(const TviewDef& d, std::uint64_t documents) {
+    if (!notifying() || documents == 0) return;
+    int level = pg_call([] { return GetCurrentTransactionNestLevel(); });
+    g_counts.add(d.entity, documents, level);
+}
+
+void change_feed_emit_final(bool prepare) {
     if (g_xact_fixed && g_xact_mode != FeedMode::kOff) emit(g_buffer.take_final(message_bytes()));
     g_buffer.clear();
+    // NOTIFY is transactional: delivered at commit. (A transaction that
+    // NOTIFYs cannot be prepared, so a prepared one does not.)
+    if (!prepare && notifying() && !g_counts.empty()) {
+        std::string payload = g_counts.payload();
+        const char* channel = g_notify_channel;
+        const char* text = payload.c_str();
+        pg_call([&] { Async_Notify(channel, text); });
+    }
+    g_counts.clear();
 }
 
 void change_feed_subxact_commit(int level) {
     g_buffer.subxact_commit(level);
     g_report.subxact_commit(level);
+    g_counts.subxact_commit(level);
 }
 
 void change_feed_subxact_abort(int level) {
     g_buffer.subxact_abort(level);
     g_report.subxact_abort(level);
+    g_counts.subxact_abort(level);
 }
 
 void change_feed_end_of_transaction() noexcept {
     g_buffer.clear();
     g_report.clear();
+    g_counts.clear();
     g_xact_mode = FeedMode::kOff;
     g_xact_fixed = false;
     g_reporting = false;

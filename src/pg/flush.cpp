@@ -304,6 +304,7 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     figures.full = batch.full;
     figures.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     record_refresh(relid, figures);
+    change_feed_count(*def, written);
     return written;
 }
 

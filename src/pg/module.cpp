@@ -60,9 +60,9 @@ void on_xact(XactEvent event, void*) {
         case XACT_EVENT_PRE_PREPARE:
             // The last point where the transaction can still fail: maintain
             // the tv_ tables now, as part of it.
-            pg_entry_void([] {
+            pg_entry_void([event] {
                 flush_queue();
-                change_feed_emit_final();
+                change_feed_emit_final(event == XACT_EVENT_PRE_PREPARE);
                 record_transaction_metrics();
             });
             statement_snapshots_release();

@@ -5,7 +5,7 @@
 # every changed document (through joins and a TVIEW on a TVIEW) and nothing
 # for documents recomputed identical; pg_tviews_flush_and_report(); documents and patches; rollback and
 # savepoint rollback emit nothing of what they undid; 2PC emits at COMMIT
-# PREPARED; two writers appear in commit order; a large transaction is cut
+# PREPARED; a TVIEW without a data column; pg_tviews.notify_channel; two writers appear in commit order; a large transaction is cut
 # into numbered messages no larger than the setting, the last one marked.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,8 +36,11 @@ SELECT p.pk_post, p.fk_user, jsonb_build_object('title', p.title, 'author', u.na
 CREATE TABLE tv_user AS
 SELECT u.pk_user, u.id, jsonb_build_object('name', u.name, 'posts',
        (SELECT count(*) FROM tv_post p WHERE p.fk_user = u.pk_user)) AS data FROM tb_user u;
-GRANT SELECT, INSERT, UPDATE, DELETE ON tb_user, tb_post TO feed_app;
-GRANT SELECT ON tv_post, tv_user TO feed_app;
+CREATE TABLE tb_tag (pk_tag bigint PRIMARY KEY, label text NOT NULL);
+INSERT INTO tb_tag VALUES (1, 'one'), (2, 'two');
+CREATE TABLE tv_tag AS SELECT t.pk_tag, t.label FROM tb_tag t;
+GRANT SELECT, INSERT, UPDATE, DELETE ON tb_user, tb_post, tb_tag TO feed_app;
+GRANT SELECT ON tv_post, tv_user, tv_tag TO feed_app;
 SQL
 q -c "ALTER ROLE feed_app IN DATABASE feed SET pg_tviews.change_feed = keys"
 q -c "SELECT 1 FROM pg_create_logical_replication_slot('feed', 'test_decoding')" >/dev/null
@@ -132,6 +135,24 @@ got="$(q -c "SELECT (c->'patch')::text || ' ' || ((c->'data') = (SELECT data FRO
  WHERE d.data LIKE 'message: transactional: 1 prefix: pg_tviews, %' AND c->>'entity' = 'post'")"
 check "patches: RFC 6902 from the old document, and the new one" "$got" \
     '[{"op": "replace", "path": "/title", "value": "patched"}] true'
+
+app -c "SET pg_tviews.change_feed = documents" -c "UPDATE tb_tag SET label = 'uno' WHERE pk_tag = 1"
+got="$(q -c "SELECT (c->'data')::text FROM pg_logical_slot_get_changes('feed', NULL, NULL) d,
+       jsonb_array_elements(substr(d.data, strpos(d.data, 'content:') + 8)::jsonb->'changes') c
+ WHERE d.data LIKE 'message: transactional: 1 prefix: pg_tviews, %'")"
+check "documents of a TVIEW without a data column: the whole row" "$got" '{"label": "uno", "pk_tag": 1}'
+
+# ---- NOTIFY: entities and counts at commit, nothing for a rollback ----------------
+psql -X -q -U feed_app -d feed >"$DIR/notify.out" 2>&1 <<'SQL'
+LISTEN tviews_changes;
+\! psql -X -q -U feed_app -d feed -c "SET pg_tviews.notify_channel = tviews_changes" -c "BEGIN" -c "UPDATE tb_user SET name = 'not this' WHERE pk_user = 10" -c "ROLLBACK"
+\! psql -X -q -U feed_app -d feed -c "SET pg_tviews.notify_channel = tviews_changes" -c "UPDATE tb_user SET name = 'notified' WHERE pk_user = 9"
+SELECT 1;
+SQL
+check "NOTIFY pg_tviews.notify_channel: one per committed transaction, documents per entity" \
+    "$(grep -o 'notification "tviews_changes" with payload "[^ ]*"' "$DIR/notify.out" | paste -sd' ')" \
+    'notification "tviews_changes" with payload "{"post":100,"user":1}"'
+feed_changes >/dev/null
 
 # ---- commit order across two writers ---------------------------------------------
 app -c "BEGIN" -c "UPDATE tb_post SET title = 'first to write' WHERE pk_post = 12" -c "SELECT pg_sleep(2)" \

@@ -204,3 +204,26 @@ TEST(ReportLog, CanonicalUuids) {
     EXPECT_FALSE(pg_tviews::ReportLog::canonical_uuid("5f1c0b6e-2d3a-4c5b-9e8f-0123456789ag"));
     EXPECT_FALSE(pg_tviews::ReportLog::canonical_uuid("post-17"));
 }
+
+TEST(EntityCounts, PayloadCountsDocumentsPerEntityWithoutRolledBackWork) {
+    pg_tviews::EntityCounts c;
+    EXPECT_TRUE(c.empty());
+    c.add("post", 10, 1);
+    c.add("user", 1, 1);
+    c.add("post", 5, 2);
+    c.add("tag", 3, 3);
+    c.subxact_commit(3);  // tag now at level 2
+    c.subxact_abort(2);   // post 5 and tag 3 go
+    c.add("user", 0, 1);  // nothing written: nothing counted
+    EXPECT_EQ(json::parse(c.payload()), json::parse(R"({"post": 10, "user": 1})"));
+    c.clear();
+    EXPECT_TRUE(c.empty());
+}
+
+TEST(EntityCounts, AnOversizedPayloadIsSummed) {
+    pg_tviews::EntityCounts c;
+    for (int i = 0; i < 1000; i++) c.add("entity_with_a_long_name_" + std::to_string(i), 2, 1);
+    std::string p = c.payload();
+    EXPECT_LE(p.size(), pg_tviews::EntityCounts::kMaxPayload);
+    EXPECT_EQ(json::parse(p), json::parse(R"({"documents": 2000, "entities": 1000, "truncated": true})"));
+}

@@ -60,6 +60,26 @@ private:
     int next_chunk_ = 1;
 };
 
+// Documents written per entity in one transaction, for the NOTIFY of
+// pg_tviews.notify_channel (entities and counts only: payloads are small).
+class EntityCounts {
+public:
+    // NOTIFY payloads must stay below 8000 bytes.
+    static constexpr std::size_t kMaxPayload = 7999;
+
+    void add(const std::string& entity, std::uint64_t documents, int level);
+    void subxact_commit(int level);
+    void subxact_abort(int level);
+    bool empty() const;
+    // {"post": 10, "user": 1}, entities in name order; when that does not fit,
+    // {"documents": total, "entities": n, "truncated": true}.
+    std::string payload() const;
+    void clear() { counts_.clear(); }
+
+private:
+    std::map<int, std::map<std::string, std::uint64_t>> counts_;  // level -> entity -> documents
+};
+
 // The elements of a JSON array in text form (as jsonb prints it), each as
 // its own text, without parsing them. Throws TviewError on text that is no
 // array.

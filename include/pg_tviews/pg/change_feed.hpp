@@ -5,6 +5,7 @@
 // transaction's buffer and handles its own end of (sub)transaction.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "pg_tviews/core/change_feed.hpp"
@@ -12,7 +13,8 @@
 
 namespace pg_tviews::pg {
 
-// GUCs pg_tviews.change_feed and pg_tviews.change_feed_message_size.
+// GUCs pg_tviews.change_feed, pg_tviews.change_feed_message_size and
+// pg_tviews.notify_channel.
 void change_feed_define_settings();
 
 // What the refreshes of this transaction must return: the setting, or at
@@ -23,9 +25,13 @@ FeedMode change_feed_detail();
 // it returned); full messages go out at once at the top level.
 void change_feed_record(const TviewDef& d, const std::string& changes);
 
-// At PRE_COMMIT / PRE_PREPARE, after the last flush: the rest of the
-// transaction's feed, the last message marked.
-void change_feed_emit_final();
+// Documents one refresh step of `d` wrote (for pg_tviews.notify_channel).
+void change_feed_count(const TviewDef& d, std::uint64_t documents);
+
+// At PRE_COMMIT / PRE_PREPARE (`prepare`), after the last flush: the rest
+// of the transaction's feed, the last message marked; and at PRE_COMMIT the
+// NOTIFY of pg_tviews.notify_channel.
+void change_feed_emit_final(bool prepare);
 
 void change_feed_subxact_commit(int level);
 void change_feed_subxact_abort(int level);
