@@ -10,6 +10,7 @@
 # (the least of the rounds).
 #
 #   bash bench/setting_cost.sh [--quick] TITLE NAME='setting=value ...' NAME=... ...
+#   (ROUNDS and T in the environment: the number of rounds and their seconds)
 #
 # bench/monitoring_cost.sh and bench/change_feed_cost.sh call it.
 set -euo pipefail
@@ -17,7 +18,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/../test/lib/common.sh"
 require_root
 
-ROUNDS=3 T=5 NUSERS=2000
+ROUNDS="${ROUNDS:-3}" T="${T:-5}" NUSERS=2000
 if [ "${1:-}" = --quick ]; then
     ROUNDS=1 T=2 NUSERS=500
     shift

@@ -186,7 +186,9 @@ check "change_feed = off: no message" "$(decoded | grep -c 'prefix: pg_tviews' |
 stale="$(q -c "SELECT (SELECT count(*) FROM ((SELECT * FROM tv_post EXCEPT ALL SELECT * FROM v_post) UNION ALL
                                             (SELECT * FROM v_post EXCEPT ALL SELECT * FROM tv_post)) a)
                    + (SELECT count(*) FROM ((SELECT * FROM tv_user EXCEPT ALL SELECT * FROM v_user) UNION ALL
-                                            (SELECT * FROM v_user EXCEPT ALL SELECT * FROM tv_user)) b)")"
+                                            (SELECT * FROM v_user EXCEPT ALL SELECT * FROM tv_user)) b)
+                   + (SELECT count(*) FROM ((SELECT * FROM tv_tag EXCEPT ALL SELECT * FROM v_tag) UNION ALL
+                                            (SELECT * FROM v_tag EXCEPT ALL SELECT * FROM tv_tag)) c)")"
 check "every TVIEW equals its definition" "$stale" "0"
 q -c "SELECT pg_drop_replication_slot('feed')" >/dev/null
 [ "$fail" = 0 ] && echo "change_feed: ok"
