@@ -168,6 +168,17 @@ AS $fn$
                      'and pg_tviews_cache_stats show this backend only (HINT: add pg_tviews to '
                      'shared_preload_libraries and restart)' END
   UNION ALL
+    -- the change feed is on here, but without wal_level = logical nothing can decode it
+    SELECT 'change_feed',
+           CASE WHEN current_setting('wal_level') = 'logical' THEN 'OK' ELSE 'WARNING' END,
+           CASE WHEN current_setting('wal_level') = 'logical'
+                THEN format('pg_tviews.change_feed = %s: every committing transaction writes its changed documents '
+                            'into the WAL for logical decoding', current_setting('pg_tviews.change_feed'))
+                ELSE format('pg_tviews.change_feed = %s, but wal_level = %s: the messages are written and no slot '
+                            'can read them (HINT: set wal_level = logical and restart, or turn the feed off)',
+                            current_setting('pg_tviews.change_feed'), current_setting('wal_level')) END
+     WHERE coalesce(current_setting('pg_tviews.change_feed', true), 'off') <> 'off'
+  UNION ALL
     SELECT 'tview:' || m.entity,
            CASE WHEN t.oid IS NULL OR v.oid IS NULL OR missing.rels IS NOT NULL OR g.n OPERATOR(pg_catalog.<) 2
                      OR p.problem IS NOT NULL OR unregistered.rels IS NOT NULL OR NOT keyed.ok

@@ -264,16 +264,18 @@ for t in "$PGTV_ROOT"/test/shell/*.sh; do
     shell_ran=1
     log "shell: ${t#"$PGTV_ROOT"/}"
     rc=0
+    started=$SECONDS
     (cd "$PGTV_ROOT" && timeout "$SHELL_TIMEOUT" "$t" </dev/null) || rc=$?
+    took="$((SECONDS - started)) s"
     if [ "$rc" -eq 0 ]; then
-        echo "shell: ${t##*/} ok"
+        echo "shell: ${t##*/} ok ($took)"
         shell_ok=$((shell_ok + 1))
     elif [ "$rc" -eq 77 ]; then
         # exit 77: what the test needs is not on this machine (it says what)
         echo "shell: ${t##*/} SKIPPED"
         SKIPPED+=("${t##*/}")
     else
-        echo "shell: ${t##*/} FAILED"
+        echo "shell: ${t##*/} FAILED ($took)"
         shell_bad=$((shell_bad + 1))
     fi
 done
