@@ -28,6 +28,10 @@ SELECT check_name, status, details LIKE '%wal_level = logical%' AS says_how FROM
  WHERE check_name = 'change_feed';
 RESET pg_tviews.change_feed;
 
+-- With the feed on, the report covers the whole transaction (with
+-- refresh_mode = immediate every statement flushes at once, before the
+-- report could ask for it).
+SET pg_tviews.change_feed = keys;
 -- nothing queued, nothing changed
 SELECT * FROM pg_tviews_flush_and_report();
 -- a rename: the user's posts and the user (with its id)
@@ -52,5 +56,6 @@ SELECT entity, pk, op FROM pg_tviews_flush_and_report() ORDER BY entity, pk;
 COMMIT;
 -- a new transaction starts empty
 SELECT count(*) FROM pg_tviews_flush_and_report();
+RESET pg_tviews.change_feed;
 SELECT * FROM tv_check();
 DROP SCHEMA feed CASCADE;
