@@ -782,18 +782,16 @@ main() {
         for a in "${APPROACHES[@]}"; do psqlq -d postgres -c "DROP DATABASE $(db_of "$a")" >>"$LOG" 2>&1 || true; done
     fi
     [ "$GROWTH" -eq 1 ] && growth_test
+    local cflags=()
+    [ "$QUICK" -eq 1 ] && cflags=(--quick)
     if [ "$MONITORING" -eq 1 ]; then
         say "monitoring cost (its own server) ..."
-        local mflags=()
-        [ "$QUICK" -eq 1 ] && mflags=(--quick)
-        MONITORING_OUT="$(bash "$BENCH_DIR/monitoring_cost.sh" "${mflags[@]}" 2>>"$LOG")" ||
+        MONITORING_OUT="$(bash "$BENCH_DIR/monitoring_cost.sh" "${cflags[@]}" 2>>"$LOG")" ||
             NOTES+=("ERROR: bench/monitoring_cost.sh failed (log: $LOG)")
     fi
     if [ "$FEED" -eq 1 ]; then
         say "change feed cost (its own server) ..."
-        local fflags=()
-        [ "$QUICK" -eq 1 ] && fflags=(--quick)
-        FEED_OUT="$(bash "$BENCH_DIR/change_feed_cost.sh" "${fflags[@]}" 2>>"$LOG")" ||
+        FEED_OUT="$(bash "$BENCH_DIR/change_feed_cost.sh" "${cflags[@]}" 2>>"$LOG")" ||
             NOTES+=("ERROR: bench/change_feed_cost.sh failed (log: $LOG)")
     fi
 

@@ -27,6 +27,28 @@ std::string message(int chunk, bool last, const std::vector<std::string>& change
     return out;
 }
 
+// Entries tagged with the subtransaction nesting level that wrote them: a
+// subtransaction's commit hands its entries to its parent; its rollback
+// drops them (drop_level returns the size of what is left, by `size_of`).
+template <typename E>
+void hand_to_parent(std::vector<E>& entries, int level) {
+    for (auto& e : entries)
+        if (e.level >= level) e.level = level - 1;
+}
+
+template <typename E, typename SizeOf>
+std::size_t drop_level(std::vector<E>& entries, int level, SizeOf size_of) {
+    std::vector<E> kept;
+    std::size_t bytes = 0;
+    for (auto& e : entries)
+        if (e.level < level) {
+            bytes += size_of(e);
+            kept.push_back(std::move(e));
+        }
+    entries.swap(kept);
+    return bytes;
+}
+
 }  // namespace
 
 std::vector<std::string> json_array_elements(const std::string& text) {
@@ -100,20 +122,10 @@ void FeedBuffer::add(const std::string& changes, FeedMode mode, int level) {
     }
 }
 
-void FeedBuffer::subxact_commit(int level) {
-    for (auto& e : entries_)
-        if (e.level >= level) e.level = level - 1;
-}
+void FeedBuffer::subxact_commit(int level) { hand_to_parent(entries_, level); }
 
 void FeedBuffer::subxact_abort(int level) {
-    std::vector<Entry> kept;
-    bytes_ = 0;
-    for (auto& e : entries_)
-        if (e.level < level) {
-            bytes_ += e.json.size() + 1;
-            kept.push_back(std::move(e));
-        }
-    entries_.swap(kept);
+    bytes_ = drop_level(entries_, level, [](const Entry& e) { return e.json.size() + 1; });
 }
 
 std::vector<std::string> FeedBuffer::take(std::size_t max_bytes, bool final) {
@@ -182,20 +194,10 @@ void ReportLog::add(std::uint32_t relid, std::string changes, int level) {
     chunks_.push_back({level, relid, std::move(changes)});
 }
 
-void ReportLog::subxact_commit(int level) {
-    for (auto& c : chunks_)
-        if (c.level >= level) c.level = level - 1;
-}
+void ReportLog::subxact_commit(int level) { hand_to_parent(chunks_, level); }
 
 void ReportLog::subxact_abort(int level) {
-    std::vector<Chunk> kept;
-    bytes_ = 0;
-    for (auto& c : chunks_)
-        if (c.level < level) {
-            bytes_ += c.changes.size();
-            kept.push_back(std::move(c));
-        }
-    chunks_.swap(kept);
+    bytes_ = drop_level(chunks_, level, [](const Chunk& c) { return c.changes.size(); });
 }
 
 std::vector<ReportRow> ReportLog::rows() const {
