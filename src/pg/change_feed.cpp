@@ -6,6 +6,7 @@
 
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/fn_args.hpp"
 #include "pg_tviews/pg/flush.hpp"
 
 extern "C" {
@@ -167,10 +168,7 @@ PGTV_FUNCTION(pg_tviews_flush_and_report) {
                          "",
                          "Read what a large transaction changed from the change feed (docs/change-feed.md).");
     std::vector<ReportRow> rows = g_report.rows();
-    ReturnSetInfo* rs = pg_call([&] {
-        InitMaterializedSRF(fcinfo, 0);
-        return reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-    });
+    ReturnSetInfo* rs = begin_rows(fcinfo);
     std::map<Oid, bool> readable;
     for (const auto& r : rows) {
         Oid relid = r.relid;
@@ -195,8 +193,8 @@ PGTV_FUNCTION(pg_tviews_flush_and_report) {
             v[2] = has_uuid ? DirectFunctionCall1(uuid_in, CStringGetDatum(id)) : Datum(0);
             n[2] = !has_uuid;
             v[3] = CStringGetTextDatum(op);
-            tuplestore_putvalues(rs->setResult, rs->setDesc, v, n);
         });
+        put_row(rs, v, n);
     }
     return PointerGetDatum(nullptr);
 }

@@ -71,11 +71,12 @@ Datum create_tview_named(const std::string& name, const std::string& sql, bool r
         // A definition that is no single SELECT gets the usual refusal.
         const char* text = sql.c_str();
         pg_call([&] { (void)parse_tview_select(text, table); });
-        if (replace && !same_definition(def->view_oid, sql)) {
+        bool same = same_definition(def->view_oid, sql);
+        if (!same && replace) {
             replace_definition(*def, sql);
             return text_result(qualified);
         }
-        if (!same_definition(def->view_oid, sql))
+        if (!same)
             throw TviewError(sqlstate::kDuplicateTable, fmt::format("TVIEW \"{}\" already exists with another definition", qualified),
                              "", fmt::format("To change its documents, CREATE OR REPLACE VIEW {}.{} (same columns) or "
                                              "drop the TVIEW and create it again.",

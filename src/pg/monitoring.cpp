@@ -29,17 +29,19 @@ const char* scope() {
     return shared_stats_available() ? "server" : "this backend (pg_tviews is not in shared_preload_libraries)";
 }
 
-// Starts a materialized result set; rows are added with put_row.
-ReturnSetInfo* begin_rows(FunctionCallInfo fcinfo) {
-    return pg_call([&] {
-        InitMaterializedSRF(fcinfo, 0);
-        return reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-    });
-}
+// Whose sessions the caller may see in detail: as in pg_stat_activity,
+// those of roles whose privileges it has, and with pg_read_all_stats all.
+class SessionVisibility {
+public:
+    SessionVisibility()
+        : me_(pg_call([] { return GetUserId(); })),
+          all_(pg_call([&] { return has_privs_of_role(me_, ROLE_PG_READ_ALL_STATS); })) {}
+    bool sees(Oid role) const { return all_ || pg_call([&] { return has_privs_of_role(me_, role); }); }
 
-void put_row(ReturnSetInfo* rs, Datum* values, bool* nulls) {
-    pg_call([&] { tuplestore_putvalues(rs->setResult, rs->setDesc, values, nulls); });
-}
+private:
+    Oid me_;
+    bool all_;
+};
 
 Datum text_datum(const char* s) {
     return pg_call([&] { return PointerGetDatum(cstring_to_text(s)); });
@@ -52,12 +54,11 @@ Datum text_datum(const char* s) {
 // roles' sessions are shown to members of pg_read_all_stats only.
 PGTV_FUNCTION(pg_tviews_backend_queues) {
     std::vector<BackendFigures> rows = backend_figures();
-    Oid me = pg_call([] { return GetUserId(); });
-    bool all_stats = pg_call([&] { return has_privs_of_role(me, ROLE_PG_READ_ALL_STATS); });
+    SessionVisibility visibility;
     ReturnSetInfo* rs = begin_rows(fcinfo);
     Datum scope_text = text_datum(scope());
     for (const auto& b : rows) {
-        bool visible = all_stats || pg_call([&] { return has_privs_of_role(me, b.role); });
+        bool visible = visibility.sees(b.role);
         Datum v[10];
         bool n[10] = {};
         v[0] = Int32GetDatum(b.pid);
@@ -84,13 +85,12 @@ PGTV_FUNCTION(pg_tviews_backend_queues) {
 // database, unless the caller has the privileges of pg_read_all_stats.
 PGTV_FUNCTION(pg_tviews_progress_figures) {
     std::vector<BackendFigures> rows = backend_figures();
-    Oid me = pg_call([] { return GetUserId(); });
-    bool all_stats = pg_call([&] { return has_privs_of_role(me, ROLE_PG_READ_ALL_STATS); });
+    SessionVisibility visibility;
     ReturnSetInfo* rs = begin_rows(fcinfo);
     Datum scope_text = text_datum(scope());
     for (const auto& b : rows) {
         if (b.progress_tview == InvalidOid) continue;
-        bool visible = all_stats || pg_call([&] { return has_privs_of_role(me, b.role); });
+        bool visible = visibility.sees(b.role);
         Datum v[8] = {};
         bool n[8] = {};
         v[0] = Int32GetDatum(b.pid);

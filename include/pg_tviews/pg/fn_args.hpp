@@ -1,4 +1,5 @@
-// Arguments of SQL-callable functions, read on the C++ side of the border.
+// Arguments and set results of SQL-callable functions, on the C++ side of
+// the border.
 #pragma once
 
 #include <string>
@@ -11,6 +12,18 @@ namespace pg_tviews::pg {
 inline std::string text_arg(FunctionCallInfo fcinfo, int n) {
     text* t = PG_GETARG_TEXT_PP(n);
     return pg_call([&] { return static_cast<const char*>(text_to_cstring(t)); });
+}
+
+// Starts a materialized result set; rows are added with put_row.
+inline ReturnSetInfo* begin_rows(FunctionCallInfo fcinfo) {
+    return pg_call([&] {
+        InitMaterializedSRF(fcinfo, 0);
+        return reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    });
+}
+
+inline void put_row(ReturnSetInfo* rs, Datum* values, bool* nulls) {
+    pg_call([&] { tuplestore_putvalues(rs->setResult, rs->setDesc, values, nulls); });
 }
 
 }  // namespace pg_tviews::pg
