@@ -257,9 +257,28 @@ $fn$;
 -- a trigger needs it, and a restore by the database's owner recreates the
 -- TVIEWs' triggers (called directly, they only raise an error).
 GRANT SELECT ON @extschema@.pg_tview_meta, @extschema@.pg_tviews_settings TO PUBLIC;
+-- The same for a primary key of another type: pass a uuid, or the key as
+-- text, which the key column's type parses ('A-17', '2024-01-31', '42').
+CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value uuid) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
+CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value text) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
+CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value uuid) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
+CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value text) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
+CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value uuid) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value text) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+
 REVOKE EXECUTE ON FUNCTION
     @extschema@.pg_tviews_cascade(oid, bigint), @extschema@.pg_tviews_insert(oid, bigint),
     @extschema@.pg_tviews_delete(oid, bigint),
+    @extschema@.pg_tviews_cascade(oid, uuid), @extschema@.pg_tviews_insert(oid, uuid),
+    @extschema@.pg_tviews_delete(oid, uuid),
+    @extschema@.pg_tviews_cascade(oid, text), @extschema@.pg_tviews_insert(oid, text),
+    @extschema@.pg_tviews_delete(oid, text),
     @extschema@.pg_tviews_install_stmt_triggers(), @extschema@.pg_tviews_uninstall_stmt_triggers(),
     @extschema@.pg_tviews_ddl_start(), @extschema@.pg_tviews_ddl_end(), @extschema@.pg_tviews_drop_start(),
     @extschema@.pg_tviews_sql_drop(), @extschema@.pg_tviews_ddl_guard()
@@ -555,5 +574,5 @@ CREATE FUNCTION @extschema@.pg_tviews_graph(format text DEFAULT 'mermaid') RETUR
 -- pg_tviews.change_feed off, the flushes before the first call are not in
 -- it. See docs/change-feed.md.
 CREATE FUNCTION @extschema@.pg_tviews_flush_and_report()
-RETURNS TABLE(entity text, pk bigint, id uuid, op text)
+RETURNS TABLE(entity text, pk text, id uuid, op text)
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_flush_and_report';

@@ -7,6 +7,9 @@
 \echo Use "ALTER EXTENSION pg_tviews UPDATE TO '0.1.0'" to load this file. \quit
 
 DROP FUNCTION @extschema@.pg_tviews_flush_and_report();
+DROP FUNCTION @extschema@.pg_tviews_cascade(oid, uuid), @extschema@.pg_tviews_cascade(oid, text),
+    @extschema@.pg_tviews_insert(oid, uuid), @extschema@.pg_tviews_insert(oid, text),
+    @extschema@.pg_tviews_delete(oid, uuid), @extschema@.pg_tviews_delete(oid, text);
 DROP FUNCTION @extschema@.pg_tviews_graph(text);
 DROP FUNCTION @extschema@.pg_tviews_create_or_replace(text, text);
 DROP FUNCTION @extschema@.pg_tviews_health_check(boolean);

@@ -333,7 +333,7 @@ CREATE FUNCTION @extschema@.pg_tviews_infer_types(table_name text, columns text[
     LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pg_tviews_infer_types';
 
 -- Refresh everything that depends on one base row, found by its one-column
--- integer primary key (for example after changes made with triggers
+-- primary key (for example after changes made with triggers
 -- disabled). pg_tviews_insert requires the row to exist; pg_tviews_delete
 -- and pg_tviews_cascade also handle a row that is gone.
 CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value bigint) RETURNS void
@@ -341,6 +341,20 @@ CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value bigin
 CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value bigint) RETURNS void
     LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
 CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+-- The same for a primary key of another type: pass a uuid, or the key as
+-- text, which the key column's type parses ('A-17', '2024-01-31', '42').
+CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value uuid) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
+CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value text) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
+CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value uuid) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
+CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value text) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
+CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value uuid) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value text) RETURNS void
     LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
 
 -- Capture modes: statement-level triggers with transition tables (default,
@@ -364,6 +378,10 @@ GRANT SELECT ON @extschema@.pg_tview_meta, @extschema@.pg_tviews_settings TO PUB
 REVOKE EXECUTE ON FUNCTION
     @extschema@.pg_tviews_cascade(oid, bigint), @extschema@.pg_tviews_insert(oid, bigint),
     @extschema@.pg_tviews_delete(oid, bigint),
+    @extschema@.pg_tviews_cascade(oid, uuid), @extschema@.pg_tviews_insert(oid, uuid),
+    @extschema@.pg_tviews_delete(oid, uuid),
+    @extschema@.pg_tviews_cascade(oid, text), @extschema@.pg_tviews_insert(oid, text),
+    @extschema@.pg_tviews_delete(oid, text),
     @extschema@.pg_tviews_install_stmt_triggers(), @extschema@.pg_tviews_uninstall_stmt_triggers(),
     @extschema@.pg_tviews_ddl_start(), @extschema@.pg_tviews_ddl_end(), @extschema@.pg_tviews_drop_start(),
     @extschema@.pg_tviews_sql_drop(), @extschema@.pg_tviews_ddl_guard()
@@ -659,5 +677,5 @@ CREATE FUNCTION @extschema@.pg_tviews_graph(format text DEFAULT 'mermaid') RETUR
 -- pg_tviews.change_feed off, the flushes before the first call are not in
 -- it. See docs/change-feed.md.
 CREATE FUNCTION @extschema@.pg_tviews_flush_and_report()
-RETURNS TABLE(entity text, pk bigint, id uuid, op text)
+RETURNS TABLE(entity text, pk text, id uuid, op text)
     LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'pg_tviews_flush_and_report';

@@ -215,13 +215,13 @@ std::vector<ReportRow> ReportLog::rows() const {
             row.entity = r.value("entity", "");
             row.table = r.value("table", "");
             row.relid = chunk.relid;
-            row.pk = r.contains("pk") && r["pk"].is_number_integer() ? r["pk"].get<std::int64_t>() : 0;
+            if (r.contains("pk")) row.pk = r["pk"].is_string() ? r["pk"].get<std::string>() : r["pk"].dump();
             if (r.contains("id") && r["id"].is_string()) row.id = r["id"].get<std::string>();
             row.op = r.value("op", "");
             all.push_back(std::move(row));
         }
     }
-    std::map<std::pair<std::string, std::int64_t>, Net> by_doc;
+    std::map<std::pair<std::string, std::string>, Net> by_doc;
     for (std::size_t i = 0; i < all.size(); i++) {
         const ReportRow& r = all[i];
         auto key = std::make_pair(r.table, r.pk);

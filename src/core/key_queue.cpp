@@ -120,6 +120,7 @@ void KeyQueue::subxact_abort(int level) {
 void KeyQueue::clear() {
     pending_.clear();
     flushed_.clear();
+    dictionary_.clear();
 }
 
 }  // namespace pg_tviews

@@ -117,8 +117,8 @@ std::string upsert(const RefreshTarget& t, const std::string& where, const std::
         }
         if (feed == FeedDetail::kPatches) {
             up_fields += ", 'old', o.doc";
-            up_from = "up LEFT JOIN old o ON o.k OPERATOR(pg_catalog.=) up.k";
-            del_fields += ", 'old', (SELECT o.doc FROM old o WHERE o.k OPERATOR(pg_catalog.=) del.k)";
+            up_from = "up LEFT JOIN old o ON o.k " + t.key_eq + " up.k";
+            del_fields += ", 'old', (SELECT o.doc FROM old o WHERE o.k " + t.key_eq + " del.k)";
         }
         changes = fmt::format(
             ", (SELECT pg_catalog.jsonb_agg(c.change) FROM (SELECT pg_catalog.jsonb_build_object({}) AS change FROM {} "
@@ -131,26 +131,26 @@ std::string upsert(const RefreshTarget& t, const std::string& where, const std::
         "dup AS (SELECT k.{key} FROM keys k GROUP BY k.{key} HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 "
         "LIMIT 1), {old_cte}"
         "del AS (DELETE FROM {tbl} t WHERE {key_filter} AND NOT EXISTS (SELECT FROM keys k WHERE k.{key} "
-        "OPERATOR(pg_catalog.=) t.{key}) AND NOT EXISTS (SELECT FROM dup) RETURNING 1 AS deleted{del_extra}), "
+        "{eq} t.{key}) AND NOT EXISTS (SELECT FROM dup) RETURNING 1 AS deleted{del_extra}), "
         "up AS (INSERT INTO {tbl} AS t ({cols}) SELECT {scols} FROM src s WHERE NOT EXISTS (SELECT FROM dup) "
         "ON CONFLICT ({key}) {conflict} RETURNING t.xmax OPERATOR(pg_catalog.=) '0'::pg_catalog.xid AS inserted"
         "{up_extra}) "
         "SELECT (SELECT pg_catalog.count(*) FROM up) OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM del), "
-        "(SELECT d.{key}::pg_catalog.int8 FROM dup d), (SELECT pg_catalog.count(*) FROM up WHERE up.inserted), "
+        "(SELECT d.{key}::pg_catalog.text FROM dup d), (SELECT pg_catalog.count(*) FROM up WHERE up.inserted), "
         "(SELECT pg_catalog.count(*) FROM del){changes}",
         fmt::arg("tbl", qualify(t.schema, t.table)), fmt::arg("cols", column_list(t.columns, "")),
         fmt::arg("vcols", column_list(t.columns, "v.")), fmt::arg("scols", column_list(t.columns, "s.")),
         fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("where", where), fmt::arg("key_filter", key_filter),
-        fmt::arg("key", key), fmt::arg("conflict", conflict), fmt::arg("old_cte", old_cte),
+        fmt::arg("key", key), fmt::arg("eq", t.key_eq), fmt::arg("conflict", conflict), fmt::arg("old_cte", old_cte),
         fmt::arg("del_extra", del_extra), fmt::arg("up_extra", up_extra), fmt::arg("changes", changes));
 }
 
 }  // namespace
 
 std::string probe_rows_sql(const RefreshTarget& t) {
-    return fmt::format("SELECT v::pg_catalog.text FROM {view} v WHERE v.{key} OPERATOR(pg_catalog.=) ANY ($1) "
-                       "ORDER BY v.{key}",
-                       fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("key", quote_ident(t.key_column)));
+    return fmt::format("SELECT v::pg_catalog.text FROM {view} v WHERE v.{key} {eq} ANY ($1) ORDER BY v.{key}",
+                       fmt::arg("view", qualify(t.schema, t.view)), fmt::arg("key", quote_ident(t.key_column)),
+                       fmt::arg("eq", t.key_eq));
 }
 
 std::string probe_rows_all_sql(const RefreshTarget& t) {
@@ -159,20 +159,20 @@ std::string probe_rows_all_sql(const RefreshTarget& t) {
 }
 
 std::string upsert_changed_sql(const RefreshTarget& t, FeedDetail feed) {
-    return upsert(t, fmt::format(" WHERE v.{} OPERATOR(pg_catalog.=) ANY ($1)", quote_ident(t.key_column)),
-                  fmt::format("t.{} OPERATOR(pg_catalog.=) ANY ($1)", quote_ident(t.key_column)), feed);
+    return upsert(t, fmt::format(" WHERE v.{} {} ANY ($1)", quote_ident(t.key_column), t.key_eq),
+                  fmt::format("t.{} {} ANY ($1)", quote_ident(t.key_column), t.key_eq), feed);
 }
 
 std::string upsert_one_sql(const RefreshTarget& t, FeedDetail feed) {
-    return upsert(t, fmt::format(" WHERE v.{} OPERATOR(pg_catalog.=) $1", quote_ident(t.key_column)),
-                  fmt::format("t.{} OPERATOR(pg_catalog.=) $1", quote_ident(t.key_column)), feed);
+    return upsert(t, fmt::format(" WHERE v.{} {} $1", quote_ident(t.key_column), t.key_eq),
+                  fmt::format("t.{} {} $1", quote_ident(t.key_column), t.key_eq), feed);
 }
 
 std::string all_keys_sql(const RefreshTarget& t) {
     return fmt::format(
-        "SELECT u.k FROM (SELECT v.{key}::pg_catalog.int8 AS k FROM {view} v UNION "
-        "SELECT t.{key}::pg_catalog.int8 FROM {tbl} t) u WHERE u.k IS NOT NULL ORDER BY 1",
-        fmt::arg("key", quote_ident(t.key_column)), fmt::arg("view", qualify(t.schema, t.view)),
+        "SELECT u.k FROM (SELECT v.{key}::{type} AS k FROM {view} v UNION "
+        "SELECT t.{key}::{type} FROM {tbl} t) u WHERE u.k IS NOT NULL ORDER BY 1",
+        fmt::arg("key", quote_ident(t.key_column)), fmt::arg("type", t.key_type), fmt::arg("view", qualify(t.schema, t.view)),
         fmt::arg("tbl", qualify(t.schema, t.table)));
 }
 

@@ -32,13 +32,15 @@ using namespace pg_tviews::pg;
 namespace {
 
 // Reads the key column straight from a transition table; true when a key was NULL.
-bool read_direct(Tuplestorestate* rows, TupleDesc desc, AttrNumber attno, std::vector<int64>& out) {
+bool read_direct(const KeyCodec& codec, Tuplestorestate* rows, TupleDesc desc, AttrNumber attno,
+                 std::vector<Key>& out) {
     bool saw_null = false;
     if (rows == nullptr) return saw_null;
-    Oid type = TupleDescAttr(desc, attno - 1)->atttypid;
+    Oid type = pg_call([&] { return getBaseType(TupleDescAttr(desc, attno - 1)->atttypid); });
+    KeyDictionary& dict = backend().queue.dictionary();
     for_each_value(rows, desc, attno, [&](Datum value, bool isnull) {
         if (!isnull)
-            out.push_back(key_from_datum(value, type));
+            out.push_back(encode_key(codec, dict, value, type));
         else
             saw_null = true;
     });
@@ -69,15 +71,16 @@ bool old_rows_find_nothing_new(KeySource& src, const ChangeSet& changes, TupleDe
     return same_rows_in(changes.old_rows, changes.new_rows, desc, src.columns);
 }
 
-bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int64>& out) {
+bool read_query(const KeyCodec& codec, KeySource& src, bool old_rows, bool current_too, std::vector<Key>& out) {
     SPIPlanPtr plan = key_plan(src, old_rows);
+    KeyDictionary& dict = backend().queue.dictionary();
     // Not read-only: the key query sees the other tables as they are now,
     // including changes earlier in this statement (cascaded actions).
     bool saw_null = false;
     Snapshot before = old_rows ? statement_snapshot() : nullptr;
     if (!old_rows || current_too || before == nullptr) {
         uint64 n = execute_plan(plan, nullptr, nullptr, false);
-        saw_null = read_keys(n, out) || saw_null;
+        saw_null = read_keys(codec, dict, n, out) || saw_null;
     }
     // OLD rows are joined with the other tables as they were before the
     // statement (see statement_snapshots.hpp): a foreign-key cascade deletes both sides of a
@@ -91,7 +94,7 @@ bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int
             // read_only: exactly that snapshot (its command id not advanced).
             int rc = pg_call(
                 [&] { return SPI_execute_snapshot(plan, nullptr, nullptr, before, InvalidSnapshot, true, false, 0); });
-            if (rc >= 0) saw_null = read_keys(SPI_processed, out) || saw_null;
+            if (rc >= 0) saw_null = read_keys(codec, dict, SPI_processed, out) || saw_null;
         }
     }
     // REPEATABLE READ / SERIALIZABLE: the transaction snapshot cannot see a
@@ -101,7 +104,7 @@ bool read_query(KeySource& src, bool old_rows, bool current_too, std::vector<int
     if (pg_call([] { return IsolationUsesXactSnapshot(); })) {
         Snapshot latest = pg_call([] { return GetLatestSnapshot(); });
         int rc = pg_call([&] { return SPI_execute_snapshot(plan, nullptr, nullptr, latest, InvalidSnapshot, false, false, 0); });
-        if (rc >= 0) saw_null = read_keys(SPI_processed, out) || saw_null;
+        if (rc >= 0) saw_null = read_keys(codec, dict, SPI_processed, out) || saw_null;
     }
     return saw_null;
 }
@@ -205,14 +208,16 @@ void capture_changes(const ChangeSet& given) {
     std::unique_ptr<Spi> spi;
     for (auto& r : readers) require_maintainable(*r.tview);
     for (auto& r : readers) {
-        std::vector<int64> keys;
+        std::vector<Key> keys;
+        const KeyCodec& codec = r.tview->key;
         for (std::size_t i : r.sources) {
             KeySource& src = r.tview->sources[i];
             if (src.mode == kKeyFull) {
                 b.queue.mark_full(r.tview->table_oid);
             } else if (src.mode == kKeyDirect) {
-                read_direct(changes.old_rows, desc, src.attno, keys);
-                if (read_direct(changes.new_rows, desc, src.attno, keys)) b.null_key_check.insert(r.tview->table_oid);
+                read_direct(codec, changes.old_rows, desc, src.attno, keys);
+                if (read_direct(codec, changes.new_rows, desc, src.attno, keys))
+                    b.null_key_check.insert(r.tview->table_oid);
             } else {
                 if (!spi_ready) {
                     spi = std::make_unique<Spi>();
@@ -221,11 +226,11 @@ void capture_changes(const ChangeSet& given) {
                 }
                 RunAs as_owner(r.tview->owner);
                 if (changes.old_rows && !old_rows_find_nothing_new(src, changes, desc))
-                    read_query(src, true, changes.new_rows == nullptr, keys);
+                    read_query(codec, src, true, changes.new_rows == nullptr, keys);
                 // A NULL key from the new rows may be a view row the table
                 // cannot hold (key queries can also return rows the view
                 // filters out): the flush checks the view itself.
-                if (changes.new_rows && read_query(src, false, true, keys))
+                if (changes.new_rows && read_query(codec, src, false, true, keys))
                     b.null_key_check.insert(r.tview->table_oid);
             }
         }

@@ -108,40 +108,81 @@ int switch_capture(bool statement_level) {
     return static_cast<int>(rels.size());
 }
 
-// The rows of `rel` whose primary key is `pk`, in a tuplestore with the
-// relation's own row layout (the one transition tables have). Rows of a
-// partitioned table are fetched from their partition and converted.
-Tuplestorestate* rows_by_primary_key(Relation rel, int64 pk, AttrNumber* pk_attno) {
+// The one-column primary key of a base table.
+struct PrimaryKey {
+    AttrNumber attno = 0;
+    Oid type = InvalidOid;  // a domain resolved to its base type
+    std::string column;
+    bool integer = false;   // smallint, integer or bigint
+};
+
+PrimaryKey primary_key_of(Relation rel) {
+    constexpr const char* kHint = "pg_tviews_cascade() finds the row by a one-column primary key.";
     Oid index = pg_call([&] { return RelationGetPrimaryKeyIndex(rel); });
     std::string name = RelationGetRelationName(rel);
     if (index == InvalidOid)
         throw TviewError(sqlstate::kFeatureNotSupported, fmt::format("table \"{}\" has no primary key", name), "",
-                         "pg_tviews_cascade() finds the row by a one-column integer primary key.");
-    AttrNumber attno = pg_call([&] {
+                         kHint);
+    PrimaryKey pk;
+    pk.attno = pg_call([&] {
         Relation idx = index_open(index, AccessShareLock);
         AttrNumber a = idx->rd_index->indnkeyatts == 1 ? idx->rd_index->indkey.values[0] : 0;
         index_close(idx, AccessShareLock);
         return a;
     });
-    if (attno <= 0)
+    if (pk.attno <= 0)
         throw TviewError(sqlstate::kFeatureNotSupported,
-                         fmt::format("the primary key of \"{}\" has several columns", name), "",
-                         "pg_tviews_cascade() finds the row by a one-column integer primary key.");
+                         fmt::format("the primary key of \"{}\" has several columns", name), "", kHint);
     Oid relid = RelationGetRelid(rel);
-    Oid key_type = pg_call([&] { return get_atttype(relid, attno); });
-    if (key_type != INT2OID && key_type != INT4OID && key_type != INT8OID)
-        throw TviewError(sqlstate::kFeatureNotSupported,
-                         fmt::format("the primary key of \"{}\" is not an integer column", name), "",
-                         "pg_tviews_cascade() finds the row by a one-column integer primary key.");
-    *pk_attno = attno;
-    std::string column = pg_call([&] { return static_cast<const char*>(get_attname(relid, attno, false)); });
+    pk.type = pg_call([&] { return getBaseType(get_atttype(relid, pk.attno)); });
+    pk.integer = pk.type == INT2OID || pk.type == INT4OID || pk.type == INT8OID;
+    pk.column = pg_call([&] { return static_cast<const char*>(get_attname(relid, pk.attno, false)); });
+    return pk;
+}
+
+// The value the caller passed (bigint, uuid or text: the three overloads)
+// as a datum of the primary key's type; int8 for an integer key.
+Datum primary_key_value(FunctionCallInfo fcinfo, Relation rel, const PrimaryKey& pk) {
+    Oid given = pg_call([&] { return get_fn_expr_argtype(fcinfo->flinfo, 1); });
+    Datum arg = PG_GETARG_DATUM(1);
+    if (pk.integer && given == INT8OID) return arg;
+    if (!pk.integer && given == pk.type) return arg;
+    if (given == INT8OID)
+        throw TviewError(sqlstate::kDatatypeMismatch,
+                         fmt::format("the primary key of \"{}\" is not an integer column", RelationGetRelationName(rel)),
+                         "", "Pass the key as text (or uuid): pg_tviews_cascade('tb_x'::regclass, '...').");
+    // Through its text: the key type's input function parses it (and
+    // rejects what is no value of that type, naming the type).
+    return pg_call([&] {
+        char* printed = given == TEXTOID ? TextDatumGetCString(arg) : OidOutputFunctionCall(F_UUID_OUT, arg);
+        Oid input = InvalidOid;
+        Oid ioparam = InvalidOid;
+        Oid type = pk.integer ? INT8OID : pk.type;
+        getTypeInputInfo(type, &input, &ioparam);
+        return OidInputFunctionCall(input, printed, ioparam, -1);
+    });
+}
+
+// The rows of `rel` whose primary key is `value`, in a tuplestore with the
+// relation's own row layout (the one transition tables have). Rows of a
+// partitioned table are fetched from their partition and converted.
+Tuplestorestate* rows_by_primary_key(Relation rel, const PrimaryKey& pk, Datum value) {
+    Oid relid = RelationGetRelid(rel);
+    std::string sql;
+    Oid types[1] = {INT8OID};
+    if (pk.integer) {
+        sql = fmt::format("SELECT tableoid, ctid FROM {} WHERE {}::pg_catalog.int8 OPERATOR(pg_catalog.=) $1",
+                          relation_sql_name(relid), quote_ident(pk.column));
+    } else {
+        KeyCodec codec = key_codec_for(pk.type, InvalidOid);
+        types[0] = pk.type;
+        sql = fmt::format("SELECT tableoid, ctid FROM {} WHERE {} {} $1", relation_sql_name(relid),
+                          quote_ident(pk.column), codec.eq_operator);
+    }
     MemoryContext outer = CurrentMemoryContext;  // the rows must outlive the SPI connection
     Spi spi;
-    Oid types[1] = {INT8OID};
-    Datum values[1] = {Int64GetDatum(pk)};
-    spi.exec_params(fmt::format("SELECT tableoid, ctid FROM {} WHERE {}::pg_catalog.int8 OPERATOR(pg_catalog.=) $1",
-                                relation_sql_name(relid), quote_ident(column)),
-                    1, types, values, nullptr, true);
+    Datum values[1] = {value};
+    spi.exec_params(sql, 1, types, values, nullptr, true);
     Tuplestorestate* store = pg_call([&] {
         MemoryContext spi_context = MemoryContextSwitchTo(outer);
         Tuplestorestate* s = tuplestore_begin_heap(false, false, work_mem);
@@ -193,15 +234,24 @@ std::vector<TviewPtr> tviews_reading(Catalog& cat, Oid relid) {
 // Refreshes what depends on one base row: found by its primary key it is
 // captured like a changed row; gone (deleted), its key is refreshed where the
 // key is that primary key and every key elsewhere.
-int64 cascade_row(Oid relid, int64 pk, bool must_exist) {
+int64 cascade_row(Oid relid, FunctionCallInfo fcinfo, bool must_exist) {
     Relation rel = pg_call([&] { return table_open(relid, AccessShareLock); });
-    AttrNumber pk_attno = 0;
-    Tuplestorestate* rows = rows_by_primary_key(rel, pk, &pk_attno);
+    PrimaryKey pk = primary_key_of(rel);
+    Datum value = primary_key_value(fcinfo, rel, pk);
+    AttrNumber pk_attno = pk.attno;
+    Tuplestorestate* rows = rows_by_primary_key(rel, pk, value);
     bool found = pg_call([&] { return tuplestore_tuple_count(rows) > 0; });
     if (must_exist && !found) {
         std::string name = RelationGetRelationName(rel);
+        Oid type = pk.integer ? INT8OID : pk.type;
+        char* text = pg_call([&] {
+            Oid output = InvalidOid;
+            bool varlena = false;
+            getTypeOutputInfo(type, &output, &varlena);
+            return OidOutputFunctionCall(output, value);
+        });
         throw TviewError(sqlstate::kNoDataFound,
-                         fmt::format("no row of \"{}\" has primary key {}", name, pk), "",
+                         fmt::format("no row of \"{}\" has primary key {}", name, text), "",
                          "pg_tviews_delete() refreshes what depended on a row that is gone.");
     }
     if (found) {
@@ -214,7 +264,8 @@ int64 cascade_row(Oid relid, int64 pk, bool must_exist) {
             for (std::size_t i : r.sources) {
                 const KeySource& src = r.tview->sources[i];
                 if (src.mode == kKeyDirect && src.attno == pk_attno)
-                    b.queue.add(r.tview->table_oid, pk);
+                    b.queue.add(r.tview->table_oid, encode_key(r.tview->key, b.queue.dictionary(), value,
+                                                               pk.integer ? INT8OID : pk.type));
                 else
                     b.queue.mark_full(r.tview->table_oid);
             }
@@ -256,17 +307,17 @@ Oid oid_arg(FunctionCallInfo fcinfo) {
 }  // namespace
 
 PGTV_FUNCTION(pg_tviews_cascade) {
-    cascade_row(oid_arg(fcinfo), PG_GETARG_INT64(1), false);
+    cascade_row(oid_arg(fcinfo), fcinfo, false);
     PG_RETURN_VOID();
 }
 
 PGTV_FUNCTION(pg_tviews_insert) {
-    cascade_row(oid_arg(fcinfo), PG_GETARG_INT64(1), true);
+    cascade_row(oid_arg(fcinfo), fcinfo, true);
     PG_RETURN_VOID();
 }
 
 PGTV_FUNCTION(pg_tviews_delete) {
-    cascade_row(oid_arg(fcinfo), PG_GETARG_INT64(1), false);
+    cascade_row(oid_arg(fcinfo), fcinfo, false);
     PG_RETURN_VOID();
 }
 

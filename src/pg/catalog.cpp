@@ -255,6 +255,7 @@ bool describe_locked(TviewDef& d) {
         d.link_locks.push_back({l->rel_a, LinkLock{id, l->att_a, mode_a}});
         d.link_locks.push_back({l->rel_b, LinkLock{id, l->att_b, mode_b}});
     }
+    d.key = key_codec_for(shape->key_type, shape->key_collation);
     ListCell* lc;
     foreach (lc, shape->column_names) d.columns.push_back(strVal(lfirst(lc)));
     foreach (lc, shape->relations) d.relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
@@ -274,6 +275,11 @@ bool describe_locked(TviewDef& d) {
 }
 
 }  // namespace
+
+RefreshTarget refresh_target_of(const TviewDef& d) {
+    return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns, d.entity, d.key.sql_type,
+                         d.key.eq_operator};
+}
 
 void Catalog::load() {
     for (auto& [oid, def] : tviews_) superseded_.push_back(def);

@@ -186,10 +186,11 @@ PGTV_FUNCTION(pg_tviews_flush_and_report) {
         const char* entity = r.entity.c_str();
         const char* op = r.op.c_str();
         const char* id = r.id.c_str();
+        const char* pk = r.pk.c_str();
         bool has_uuid = ReportLog::canonical_uuid(r.id);
         pg_call([&] {
             v[0] = CStringGetTextDatum(entity);
-            v[1] = Int64GetDatum(r.pk);
+            v[1] = CStringGetTextDatum(pk);
             v[2] = has_uuid ? DirectFunctionCall1(uuid_in, CStringGetDatum(id)) : Datum(0);
             n[2] = !has_uuid;
             v[3] = CStringGetTextDatum(op);

@@ -114,16 +114,12 @@ private:
     std::chrono::steady_clock::time_point last_;
 };
 
-RefreshTarget target_of(const TviewDef& d) {
-    return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns, d.entity};
-}
-
 void prepare_plans(TviewDef& d) {
     if (d.upsert_plan) return;
-    RefreshTarget t = target_of(d);
-    Oid key_array[1] = {INT8ARRAYOID};
+    RefreshTarget t = refresh_target_of(d);
+    Oid key_array[1] = {d.key.array_type};
     d.upsert_plan = prepare_kept(upsert_changed_sql(t), 1, key_array);
-    Oid one_key[1] = {INT8OID};
+    Oid one_key[1] = {d.key.param_type};
     d.upsert_one_plan = prepare_kept(upsert_one_sql(t), 1, one_key);
     count_cache(CacheKind::kTable, false);
 }
@@ -132,20 +128,20 @@ void prepare_plans(TviewDef& d) {
 void prepare_feed_plans(TviewDef& d, FeedMode feed) {
     int i = static_cast<int>(feed) - 1;
     if (d.feed_upsert_plan[i]) return;
-    RefreshTarget t = target_of(d);
+    RefreshTarget t = refresh_target_of(d);
     auto detail = static_cast<FeedDetail>(feed);
-    Oid key_array[1] = {INT8ARRAYOID};
+    Oid key_array[1] = {d.key.array_type};
     d.feed_upsert_plan[i] = prepare_kept(upsert_changed_sql(t, detail), 1, key_array);
-    Oid one_key[1] = {INT8OID};
+    Oid one_key[1] = {d.key.param_type};
     d.feed_upsert_one_plan[i] = prepare_kept(upsert_one_sql(t, detail), 1, one_key);
 }
 
 // Every key of the view and of the table, ascending (a full refresh).
-std::vector<int64> all_keys(TviewDef& d) {
-    if (!d.all_keys_plan) d.all_keys_plan = prepare_kept(all_keys_sql(target_of(d)), 0, nullptr);
+std::vector<Key> all_keys(TviewDef& d) {
+    if (!d.all_keys_plan) d.all_keys_plan = prepare_kept(all_keys_sql(refresh_target_of(d)), 0, nullptr);
     uint64 n = execute_plan(d.all_keys_plan, nullptr, nullptr, false);
-    std::vector<int64> keys;
-    read_keys(n, keys);  // the query leaves NULL keys out
+    std::vector<Key> keys;
+    read_keys(d.key, backend().queue.dictionary(), n, keys);  // the query leaves NULL keys out
     return keys;
 }
 
@@ -175,14 +171,17 @@ Written run_upsert(const TviewDef& d, SPIPlanPtr plan, Datum* args) {
         inserted = SPI_getbinval(row, desc, 3, &inserted_null);
         deleted = SPI_getbinval(row, desc, 4, &deleted_null);
     });
-    if (!dup_null)
+    if (!dup_null) {
+        char* dup_text = pg_call([&] { return TextDatumGetCString(dup); });
+        std::string duplicate(dup_text);
         throw TviewError(sqlstate::kUniqueViolation,
                          fmt::format("key column \"{}\" of TVIEW \"{}\" is not unique", d.key_column, d.table),
                          fmt::format("Key ({})=({}) is produced by more than one row of {}.", d.key_column,
-                                     DatumGetInt64(dup), d.view),
+                                     duplicate, d.view),
                          fmt::format("The SELECT must return one row per {0}: group by {0}, or aggregate the rows "
                                      "that the joins multiply.",
                                      d.key_column));
+    }
     auto count = [](bool isnull, Datum d) { return isnull ? 0 : static_cast<std::uint64_t>(DatumGetInt64(d)); };
     Written w{count(written_null, written), count(inserted_null, inserted), count(deleted_null, deleted)};
     // The change feed's variant returns what it wrote (NULL: nothing).
@@ -212,7 +211,7 @@ Written run_upsert(const TviewDef& d, SPIPlanPtr plan, Datum* args) {
 
 // A row of the view without a key cannot be stored: fail like creation does.
 void check_null_keys(TviewDef& d) {
-    if (!d.null_key_plan) d.null_key_plan = prepare_kept(null_key_sql(target_of(d)), 0, nullptr);
+    if (!d.null_key_plan) d.null_key_plan = prepare_kept(null_key_sql(refresh_target_of(d)), 0, nullptr);
     if (execute_plan(d.null_key_plan, nullptr, nullptr, false) > 0)
         throw TviewError(sqlstate::kNotNullViolation,
                          fmt::format("key column \"{}\" of TVIEW \"{}\" is null in a row of {}", d.key_column,
@@ -260,9 +259,9 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     }
     if (batch.full) check_not_stale(*def, batch.keys, true);
     // A full refresh goes through every key of the view and of the table.
-    std::vector<int64> full_keys;
+    std::vector<Key> full_keys;
     if (batch.full) full_keys = all_keys(*def);
-    const std::vector<int64>& keys = batch.full ? full_keys : batch.keys;
+    const std::vector<Key>& keys = batch.full ? full_keys : batch.keys;
     if (def->upsert_plan)
         count_cache(CacheKind::kTable, true);
     else
@@ -281,15 +280,17 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     Progress progress(relid, batch.full ? "full refresh" : "refresh", keys.size(), def->table);
     for (std::size_t from = 0; from < keys.size(); from += chunk) {
         std::size_t to = std::min(keys.size(), from + chunk);
-        std::vector<int64> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
-                                 keys.begin() + static_cast<std::ptrdiff_t>(to));
+        std::vector<Key> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
+                               keys.begin() + static_cast<std::ptrdiff_t>(to));
         if (!batch.full) check_not_stale(*def, slice, false);
         Written w;
+        const KeyDictionary& dict = b.queue.dictionary();
         if (slice.size() == 1) {
-            Datum key[1] = {Int64GetDatum(slice[0])};
+            Datum key[1] = {decode_key(def->key, dict, slice[0])};
             w = run_upsert(*def, one_plan, key);
+            if (!def->key.byval) pg_call([&] { pfree(DatumGetPointer(key[0])); });
         } else {
-            Datum arg[1] = {int8_array(slice)};
+            Datum arg[1] = {key_array(def->key, dict, slice)};
             w = run_upsert(*def, many_plan, arg);
             pg_call([&] { pfree(DatumGetPointer(arg[0])); });
         }

@@ -168,7 +168,13 @@ PGTV_FUNCTION(pg_tviews_debug_queue) {
         TviewPtr def = cat.find(oid);
         std::string entity = def ? def->entity : std::to_string(oid);
         if (b.queue.is_full(oid)) out.push_back({{"entity", entity}, {"pk", nullptr}, {"full", true}});
-        for (int64 key : b.queue.peek(oid)) out.push_back({{"entity", entity}, {"pk", key}});
+        for (Key key : b.queue.peek(oid)) {
+            // An integer key is a JSON number; a key of another type its text.
+            if (def && !def->key.integer)
+                out.push_back({{"entity", entity}, {"pk", key_text(def->key, b.queue.dictionary(), key)}});
+            else
+                out.push_back({{"entity", entity}, {"pk", key}});
+        }
     }
     return jsonb_result(out);
 }

@@ -1,5 +1,6 @@
 #include "pg_tviews/pg/key_locks.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -10,6 +11,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/spi.hpp"
+#include "pg_tviews/pg/state.hpp"
 #include "pg_tviews/pg/transition_rows.hpp"
 
 namespace pg_tviews::pg {
@@ -21,11 +23,6 @@ namespace {
 constexpr uint16 kKeyLockSpace = 3;
 constexpr uint16 kLinkLockSpace = 4;   // (link id, hash of the value)
 constexpr uint16 kLinkWholeSpace = 5;  // (link id, 0): intention / whole-link locks
-
-uint32 fold_key(int64 key) {
-    // Exact for keys that fit in 32 bits; larger keys may share a lock.
-    return static_cast<uint32>(static_cast<uint64>(key) ^ (static_cast<uint64>(key) >> 32));
-}
 
 std::vector<std::string> probe(SPIPlanPtr plan, Datum* args, Snapshot snapshot) {
     int rc = pg_call([&] {
@@ -67,15 +64,23 @@ std::size_t key_lock_budget_left() {
     return left > 0 ? static_cast<std::size_t>(left) : 0;
 }
 
-void lock_keys(const TviewDef& tview, const std::vector<int64>& keys) {
+void lock_keys(const TviewDef& tview, const std::vector<Key>& keys) {
     Oid relid = tview.table_oid;
     g_locks_taken += static_cast<int>(keys.size());
     key_locked().insert(relid);
-    for (int64 key : keys) {
-        uint32 folded = fold_key(key);
+    // In ascending tag order, each tag once: two flushes whose keys share
+    // tags (a hash collision) take them in the same order, and never wait
+    // for each other in a cycle.
+    const KeyDictionary& dict = backend().queue.dictionary();
+    std::vector<uint32> tags;
+    tags.reserve(keys.size());
+    for (Key key : keys) tags.push_back(key_lock_tag(tview.key, dict, key));
+    std::sort(tags.begin(), tags.end());
+    tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+    for (uint32 tag_key : tags) {
         pg_call([&] {
             LOCKTAG tag;
-            SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, relid, folded, kKeyLockSpace);
+            SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, relid, tag_key, kKeyLockSpace);
             (void)LockAcquire(&tag, ExclusiveLock, false, false);
         });
     }
@@ -147,13 +152,13 @@ void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_
     }
 }
 
-void check_not_stale(TviewDef& tview, const std::vector<int64>& keys, bool full) {
+void check_not_stale(TviewDef& tview, const std::vector<Key>& keys, bool full) {
     if (!pg_call([] { return IsolationUsesXactSnapshot(); })) return;
-    RefreshTarget t{tview.schema, tview.table, tview.view, tview.key_column, tview.columns};
+    RefreshTarget t = refresh_target_of(tview);
     SPIPlanPtr& plan = full ? tview.probe_all_plan : tview.probe_plan;
-    Oid key_array[1] = {INT8ARRAYOID};
-    if (!plan) plan = full ? prepare_kept(probe_rows_all_sql(t), 0, nullptr) : prepare_kept(probe_rows_sql(t), 1, key_array);
-    Datum args[1] = {full ? Datum(0) : int8_array(keys)};
+    Oid array_type[1] = {tview.key.array_type};
+    if (!plan) plan = full ? prepare_kept(probe_rows_all_sql(t), 0, nullptr) : prepare_kept(probe_rows_sql(t), 1, array_type);
+    Datum args[1] = {full ? Datum(0) : key_array(tview.key, backend().queue.dictionary(), keys)};
     auto mine = probe(plan, full ? nullptr : args, nullptr);
     Snapshot latest = pg_call([] {
         CommandCounterIncrement();

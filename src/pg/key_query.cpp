@@ -20,6 +20,7 @@
 // need it costs time, a key missed would be a bug. Where no key query can
 // be built, the occurrence falls back to refreshing every key.
 #include "pg_tviews/pg/view_analysis.hpp"
+#include "pg_tviews/pg/key_codec.hpp"
 
 extern "C" {
 #include "parser/parse_clause.h"
@@ -737,10 +738,16 @@ List* build_key_sources(Query* rewritten, const ViewShapeC* shape) {
                     ks->reason = loc.reason;
                 } else {
                     Var* var = resolve_var(reinterpret_cast<Node*>(key->expr), branch);
-                    if (loc.direct_rti != 0 && var != nullptr && static_cast<Index>(var->varno) == loc.direct_rti) {
+                    // A column read straight from the changed rows must hold
+                    // keys as they are (an int4 column for a bigint key, a
+                    // varchar one for a text key); other types go through
+                    // the key query, which casts like the view does.
+                    if (loc.direct_rti != 0 && var != nullptr && static_cast<Index>(var->varno) == loc.direct_rti &&
+                        key_column_compatible(shape->key_type, var->vartype)) {
                         ks->mode = kKeyDirect;
                         ks->attno = var->varattno;
-                    } else if (loc.link_attno > 0) {
+                    } else if (loc.link_attno > 0 &&
+                               key_column_compatible(shape->key_type, get_atttype(relid, loc.link_attno))) {
                         ks->mode = kKeyDirect;
                         ks->attno = loc.link_attno;
                     } else {

@@ -97,41 +97,4 @@ uint64 execute_plan(SPIPlanPtr plan, Datum* values, const char* nulls, bool read
     return SPI_processed;
 }
 
-int64 key_from_datum(Datum value, Oid type) {
-    switch (type) {
-        case INT2OID: return DatumGetInt16(value);
-        case INT4OID: return DatumGetInt32(value);
-        default: return DatumGetInt64(value);
-    }
-}
-
-bool read_keys(uint64 n, std::vector<int64>& out) {
-    bool saw_null = false;
-    if (n == 0) return saw_null;
-    SPITupleTable* table = SPI_tuptable;
-    Oid type = TupleDescAttr(table->tupdesc, 0)->atttypid;
-    out.reserve(out.size() + n);
-    for (uint64 i = 0; i < n; i++) {
-        bool isnull = true;
-        Datum value = pg_call([&] { return SPI_getbinval(table->vals[i], table->tupdesc, 1, &isnull); });
-        if (!isnull)
-            out.push_back(key_from_datum(value, type));
-        else
-            saw_null = true;
-    }
-    return saw_null;
-}
-
-Datum int8_array(const std::vector<int64>& keys) {
-    const int64* data = keys.data();
-    int n = static_cast<int>(keys.size());
-    return pg_call([&] {
-        Datum* elems = static_cast<Datum*>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
-        for (int i = 0; i < n; i++) elems[i] = Int64GetDatum(data[i]);
-        ArrayType* arr = construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-        pfree(elems);  // a flush builds one array per slice: keep nothing but the array
-        return PointerGetDatum(arr);
-    });
-}
-
 }  // namespace pg_tviews::pg

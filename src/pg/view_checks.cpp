@@ -1,6 +1,7 @@
 // Parsing, refusals and description of a TVIEW's defining query.
 // C style on purpose (see view_analysis.hpp): runs inside pg_call.
 #include "pg_tviews/pg/view_analysis.hpp"
+#include "pg_tviews/pg/key_codec.hpp"
 
 extern "C" {
 #include "catalog/catalog.h"
@@ -229,6 +230,7 @@ ViewShapeC* describe_tview_query(Query* q, const char* tview, const char* key_co
         if (strcmp(name, key_column) == 0) {
             shape->key_index = position;
             shape->key_type = type;
+            shape->key_collation = exprCollation(reinterpret_cast<Node*>(tle->expr));
             if (contain_aggs_of_level(reinterpret_cast<Node*>(tle->expr), 0))
                 ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
                                 errmsg("key column \"%s\" of TVIEW \"%s\" must not be an aggregate",
@@ -247,12 +249,12 @@ ViewShapeC* describe_tview_query(Query* q, const char* tview, const char* key_co
                         errdetail("The table tv_<entity> is keyed by the column pk_<entity>."),
                         errhint("Select the entity's key as %s, for example: SELECT x.pk AS %s, ...",
                                 key_column, key_column)));
-    if (shape->key_type != INT2OID && shape->key_type != INT4OID && shape->key_type != INT8OID)
+    if (const char* refusal = key_type_refusal(shape->key_type))
         ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
                         errmsg("key column \"%s\" of TVIEW \"%s\" has type %s", key_column, tview,
                                format_type_be(shape->key_type)),
-                        errdetail("TVIEW keys are smallint, integer or bigint."),
-                        errhint("Select an integer key, for example a bigint identity column.")));
+                        errdetail("A TVIEW key needs a type with a btree equality and a hash function: %s.", refusal),
+                        errhint("Key the TVIEW by an integer, uuid or text column.")));
 
     RelContext ctx{self_oid, tview, NIL, NIL};
     query_tree_walker(q, PGTV_WALKER(relation_walker), &ctx, QTW_EXAMINE_RTES_BEFORE);

@@ -150,12 +150,12 @@ TEST(ReportLog, EachDocumentOnceWithItsNetOperation) {
     auto rows = log.rows();
     ASSERT_EQ(rows.size(), 4u);  // post 2 was inserted and deleted: not there
     EXPECT_EQ(rows[0].table, "public.tv_post");
-    EXPECT_EQ(rows[0].pk, 1);
+    EXPECT_EQ(rows[0].pk, "1");
     EXPECT_EQ(rows[0].op, "update");
     EXPECT_EQ(rows[0].id, "a");
-    EXPECT_EQ(rows[1].pk, 3);
+    EXPECT_EQ(rows[1].pk, "3");
     EXPECT_EQ(rows[1].op, "delete");
-    EXPECT_EQ(rows[2].pk, 4);
+    EXPECT_EQ(rows[2].pk, "4");
     EXPECT_EQ(rows[2].op, "insert");
     EXPECT_EQ(rows[3].entity, "user");
 }
@@ -169,8 +169,8 @@ TEST(ReportLog, RolledBackSubtransactionsAreForgotten) {
     log.subxact_commit(2);
     auto rows = log.rows();
     ASSERT_EQ(rows.size(), 2u);
-    EXPECT_EQ(rows[0].pk, 1);
-    EXPECT_EQ(rows[1].pk, 3);
+    EXPECT_EQ(rows[0].pk, "1");
+    EXPECT_EQ(rows[1].pk, "3");
 }
 
 TEST(ReportLog, StopsAtItsLimit) {
@@ -226,4 +226,18 @@ TEST(EntityCounts, AnOversizedPayloadIsSummed) {
     std::string p = c.payload();
     EXPECT_LE(p.size(), pg_tviews::EntityCounts::kMaxPayload);
     EXPECT_EQ(json::parse(p), json::parse(R"({"documents": 2000, "entities": 1000, "truncated": true})"));
+}
+
+TEST(ReportLog, KeysOfAnyTypeAreTheirText) {
+    pg_tviews::ReportLog log;
+    log.add(1, R"([{"entity":"item","table":"public.tv_item","op":"update","pk":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+                  {"entity":"item","table":"public.tv_item","op":"insert","pk":"b"},
+                  {"entity":"item","table":"public.tv_item","op":"update","pk":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+                  {"entity":"item","table":"public.tv_item","op":"delete","pk":"b"},
+                  {"entity":"item","table":"public.tv_item","op":"update","pk":"c"}])", 1);
+    auto rows = log.rows();
+    ASSERT_EQ(rows.size(), 2u);  // "b" inserted then deleted: not at all
+    EXPECT_EQ(rows[0].pk, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+    EXPECT_EQ(rows[0].op, "update");
+    EXPECT_EQ(rows[1].pk, "c");
 }

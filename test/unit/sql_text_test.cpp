@@ -277,3 +277,25 @@ TEST(SqlText, TextArrayLiteralQuotesEveryElement) {
     EXPECT_EQ(pg_tviews::text_array_literal({"fk_user", "a b"}), "{\"fk_user\",\"a b\"}");
     EXPECT_EQ(pg_tviews::text_array_literal({"q\"uote", "back\\slash"}), "{\"q\\\"uote\",\"back\\\\slash\"}");
 }
+
+// A TVIEW keyed by a type whose equality lives outside pg_catalog (citext
+// in schema ext): every comparison with the key uses that operator, and the
+// full refresh keeps the key's type; no integer cast is left anywhere.
+TEST(RefreshSql, KeysOfAnotherTypeUseTheirOperator) {
+    RefreshTarget t = post_target();
+    t.key_type = "\"ext\".\"citext\"";
+    t.key_eq = "OPERATOR(\"ext\".=)";
+    for (const auto& [name, sql] : all_sql(t)) {
+        EXPECT_FALSE(contains(sql, "int8")) << name << ": " << sql;
+        EXPECT_FALSE(contains(sql, "\"pk_post\" OPERATOR(pg_catalog.=)")) << name << ": " << sql;
+        EXPECT_FALSE(contains(sql, "k OPERATOR(pg_catalog.=)")) << name << ": " << sql;
+    }
+    EXPECT_TRUE(contains(upsert_changed_sql(t), "v.\"pk_post\" OPERATOR(\"ext\".=) ANY ($1)"));
+    EXPECT_TRUE(contains(upsert_changed_sql(t), "k.\"pk_post\" OPERATOR(\"ext\".=) t.\"pk_post\""));
+    EXPECT_TRUE(contains(upsert_one_sql(t), "t.\"pk_post\" OPERATOR(\"ext\".=) $1"));
+    EXPECT_TRUE(contains(upsert_one_sql(t, FeedDetail::kPatches), "o.k OPERATOR(\"ext\".=) up.k"));
+    EXPECT_TRUE(contains(probe_rows_sql(t), "v.\"pk_post\" OPERATOR(\"ext\".=) ANY ($1)"));
+    EXPECT_TRUE(contains(all_keys_sql(t), "SELECT v.\"pk_post\"::\"ext\".\"citext\" AS k"));
+    // The key produced twice is reported as text, whatever its type.
+    EXPECT_TRUE(contains(upsert_changed_sql(t), "(SELECT d.\"pk_post\"::pg_catalog.text FROM dup d)"));
+}

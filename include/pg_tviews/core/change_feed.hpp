@@ -92,7 +92,7 @@ struct ReportRow {
     std::string entity;
     std::string table;
     std::uint32_t relid = 0;  // the TVIEW table's OID
-    std::int64_t pk = 0;
+    std::string pk;  // the key as its type prints it (a number's digits, a uuid, a text)
     std::string id;  // empty: the TVIEW has no id column
     std::string op;  // insert | update | delete
 };

@@ -16,9 +16,13 @@
 #include <map>
 #include <vector>
 
+#include "pg_tviews/core/key_dictionary.hpp"
+
 namespace pg_tviews {
 
 using TviewId = std::uint32_t;  // the TVIEW table's OID
+// An integer key, or the handle of a key of another type in the queue's
+// dictionary (see key_dictionary.hpp).
 using Key = std::int64_t;
 
 class KeyQueue {
@@ -62,7 +66,12 @@ public:
     void subxact_commit(int level);  // log entries at `level` move to level-1
     void subxact_abort(int level);   // entries at >= level are queued again
 
-    void clear();  // end of transaction: nothing survives
+    void clear();  // end of transaction: nothing survives (the dictionary neither)
+
+    // Where keys that are not integers get their handles: it lives as long
+    // as the queue's contents, to the end of the transaction.
+    KeyDictionary& dictionary() noexcept { return dictionary_; }
+    const KeyDictionary& dictionary() const noexcept { return dictionary_; }
 
     std::size_t flushed_log_size() const { return flushed_.size(); }
 
@@ -80,6 +89,7 @@ private:
         Batch batch;
     };
     std::vector<Flushed> flushed_;
+    KeyDictionary dictionary_;
 };
 
 }  // namespace pg_tviews

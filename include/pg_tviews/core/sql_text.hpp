@@ -25,6 +25,11 @@ struct RefreshTarget {
     std::string key_column;            // pk_<e>
     std::vector<std::string> columns;  // every column of the table, in order
     std::string entity;                // the registry's entity (the change feed names it)
+    // The type the key parameters have ($1 is an array of it, or one value)
+    // and the equality operator between the key column and it, both
+    // schema-qualified. Integer keys of every width travel as int8.
+    std::string key_type = "pg_catalog.int8";
+    std::string key_eq = "OPERATOR(pg_catalog.=)";
 };
 
 // The view's rows for the keys as (whole row text), in key order: compared
@@ -34,7 +39,7 @@ std::string probe_rows_all_sql(const RefreshTarget& t);
 // One statement per refresh step: delete the keys of the set that the view
 // no longer produces, insert or update the rows it produces, skipping rows
 // whose stored image is identical (no new tuple, no WAL, no cascade).
-// Returns one row: (rows written bigint, a key produced twice bigint or NULL);
+// Returns one row: (rows written bigint, a key produced twice as text or NULL);
 // when a key is produced twice nothing is written.
 //
 // With a change feed detail (pg_tviews.change_feed), the row has a fifth
@@ -46,7 +51,7 @@ std::string probe_rows_all_sql(const RefreshTarget& t);
 // when the table has one, else the whole row.
 enum class FeedDetail { kNone = 0, kKeys = 1, kDocuments = 2, kPatches = 3 };
 std::string upsert_changed_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail::kNone);
-// The same for one key ($1 bigint): its generic plan is estimated for one
+// The same for one key ($1 of the key type): its generic plan is estimated for one
 // row (an array parameter is estimated at ten), so it looks the key up
 // through indexes where the array plan may hash whole tables.
 std::string upsert_one_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail::kNone);

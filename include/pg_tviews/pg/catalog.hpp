@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "pg_tviews/core/dep_graph.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/key_codec.hpp"
 #include "pg_tviews/pg/postgres.hpp"
 #include "pg_tviews/pg/read_columns.hpp"
 
@@ -56,6 +58,7 @@ struct TviewDef {
     std::string table;
     std::string view;
     std::string key_column;
+    KeyCodec key;  // how its keys are queued, passed and locked
     std::vector<std::string> columns;
     std::vector<Oid> relations;
     std::vector<Oid> helper_views;
@@ -80,6 +83,9 @@ struct TviewDef {
 };
 
 using TviewPtr = std::shared_ptr<TviewDef>;
+
+// What the generated refresh SQL needs to know of a TVIEW.
+RefreshTarget refresh_target_of(const TviewDef& d);
 
 class Catalog {
 public:

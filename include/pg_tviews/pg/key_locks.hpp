@@ -43,9 +43,9 @@ std::size_t key_lock_budget_left();
 // table lock it holds, which two such transactions could deadlock on).
 bool keys_locked_before(Oid table_oid);
 
-// Locks the keys (sorted ascending) of one TVIEW. (When they do not fit in
+// Locks the keys of one TVIEW, by their lock tags in ascending order. (When they do not fit in
 // the budget the flush locks the table instead.)
-void lock_keys(const TviewDef& tview, const std::vector<int64>& keys);
+void lock_keys(const TviewDef& tview, const std::vector<Key>& keys);
 
 // Link locks for changed rows (old and new versions).
 void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_rows,
@@ -57,6 +57,6 @@ void forget_link_lock_counts() noexcept;
 // REPEATABLE READ / SERIALIZABLE: fails with 40001 when the view's rows for
 // the keys (all rows when `full`) differ between the transaction snapshot
 // and the latest snapshot. No-op under READ COMMITTED.
-void check_not_stale(TviewDef& tview, const std::vector<int64>& keys, bool full);
+void check_not_stale(TviewDef& tview, const std::vector<Key>& keys, bool full);
 
 }  // namespace pg_tviews::pg

@@ -44,14 +44,4 @@ SPIPlanPtr prepare_kept(const std::string& sql, int nargs, Oid* types);
 // Executes a kept plan; returns SPI_processed.
 uint64 execute_plan(SPIPlanPtr plan, Datum* values, const char* nulls, bool read_only);
 
-// Builds an int8[] Datum from keys (palloc'd in the current context).
-Datum int8_array(const std::vector<int64>& keys);
-
-// An integer key (smallint, integer or bigint datum) as int64.
-int64 key_from_datum(Datum value, Oid type);
-
-// Appends the first column (an integer key) of the last SPI result's `n`
-// rows to `out`; true when one of them was NULL.
-bool read_keys(uint64 n, std::vector<int64>& out);
-
 }  // namespace pg_tviews::pg

@@ -44,6 +44,7 @@ struct ViewShapeC {
     List* column_typmods;  // of int
     int key_index;       // 0-based position of the key column
     Oid key_type;
+    Oid key_collation;
     List* relations;     // of RelationReadC*, distinct, base relations to capture
     List* helper_views;  // oid list of views read (watched for invalidation)
 };
