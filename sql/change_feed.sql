@@ -38,21 +38,21 @@ SELECT * FROM pg_tviews_flush_and_report();
 BEGIN;
 UPDATE tb_user SET name = 'renamed' WHERE pk_user = 2;
 SELECT entity, pk, id = (SELECT id FROM tb_user WHERE pk_user = 2) AS users_id, op
-  FROM pg_tviews_flush_and_report() ORDER BY entity, pk;
+  FROM pg_tviews_flush_and_report() ORDER BY entity, pk::bigint;
 -- a post inserted then deleted is not listed; the counts it changed are
 INSERT INTO tb_post VALUES (100, 1, 'brief');
-SELECT entity, pk, op FROM pg_tviews_flush_and_report() WHERE pk IN (1, 100) ORDER BY entity, pk;
+SELECT entity, pk, op FROM pg_tviews_flush_and_report() WHERE pk IN ('1', '100') ORDER BY entity, pk::bigint;
 DELETE FROM tb_post WHERE pk_post = 100;
-SELECT entity, pk, op FROM pg_tviews_flush_and_report() WHERE pk IN (1, 100) ORDER BY entity, pk;
+SELECT entity, pk, op FROM pg_tviews_flush_and_report() WHERE pk IN ('1', '100') ORDER BY entity, pk::bigint;
 COMMIT;
 -- a rolled-back savepoint takes its changes with it
 BEGIN;
 UPDATE tb_post SET title = 'kept' WHERE pk_post = 3;
 SAVEPOINT s;
 UPDATE tb_post SET title = 'undone' WHERE pk_post = 4;
-SELECT entity, pk, op FROM pg_tviews_flush_and_report() ORDER BY entity, pk;
+SELECT entity, pk, op FROM pg_tviews_flush_and_report() ORDER BY entity, pk::bigint;
 ROLLBACK TO SAVEPOINT s;
-SELECT entity, pk, op FROM pg_tviews_flush_and_report() ORDER BY entity, pk;
+SELECT entity, pk, op FROM pg_tviews_flush_and_report() ORDER BY entity, pk::bigint;
 COMMIT;
 -- a new transaction starts empty
 SELECT count(*) FROM pg_tviews_flush_and_report();

@@ -81,11 +81,12 @@ CREATE TABLE tv_x AS SELECT pk_post AS id, title FROM tb_post;
 SELECT count(*) AS copied, (SELECT count(*) FROM pg_tview_meta WHERE entity = 'x') AS tviews FROM tv_x;
 DROP TABLE tv_x;
 SELECT * FROM tv_leftovers('x');
--- of the wrong type
-SELECT pg_tviews_create('tv_x', $$SELECT code AS pk_x, title FROM tb_post$$);
-SELECT sqlstate_of($q$SELECT pg_tviews_create('tv_x', 'SELECT code AS pk_x, title FROM refusals.tb_post')$q$);
-CREATE TABLE tv_x AS SELECT code AS pk_x, title FROM tb_post;
-SELECT sqlstate_of($q$CREATE TABLE refusals.tv_x AS SELECT code AS pk_x, title FROM refusals.tb_post$q$);
+-- of a type without btree equality (point), or without a hash function
+-- (money; keys of other types are in the topic key_types)
+SELECT pg_tviews_create('tv_x', $$SELECT point(pk_post, 0) AS pk_x, title FROM tb_post$$);
+SELECT sqlstate_of($q$SELECT pg_tviews_create('tv_x', 'SELECT point(pk_post, 0) AS pk_x, title FROM refusals.tb_post')$q$);
+CREATE TABLE tv_x AS SELECT pk_post::numeric::money AS pk_x, title FROM tb_post;
+SELECT sqlstate_of($q$CREATE TABLE refusals.tv_x AS SELECT pk_post::numeric::money AS pk_x, title FROM refusals.tb_post$q$);
 SELECT * FROM tv_leftovers('x');
 -- null in some rows (carol has no post)
 SELECT pg_tviews_create('tv_x', $$

@@ -42,8 +42,8 @@ const char* key_type_refusal(Oid type) {
     if (get_typlen(base) == -2) return "its values are C strings, which a TVIEW key cannot be";
     TypeCacheEntry* tc = lookup_type_cache(base, TYPECACHE_BTREE_OPFAMILY | TYPECACHE_EQ_OPR | TYPECACHE_HASH_PROC);
     if (!OidIsValid(tc->btree_opf) || !OidIsValid(tc->eq_opr))
-        return "it has no default btree operator class (a key needs a btree equality)";
-    if (!OidIsValid(tc->hash_proc)) return "it has no default hash operator class (a key needs a hash function)";
+        return "it has no default btree operator class";
+    if (!OidIsValid(tc->hash_proc)) return "it has no default hash operator class";
     return nullptr;
 }
 

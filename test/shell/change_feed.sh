@@ -93,9 +93,9 @@ check "flush_and_report: every post of the user and the user (with its id)" "$go
 feed_changes >/dev/null
 got="$(app -c "SET pg_tviews.change_feed = off" -c "BEGIN" -c "INSERT INTO tb_post VALUES (6001, 7, 'a')" \
     -c "SELECT count(*) FROM tv_post WHERE pk_post = 6001" -c "UPDATE tb_post SET title = 'b' WHERE pk_post = 15" \
-    -c "SELECT string_agg(entity || ':' || op || ':' || pk, ' ' ORDER BY entity, pk) FROM pg_tviews_flush_and_report()" \
+    -c "SELECT string_agg(entity || ':' || op || ':' || pk, ' ' ORDER BY entity, pk::bigint) FROM pg_tviews_flush_and_report()" \
     -c "DELETE FROM tb_post WHERE pk_post = 6001" \
-    -c "SELECT string_agg(entity || ':' || op || ':' || pk, ' ' ORDER BY entity, pk) FROM pg_tviews_flush_and_report()" \
+    -c "SELECT string_agg(entity || ':' || op || ':' || pk, ' ' ORDER BY entity, pk::bigint) FROM pg_tviews_flush_and_report()" \
     -c "COMMIT" | paste -sd' ')"
 check "flush_and_report with the feed off: from its first call on (a read flushed the insert before)" "$got" \
     "1 post:update:15 post:update:15 post:delete:6001 user:update:7"
