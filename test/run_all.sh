@@ -231,7 +231,9 @@ GRANT SET ON PARAMETER pg_tviews.flush_chunk_keys TO regress_tv_owner;
 SQL
 CREATE EXTENSION pg_tviews;
 GRANT EXECUTE ON FUNCTION pg_tviews_cascade(oid, bigint), pg_tviews_insert(oid, bigint),
-    pg_tviews_delete(oid, bigint), pg_tviews_install_stmt_triggers(),
+    pg_tviews_delete(oid, bigint), pg_tviews_cascade(oid, uuid), pg_tviews_insert(oid, uuid),
+    pg_tviews_delete(oid, uuid), pg_tviews_cascade(oid, text), pg_tviews_insert(oid, text),
+    pg_tviews_delete(oid, text), pg_tviews_install_stmt_triggers(),
     pg_tviews_uninstall_stmt_triggers() TO regress_tv_owner;
 SQL2
     then

@@ -59,7 +59,7 @@ std::string column_list(const std::vector<std::string>& cols, const char* prefix
 std::string update_set_list(const RefreshTarget& t) {
     std::string out;
     for (const auto& c : t.columns) {
-        if (c == t.key_column) continue;
+        if (c == t.key_column && !t.key_image_varies) continue;
         if (!out.empty()) out += ", ";
         out += fmt::format("{0} = EXCLUDED.{0}", quote_ident(c));
     }

@@ -278,7 +278,7 @@ bool describe_locked(TviewDef& d) {
 
 RefreshTarget refresh_target_of(const TviewDef& d) {
     return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns, d.entity, d.key.sql_type,
-                         d.key.eq_operator};
+                         d.key.eq_operator, !d.key.integer};
 }
 
 void Catalog::load() {

@@ -296,6 +296,10 @@ TEST(RefreshSql, KeysOfAnotherTypeUseTheirOperator) {
     EXPECT_TRUE(contains(upsert_one_sql(t, FeedDetail::kPatches), "o.k OPERATOR(\"ext\".=) up.k"));
     EXPECT_TRUE(contains(probe_rows_sql(t), "v.\"pk_post\" OPERATOR(\"ext\".=) ANY ($1)"));
     EXPECT_TRUE(contains(all_keys_sql(t), "SELECT v.\"pk_post\"::\"ext\".\"citext\" AS k"));
+    // Equal keys may differ in image: a rewritten row takes the view's.
+    EXPECT_FALSE(contains(upsert_changed_sql(t), "\"pk_post\" = EXCLUDED.\"pk_post\""));
+    t.key_image_varies = true;
+    EXPECT_TRUE(contains(upsert_changed_sql(t), "\"pk_post\" = EXCLUDED.\"pk_post\""));
     // The key produced twice is reported as text, whatever its type.
     EXPECT_TRUE(contains(upsert_changed_sql(t), "(SELECT d.\"pk_post\"::pg_catalog.text FROM dup d)"));
 }

@@ -30,6 +30,10 @@ struct RefreshTarget {
     // schema-qualified. Integer keys of every width travel as int8.
     std::string key_type = "pg_catalog.int8";
     std::string key_eq = "OPERATOR(pg_catalog.=)";
+    // Whether equal keys can differ in image (numeric 1.0 = 1.00, a
+    // case-insensitive collation): then a rewritten row takes the view's
+    // key image too, so that the table never keeps an old spelling.
+    bool key_image_varies = false;
 };
 
 // The view's rows for the keys as (whole row text), in key order: compared
