@@ -127,6 +127,20 @@ SELECT 1::bigint AS pk_board, count(*) AS users,
        (SELECT count(*) FROM tv_tag) AS tags
 FROM tv_user tu;
 
+-- keys of other types: a uuid computed from the post's key (found by key
+-- queries), and at level 2 a text key with those uuids aggregated
+CREATE TABLE tv_post_ref AS
+SELECT md5('post ' || p.pk_post)::uuid AS pk_post_ref, p.fk_user,
+       jsonb_build_object('title', p.title, 'author', u.name,
+                          'comments', (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post)) AS data
+FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
+CREATE TABLE tv_user_code AS
+SELECT 'user-' || u.pk_user AS pk_user_code,
+       jsonb_build_object('name', u.name,
+                          'refs', COALESCE((SELECT jsonb_agg(r.pk_post_ref ORDER BY r.pk_post_ref) FROM tv_post_ref r
+                                            WHERE r.fk_user = u.pk_user), '[]'::jsonb)) AS data
+FROM tb_user u;
+
 SELECT m.entity, ARRAY(SELECT d::text FROM unnest(m.dependencies) d ORDER BY 1) AS dependencies
   FROM pg_tview_meta m
  WHERE m.table_oid::oid IN (SELECT c.oid FROM pg_class c
