@@ -1,10 +1,11 @@
 #include "pg_tviews/core/key_queue.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace pg_tviews {
 
-void KeyQueue::compact(Pending& p) {
+void KeyQueue::compact(KeySet& p) {
     // keys[0, compacted_size) is sorted and distinct already (keys are only
     // ever appended): sort the tail alone and merge it in.
     if (p.keys.size() == p.compacted_size) return;
@@ -21,11 +22,30 @@ void KeyQueue::add(TviewId tview, Key key) {
     if (p.keys.size() >= 2 * p.compacted_size + 64) compact(p);
 }
 
+void KeyQueue::append(KeySet& set, const std::vector<Key>& keys) {
+    set.keys.insert(set.keys.end(), keys.begin(), keys.end());
+    if (set.keys.size() >= 2 * set.compacted_size + 64) compact(set);
+}
+
 void KeyQueue::add_all(TviewId tview, const std::vector<Key>& keys) {
     if (keys.empty()) return;
-    Pending& p = pending_[tview];
-    p.keys.insert(p.keys.end(), keys.begin(), keys.end());
-    if (p.keys.size() >= 2 * p.compacted_size + 64) compact(p);
+    append(pending_[tview], keys);
+}
+
+void KeyQueue::add_patch(TviewId tview, std::uint32_t patch, const std::vector<Key>& keys) {
+    if (keys.empty()) return;
+    append(pending_[tview].patches[patch], keys);
+}
+
+std::vector<Key> KeyQueue::Batch::all_keys() const {
+    std::vector<Key> out = keys;
+    for (const auto& [patch, set] : patches) {
+        std::vector<Key> merged;
+        merged.reserve(out.size() + set.size());
+        std::set_union(out.begin(), out.end(), set.begin(), set.end(), std::back_inserter(merged));
+        out.swap(merged);
+    }
+    return out;
 }
 
 void KeyQueue::mark_full(TviewId tview) { pending_[tview].full = true; }
@@ -36,22 +56,25 @@ bool KeyQueue::empty() const { return pending_.empty(); }
 
 std::size_t KeyQueue::size() {
     std::size_t n = 0;
-    for (auto& [id, p] : pending_) {
-        compact(p);
-        n += p.keys.size();
-    }
+    for (auto& [id, p] : pending_) n += peek(id).size();
     return n;
 }
 
 std::size_t KeyQueue::queued_count() const noexcept {
     std::size_t n = 0;
-    for (const auto& [id, p] : pending_) n += p.keys.size() + (p.full ? 1 : 0);
+    for (const auto& [id, p] : pending_) {
+        n += p.keys.size() + (p.full ? 1 : 0);
+        for (const auto& [patch, set] : p.patches) n += set.keys.size();
+    }
     return n;
 }
 
 void KeyQueue::compact_small(std::size_t limit) {
-    for (auto& [id, p] : pending_)
+    for (auto& [id, p] : pending_) {
         if (p.keys.size() <= limit) compact(p);
+        for (auto& [patch, set] : p.patches)
+            if (set.keys.size() <= limit) compact(set);
+    }
 }
 
 std::vector<TviewId> KeyQueue::pending() const {
@@ -73,9 +96,19 @@ KeyQueue::Batch KeyQueue::take(TviewId tview) {
     b.tview = tview;
     auto it = pending_.find(tview);
     if (it == pending_.end()) return b;
-    compact(it->second);
-    b.full = it->second.full;
-    b.keys = std::move(it->second.keys);
+    Pending& p = it->second;
+    compact(p);
+    b.full = p.full;
+    b.keys = std::move(p.keys);
+    if (!b.full) {
+        for (auto& [patch, set] : p.patches) {
+            compact(set);
+            std::vector<Key> only;
+            std::set_difference(set.keys.begin(), set.keys.end(), b.keys.begin(), b.keys.end(),
+                                std::back_inserter(only));
+            if (!only.empty()) b.patches.emplace(patch, std::move(only));
+        }
+    }
     pending_.erase(it);
     return b;
 }
@@ -83,8 +116,15 @@ KeyQueue::Batch KeyQueue::take(TviewId tview) {
 std::vector<Key> KeyQueue::peek(TviewId tview) {
     auto it = pending_.find(tview);
     if (it == pending_.end()) return {};
-    compact(it->second);
-    return it->second.keys;
+    Pending& p = it->second;
+    compact(p);
+    Batch b;
+    b.keys = p.keys;
+    for (auto& [patch, set] : p.patches) {
+        compact(set);
+        b.patches.emplace(patch, set.keys);
+    }
+    return b.all_keys();
 }
 
 void KeyQueue::record_flushed(int level, const Batch& batch) {
@@ -108,7 +148,8 @@ void KeyQueue::subxact_abort(int level) {
     for (auto& f : flushed_) {
         if (f.level >= level) {
             if (f.batch.full) mark_full(f.batch.tview);
-            add_all(f.batch.tview, f.batch.keys);
+            // Patched keys come back to be recomputed: always correct.
+            add_all(f.batch.tview, f.batch.all_keys());
             if (!f.batch.full && f.batch.keys.empty()) pending_[f.batch.tview];
         } else {
             keep.push_back(std::move(f));

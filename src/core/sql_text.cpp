@@ -1,6 +1,7 @@
 #include "pg_tviews/core/sql_text.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -174,6 +175,52 @@ std::string all_keys_sql(const RefreshTarget& t) {
         "SELECT t.{key}::{type} FROM {tbl} t) u WHERE u.k IS NOT NULL ORDER BY 1",
         fmt::arg("key", quote_ident(t.key_column)), fmt::arg("type", t.key_type), fmt::arg("view", qualify(t.schema, t.view)),
         fmt::arg("tbl", qualify(t.schema, t.table)));
+}
+
+std::string patch_sql(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves) {
+    // Per column, in the order leaves name them: its new value (jsonb_set
+    // nested once per leaf), and the old and new leaf images compared.
+    std::vector<std::string> order;
+    std::map<std::string, std::string> value;
+    std::vector<std::string> old_images, new_images;
+    for (std::size_t i = 0; i < leaves.size(); i++) {
+        const PatchLeaf& leaf = leaves[i];
+        std::string col = quote_ident(leaf.column);
+        std::string v = fmt::format("s.v{}", i + 1);
+        if (!value.count(leaf.column)) {
+            order.push_back(leaf.column);
+            value[leaf.column] = "t." + col;
+        }
+        if (leaf.path.empty()) {
+            value[leaf.column] = v;
+            old_images.push_back("t." + col);
+            new_images.push_back(v);
+        } else {
+            std::string path = quote_literal(text_array_literal(leaf.path)) + "::pg_catalog.text[]";
+            std::string json = fmt::format("COALESCE(pg_catalog.to_jsonb({}), 'null'::pg_catalog.jsonb)", v);
+            value[leaf.column] = fmt::format("pg_catalog.jsonb_set({}, {}, {})", value[leaf.column], path, json);
+            old_images.push_back(fmt::format("t.{} OPERATOR(pg_catalog.#>) {}", col, path));
+            new_images.push_back(json);
+        }
+    }
+    std::string set;
+    for (const auto& c : order) {
+        if (!set.empty()) set += ", ";
+        set += quote_ident(c) + " = " + value[c];
+    }
+    std::string old_row, new_row;
+    for (std::size_t i = 0; i < old_images.size(); i++) {
+        old_row += (i ? ", " : "") + old_images[i];
+        new_row += (i ? ", " : "") + new_images[i];
+    }
+    return fmt::format(
+        "WITH s AS MATERIALIZED (SELECT q.* FROM ({select}) q WHERE q.k {eq} ANY ($1)), "
+        "up AS (UPDATE {tbl} AS t SET {set} FROM s WHERE t.{key} {eq} s.k "
+        "AND ROW({old})::pg_catalog.text IS DISTINCT FROM ROW({new})::pg_catalog.text RETURNING 1) "
+        "SELECT pg_catalog.count(*) FROM up",
+        fmt::arg("select", select_sql), fmt::arg("eq", t.key_eq), fmt::arg("tbl", qualify(t.schema, t.table)),
+        fmt::arg("set", set), fmt::arg("key", quote_ident(t.key_column)), fmt::arg("old", old_row),
+        fmt::arg("new", new_row));
 }
 
 std::string null_key_sql(const RefreshTarget& t) {

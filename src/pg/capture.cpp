@@ -71,6 +71,18 @@ bool old_rows_find_nothing_new(KeySource& src, const ChangeSet& changes, TupleDe
     return same_rows_in(changes.old_rows, changes.new_rows, desc, src.columns);
 }
 
+// The patch plan that handles this change of `relid` for `tview`, or
+// nullptr: patching on, an UPDATE, and the columns the TVIEW reads other
+// than its leaves the same before and after (as multisets).
+PatchPlan* patch_applies(TviewDef& tview, Oid relid, const ChangeSet& changes, TupleDesc desc) {
+    if (!settings().patching || changes.old_rows == nullptr || changes.new_rows == nullptr) return nullptr;
+    PatchPlan* plan = tview.patch_for(relid);
+    if (plan == nullptr) return nullptr;
+    if (!plan->others.attnos.empty() && !same_rows_in(changes.old_rows, changes.new_rows, desc, plan->others))
+        return nullptr;
+    return plan;
+}
+
 bool read_query(const KeyCodec& codec, KeySource& src, bool old_rows, bool current_too, std::vector<Key>& out) {
     SPIPlanPtr plan = key_plan(src, old_rows);
     KeyDictionary& dict = backend().queue.dictionary();
@@ -210,12 +222,16 @@ void capture_changes(const ChangeSet& given) {
     for (auto& r : readers) {
         std::vector<Key> keys;
         const KeyCodec& codec = r.tview->key;
+        // An UPDATE that changed only columns reaching the documents as
+        // leaves: their keys are queued to be patched (found through the
+        // NEW rows alone: the rows build the same documents as before).
+        PatchPlan* patch = patch_applies(*r.tview, relid, changes, desc);
         for (std::size_t i : r.sources) {
             KeySource& src = r.tview->sources[i];
             if (src.mode == kKeyFull) {
                 b.queue.mark_full(r.tview->table_oid);
             } else if (src.mode == kKeyDirect) {
-                read_direct(codec, changes.old_rows, desc, src.attno, keys);
+                if (!patch) read_direct(codec, changes.old_rows, desc, src.attno, keys);
                 if (read_direct(codec, changes.new_rows, desc, src.attno, keys))
                     b.null_key_check.insert(r.tview->table_oid);
             } else {
@@ -225,7 +241,7 @@ void capture_changes(const ChangeSet& given) {
                     spi_ready = true;
                 }
                 RunAs as_owner(r.tview->owner);
-                if (changes.old_rows && !old_rows_find_nothing_new(src, changes, desc))
+                if (changes.old_rows && !patch && !old_rows_find_nothing_new(src, changes, desc))
                     read_query(codec, src, true, changes.new_rows == nullptr, keys);
                 // A NULL key from the new rows may be a view row the table
                 // cannot hold (key queries can also return rows the view
@@ -234,7 +250,10 @@ void capture_changes(const ChangeSet& given) {
                     b.null_key_check.insert(r.tview->table_oid);
             }
         }
-        if (!keys.empty()) b.queue.add_all(r.tview->table_oid, keys);
+        if (patch)
+            b.queue.add_patch(r.tview->table_oid, relid, keys);
+        else if (!keys.empty())
+            b.queue.add_all(r.tview->table_oid, keys);
         if (b.null_key_check.count(r.tview->table_oid)) b.queue.touch(r.tview->table_oid);
     }
     if (spi) spi->finish();

@@ -35,6 +35,14 @@ TviewDef::~TviewDef() {
         if (s.plan_old) SPI_freeplan(s.plan_old);
         if (s.plan_new) SPI_freeplan(s.plan_new);
     }
+    for (auto& p : patches)
+        if (p.plan) SPI_freeplan(p.plan);
+}
+
+PatchPlan* TviewDef::patch_for(Oid relid) {
+    for (auto& p : patches)
+        if (p.relid == relid) return &p;
+    return nullptr;
 }
 
 InstalledExtension installed_extension() {
@@ -208,6 +216,7 @@ bool describe_locked(TviewDef& d) {
     Oid view = d.view_oid;
     ViewShapeC* shape = nullptr;
     List* links = NIL;
+    List* patches = NIL;
     Query* query = nullptr;
     List* sources = pg_call([&]() -> List* {
         Query* q = rewritten_view_query_if_exists(view);
@@ -215,6 +224,7 @@ bool describe_locked(TviewDef& d) {
         query = q;
         shape = describe_tview_query(q, table, key, view);
         links = find_join_links(q);
+        patches = build_patch_plans(q, shape, nullptr);
         return build_key_sources(q, shape);
     });
     if (query == nullptr) return false;
@@ -270,6 +280,25 @@ bool describe_locked(TviewDef& d) {
         s.sql_new = text_of(ks->sql_new);
         s.reason = text_of(ks->reason);
         d.sources.push_back(std::move(s));
+    }
+    RefreshTarget target = refresh_target_of(d);
+    foreach (lc, patches) {
+        auto* pc = static_cast<PatchPlanC*>(lfirst(lc));
+        PatchPlan p;
+        p.relid = pc->relid;
+        ListCell* leaf_cell;
+        foreach (leaf_cell, pc->leaves) {
+            auto* leaf = static_cast<PatchLeafC*>(lfirst(leaf_cell));
+            PatchLeaf l;
+            l.column = d.columns.at(static_cast<std::size_t>(leaf->column));
+            ListCell* pcell;
+            foreach (pcell, leaf->path) l.path.push_back(strVal(lfirst(pcell)));
+            p.leaves.push_back(std::move(l));
+        }
+        ListCell* oc;
+        foreach (oc, pc->others) p.others.attnos.push_back(static_cast<AttrNumber>(lfirst_int(oc)));
+        p.sql = patch_sql(target, pc->select_sql, p.leaves);
+        d.patches.push_back(std::move(p));
     }
     return true;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
@@ -220,6 +221,33 @@ void check_null_keys(TviewDef& d) {
                                          d.key_column));
 }
 
+// Sets the leaves of the documents of `keys` again (a patch plan), in
+// slices of `chunk` keys; returns rows written.
+std::uint64_t run_patch(TviewDef& d, PatchPlan& plan, const std::vector<Key>& keys, std::size_t chunk) {
+    if (plan.plan == nullptr) {
+        Oid types[1] = {d.key.array_type};
+        plan.plan = prepare_kept(plan.sql, 1, types);
+    }
+    const KeyDictionary& dict = backend().queue.dictionary();
+    std::uint64_t written = 0;
+    for (std::size_t from = 0; from < keys.size(); from += chunk) {
+        std::size_t to = std::min(keys.size(), from + chunk);
+        std::vector<Key> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
+                               keys.begin() + static_cast<std::ptrdiff_t>(to));
+        check_not_stale(d, slice, false);
+        Datum arg[1] = {key_array(d.key, dict, slice)};
+        execute_plan(plan.plan, arg, nullptr, false);
+        pg_call([&] {
+            bool isnull = true;
+            Datum n = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+            if (!isnull) written += static_cast<std::uint64_t>(DatumGetInt64(n));
+            SPI_freetuptable(SPI_tuptable);
+            pfree(DatumGetPointer(arg[0]));
+        });
+    }
+    return written;
+}
+
 // One refresh step of one TVIEW; returns rows written.
 std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     // A concurrent DROP may have removed the TVIEW while this transaction
@@ -229,7 +257,7 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     // locked at once, never upgraded from a weaker lock.
     require_maintainable(*def);
     Oid relid = def->table_oid;
-    bool whole = batch.full || (batch.keys.size() > key_lock_budget_left() && !keys_locked_before(def->table_oid));
+    bool whole = batch.full || (batch.all_keys().size() > key_lock_budget_left() && !keys_locked_before(def->table_oid));
     LOCKMODE mode = whole ? ExclusiveLock : RowExclusiveLock;
     bool exists = pg_call([&] {
         LockRelationOid(relid, mode);
@@ -258,20 +286,36 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
         check_null_keys(*def);
     }
     if (batch.full) check_not_stale(*def, batch.keys, true);
+    FeedMode feed = change_feed_detail();
+    // Patches (keys whose documents only need some leaves set again): with
+    // the change feed on, or without a plan for that relation any more (a
+    // reload), their keys are recomputed instead.
+    std::vector<Key> recompute = batch.keys;
+    std::vector<std::pair<PatchPlan*, std::vector<Key>>> patches;
+    for (const auto& [relid, patch_keys] : batch.patches) {
+        PatchPlan* plan = feed == FeedMode::kOff ? def->patch_for(relid) : nullptr;
+        if (plan) {
+            patches.emplace_back(plan, patch_keys);
+            continue;
+        }
+        std::vector<Key> merged;
+        std::set_union(recompute.begin(), recompute.end(), patch_keys.begin(), patch_keys.end(),
+                       std::back_inserter(merged));
+        recompute.swap(merged);
+    }
     // A full refresh goes through every key of the view and of the table.
     std::vector<Key> full_keys;
     if (batch.full) full_keys = all_keys(*def);
-    const std::vector<Key>& keys = batch.full ? full_keys : batch.keys;
+    const std::vector<Key>& keys = batch.full ? full_keys : recompute;
     if (def->upsert_plan)
         count_cache(CacheKind::kTable, true);
     else
         prepare_plans(*def);
-    FeedMode feed = change_feed_detail();
     if (feed != FeedMode::kOff) prepare_feed_plans(*def, feed);
     SPIPlanPtr many_plan = feed == FeedMode::kOff ? def->upsert_plan : def->feed_upsert_plan[static_cast<int>(feed) - 1];
     SPIPlanPtr one_plan =
         feed == FeedMode::kOff ? def->upsert_one_plan : def->feed_upsert_one_plan[static_cast<int>(feed) - 1];
-    if (!whole) lock_keys(*def, keys);
+    if (!whole) lock_keys(*def, patches.empty() ? keys : batch.all_keys());
     // Large key sets go in slices of pg_tviews.flush_chunk_keys keys: one
     // statement's materialized rows, hash tables and captured changes stay
     // small (no spill to disk, bounded memory). Every key is in one slice,
@@ -300,8 +344,15 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
         figures.updated += w.rows - w.inserted - w.deleted;
         progress.step(to);
     }
+    std::size_t patched_keys = 0;
+    for (auto& [plan, patch_keys] : patches) {
+        std::uint64_t rows = run_patch(*def, *plan, patch_keys, chunk);
+        written += rows;
+        figures.updated += rows;
+        patched_keys += patch_keys.size();
+    }
     spi.finish();
-    figures.keys = keys.size();
+    figures.keys = keys.size() + patched_keys;
     figures.full = batch.full;
     figures.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     record_refresh(relid, figures);
@@ -383,7 +434,7 @@ std::int64_t flush_all() {
         b.xact.rows_written += written;
         b.xact.tviews.insert(next->table_oid);
         if (batch.full) b.xact.full_refreshes++;
-        keys += static_cast<std::int64_t>(batch.keys.size());
+        keys += static_cast<std::int64_t>(batch.all_keys().size());
         iterations++;
     }
     if (pushed) pg_call([] { PopActiveSnapshot(); });

@@ -82,6 +82,8 @@ void analyze(const std::string& sql, json& out) {
     ViewShapeC* shape = pg_call([&] { return describe_tview_query(q, table, key_c, InvalidOid); });
     List* links = pg_call([&] { return find_join_links(q); });
     List* sources = pg_call([&] { return build_key_sources(q, shape); });
+    List* uses = NIL;
+    (void)pg_call([&] { return build_patch_plans(q, shape, &uses); });
     // "supported" only if maintenance would work: every key query prepares.
     verify_key_queries(sources);
 
@@ -118,9 +120,29 @@ void analyze(const std::string& sql, json& out) {
             }
             sources_json.push_back(s);
         }
+        // What a change to each column it reads does: patch the leaves it
+        // reaches, or recompute the documents (and why).
+        json columns_json = json::array();
+        ListCell* uc;
+        foreach (uc, uses) {
+            auto* u = static_cast<ColumnUseC*>(lfirst(uc));
+            if (u->relid != rel->relid) continue;
+            json c = {{"column", u->attno > 0 ? column_name(u->relid, u->attno) : relation_name(u->relid)},
+                      {"change", u->patch ? "patch" : "recompute"}};
+            if (u->patch) {
+                json paths = json::array();
+                ListCell* pc;
+                foreach (pc, u->paths) paths.push_back(strVal(lfirst(pc)));
+                c["leaves"] = paths;
+            } else {
+                c["why"] = u->why ? u->why : "";
+            }
+            columns_json.push_back(c);
+        }
         relations.push_back({{"relation", relation_name(rel->relid)},
                              {"kind", rel->relkind == RELKIND_PARTITIONED_TABLE ? "partitioned table" : "table"},
-                             {"key_sources", sources_json}});
+                             {"key_sources", sources_json},
+                             {"columns", columns_json}});
     }
     out["relations"] = relations;
     json helpers = json::array();

@@ -588,6 +588,8 @@ bool inline_walker(Node* node, void* raw) {
     return expression_tree_walker(node, PGTV_WALKER(inline_walker), raw);
 }
 
+}  // namespace
+
 Var* resolve_var(Node* expr, Query* q) {
     while (expr && IsA(expr, RelabelType)) expr = reinterpret_cast<Node*>(reinterpret_cast<RelabelType*>(expr)->arg);
     if (expr == nullptr || !IsA(expr, Var)) return nullptr;
@@ -612,6 +614,8 @@ TargetEntry* key_entry(Query* q, int key_index) {
     elog(ERROR, "pg_tviews: key column position %d not found", key_index);
     pg_unreachable();
 }
+
+namespace {
 
 // Rewrites one occurrence for one transition table; returns the SQL, or
 // nullptr with loc->fallback set.

@@ -208,6 +208,10 @@ void _PG_init(void) {
                              "Let the owner of a TVIEW (or a superuser) write its table by hand, for a manual repair; "
                              "the next refresh of those keys recomputes them.",
                              nullptr, &s.allow_direct_writes, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("pg_tviews.patching",
+                             "When an UPDATE changes only columns that reach documents as leaf values, set those "
+                             "leaves again in place instead of recomputing the documents.",
+                             nullptr, &s.patching, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomEnumVariable("pg_tviews.capture_mode",
                              "Capture triggers for TVIEWs created in this session: as pg_tviews_settings says "
                              "(settings), statement-level or row-level.",

@@ -284,3 +284,58 @@ TEST(KeyQueue, CompactSmallMakesTheCountExact) {
     EXPECT_GE(q.queued_count(), 105u);
     EXPECT_EQ(q.size(), 105u);
 }
+
+TEST(KeyQueue, PatchedKeysAlsoRecomputedAreRecomputed) {
+    KeyQueue q;
+    q.add_patch(7, 100, {5, 3, 3, 9});
+    q.add_patch(7, 200, {9, 1});
+    q.add_all(7, {3});
+    EXPECT_EQ(q.peek(7), (Keys{1, 3, 5, 9}));
+    EXPECT_EQ(q.size(), 4u);
+    KeyQueue::Batch b = q.take(7);
+    EXPECT_EQ(b.keys, Keys{3});
+    ASSERT_EQ(b.patches.size(), 2u);
+    EXPECT_EQ(b.patches[100], (Keys{5, 9}));
+    EXPECT_EQ(b.patches[200], (Keys{1, 9}));
+    EXPECT_EQ(b.all_keys(), (Keys{1, 3, 5, 9}));
+    EXPECT_TRUE(q.empty());
+}
+
+TEST(KeyQueue, PatchesOfAFullRefreshVanish) {
+    KeyQueue q;
+    q.add_patch(7, 100, {5});
+    q.mark_full(7);
+    KeyQueue::Batch b = q.take(7);
+    EXPECT_TRUE(b.full);
+    EXPECT_TRUE(b.patches.empty());
+}
+
+TEST(KeyQueue, PatchesEntirelyRecomputedAreDropped) {
+    KeyQueue q;
+    q.add_patch(7, 100, {5, 6});
+    q.add_all(7, {6, 5});
+    KeyQueue::Batch b = q.take(7);
+    EXPECT_EQ(b.keys, (Keys{5, 6}));
+    EXPECT_TRUE(b.patches.empty());
+}
+
+TEST(KeyQueue, RolledBackPatchesComeBackToBeRecomputed) {
+    KeyQueue q;
+    q.add_patch(7, 100, {5});
+    q.add_all(7, {2});
+    KeyQueue::Batch b = q.take(7);
+    q.record_flushed(2, b);
+    q.subxact_abort(2);
+    KeyQueue::Batch again = q.take(7);
+    EXPECT_EQ(again.keys, (Keys{2, 5}));
+    EXPECT_TRUE(again.patches.empty());
+}
+
+TEST(KeyQueue, QueuedCountIncludesPatches) {
+    KeyQueue q;
+    q.add_patch(7, 100, {5, 5});
+    q.add_all(8, {1});
+    EXPECT_EQ(q.queued_count(), 3u);  // not compacted yet
+    q.compact_small(10);
+    EXPECT_EQ(q.queued_count(), 2u);
+}

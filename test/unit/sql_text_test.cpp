@@ -303,3 +303,30 @@ TEST(RefreshSql, KeysOfAnotherTypeUseTheirOperator) {
     // The key produced twice is reported as text, whatever its type.
     EXPECT_TRUE(contains(upsert_changed_sql(t), "(SELECT d.\"pk_post\"::pg_catalog.text FROM dup d)"));
 }
+
+TEST(PatchSql, SetsEachLeafAndWritesOnlyChangedImages) {
+    RefreshTarget t = post_target();
+    std::string sql = patch_sql(t, "SELECT p.pk_post AS k, u.name AS v1, p.title AS v2 FROM tb_post p",
+                                {{"data", {"author", "name"}}, {"data", {"title"}}, {"id", {}}});
+    EXPECT_TRUE(contains(sql, "FROM (SELECT p.pk_post AS k, u.name AS v1, p.title AS v2 FROM tb_post p) q "
+                              "WHERE q.k OPERATOR(pg_catalog.=) ANY ($1)")) << sql;
+    EXPECT_TRUE(contains(sql, "UPDATE \"public\".\"tv_post\" AS t SET \"data\" = pg_catalog.jsonb_set("
+                              "pg_catalog.jsonb_set(t.\"data\", '{\"author\",\"name\"}'::pg_catalog.text[], "
+                              "COALESCE(pg_catalog.to_jsonb(s.v1), 'null'::pg_catalog.jsonb)), "
+                              "'{\"title\"}'::pg_catalog.text[], COALESCE(pg_catalog.to_jsonb(s.v2), "
+                              "'null'::pg_catalog.jsonb)), \"id\" = s.v3 FROM s")) << sql;
+    EXPECT_TRUE(contains(sql, "WHERE t.\"pk_post\" OPERATOR(pg_catalog.=) s.k AND ROW(t.\"data\" "
+                              "OPERATOR(pg_catalog.#>) '{\"author\",\"name\"}'::pg_catalog.text[]")) << sql;
+    EXPECT_TRUE(contains(sql, ", t.\"id\")::pg_catalog.text IS DISTINCT FROM ROW(COALESCE(")) << sql;
+    EXPECT_TRUE(contains(sql, "SELECT pg_catalog.count(*) FROM up")) << sql;
+}
+
+TEST(PatchSql, QuotesPathsAndUsesTheKeyOperator) {
+    RefreshTarget t = weird_target();
+    t.key_eq = "OPERATOR(\"ext\".=)";
+    std::string sql = patch_sql(t, "SELECT 1 AS k, 2 AS v1", {{"we\"ird", {"it's", "a\"b"}}});
+    EXPECT_TRUE(contains(sql, "'{\"it''s\",\"a\\\"b\"}'::pg_catalog.text[]")) << sql;
+    EXPECT_TRUE(contains(sql, "SET \"we\"\"ird\" = pg_catalog.jsonb_set(t.\"we\"\"ird\"")) << sql;
+    EXPECT_TRUE(contains(sql, "q.k OPERATOR(\"ext\".=) ANY ($1)")) << sql;
+    EXPECT_TRUE(contains(sql, "t.\"pk_Post\" OPERATOR(\"ext\".=) s.k")) << sql;
+}

@@ -29,6 +29,10 @@ class KeyQueue {
 public:
     void add(TviewId tview, Key key);
     void add_all(TviewId tview, const std::vector<Key>& keys);
+    // Keys whose documents only need the leaves that come from one base
+    // relation (`patch`: its OID) set again (a patch). A key also queued for
+    // recomputation is recomputed, not patched.
+    void add_patch(TviewId tview, std::uint32_t patch, const std::vector<Key>& keys);
     void mark_full(TviewId tview);
     // Makes the TVIEW pending even without keys (something must be checked at flush).
     void touch(TviewId tview);
@@ -52,11 +56,16 @@ public:
     struct Batch {
         TviewId tview = 0;
         bool full = false;
-        std::vector<Key> keys;  // sorted ascending, distinct
+        std::vector<Key> keys;  // sorted ascending, distinct: recompute these
+        // Per patch: sorted, distinct, none of them in `keys`; empty when full.
+        std::map<std::uint32_t, std::vector<Key>> patches;
+        // Every key of the batch (recomputed or patched), sorted and distinct.
+        std::vector<Key> all_keys() const;
     };
     // Removes and returns what is pending for one TVIEW.
     Batch take(TviewId tview);
-    // A sorted, distinct copy of the pending keys (for introspection).
+    // A sorted, distinct copy of the pending keys, patched ones included
+    // (for introspection).
     std::vector<Key> peek(TviewId tview);
     bool is_full(TviewId tview) const;
 
@@ -76,12 +85,16 @@ public:
     std::size_t flushed_log_size() const { return flushed_.size(); }
 
 private:
-    struct Pending {
+    struct KeySet {
         std::vector<Key> keys;
         std::size_t compacted_size = 0;  // keys[0, compacted_size) are sorted and distinct
-        bool full = false;
     };
-    static void compact(Pending& p);
+    struct Pending : KeySet {
+        bool full = false;
+        std::map<std::uint32_t, KeySet> patches;
+    };
+    static void compact(KeySet& p);
+    static void append(KeySet& set, const std::vector<Key>& keys);
 
     std::map<TviewId, Pending> pending_;
     struct Flushed {

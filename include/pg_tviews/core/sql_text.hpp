@@ -59,6 +59,20 @@ std::string upsert_changed_sql(const RefreshTarget& t, FeedDetail feed = FeedDet
 // row (an array parameter is estimated at ten), so it looks the key up
 // through indexes where the array plan may hash whole tables.
 std::string upsert_one_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail::kNone);
+// A patch: the documents of the keys $1 get only their leaves that come
+// from one base relation set again, from `select_sql`, which returns (k,
+// v1, ..., vn) for every row of the view (the view's FROM and WHERE; its
+// key and the n leaf values). Leaf i sets s.v<i+1> into output column
+// `column`: at `path` inside it (a jsonb column: COALESCE(to_jsonb(v),
+// 'null'), what jsonb_build_object stores), or the whole column when the
+// path is empty. Rows whose leaves already print as the new values (the
+// text of the leaves as one record: exact where = is not, 1.0 vs 1.00) are
+// not written. Returns one row: (rows written bigint).
+struct PatchLeaf {
+    std::string column;
+    std::vector<std::string> path;
+};
+std::string patch_sql(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves);
 // Any row of the view whose key is NULL (one row, or none).
 std::string null_key_sql(const RefreshTarget& t);
 // Every key a full refresh recomputes: those of the view and those of the

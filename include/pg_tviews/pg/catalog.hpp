@@ -49,6 +49,17 @@ struct LinkLock {
     bool operator==(const LinkLock& o) const { return link_id == o.link_id && attno == o.attno && mode == o.mode; }
 };
 
+// How changes of one base relation that touch only leaves patch documents
+// (patch_analysis.cpp): the leaves, the columns that must not have changed,
+// and the patch statement (prepared on first use).
+struct PatchPlan {
+    Oid relid = InvalidOid;
+    std::vector<PatchLeaf> leaves;
+    ReadColumns others;
+    std::string sql;
+    SPIPlanPtr plan = nullptr;
+};
+
 struct TviewDef {
     Oid table_oid = InvalidOid;
     Oid view_oid = InvalidOid;
@@ -63,6 +74,7 @@ struct TviewDef {
     std::vector<Oid> relations;
     std::vector<Oid> helper_views;
     std::vector<KeySource> sources;
+    std::vector<PatchPlan> patches;
     std::vector<std::pair<Oid, LinkLock>> link_locks;  // (relation, lock)
     int level = 0;
     // Why the TVIEW cannot be maintained safely any more (empty when it
@@ -80,6 +92,8 @@ struct TviewDef {
     SPIPlanPtr feed_upsert_one_plan[3] = {nullptr, nullptr, nullptr};
 
     ~TviewDef();
+    // The patch plan for changes of `relid`, or nullptr.
+    PatchPlan* patch_for(Oid relid);
 };
 
 using TviewPtr = std::shared_ptr<TviewDef>;

@@ -25,6 +25,7 @@ struct Settings {
     int max_propagation_depth = 100;
     bool metrics_enabled = false;
     int max_key_locks = 256;
+    bool patching = true;  // pg_tviews.patching: set leaves again instead of recomputing documents
     int flush_chunk_keys = 2000;
     int flush_timeout_ms = 0;  // 0: no limit
     bool allow_direct_writes = false;  // owners may write tv_ tables by hand (manual repair)

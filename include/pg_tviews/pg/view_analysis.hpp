@@ -82,6 +82,12 @@ struct JoinLinkC {
 // The distinct equality links of a (rewritten) query.
 List* find_join_links(Query* rewritten);
 
+// The column a (level 0) expression is, through RelabelType and join alias
+// variables; nullptr when it is no plain column.
+Var* resolve_var(Node* expr, Query* q);
+// The target entry of the key column (the key_index-th visible column).
+TargetEntry* key_entry(Query* q, int key_index);
+
 // A copy of the query with every non-recursive CTE inlined as a subquery.
 Query* inline_ctes_copy(Query* query);
 
@@ -89,5 +95,40 @@ Query* inline_ctes_copy(Query* query);
 // Key query texts are deparsed with a pinned search_path, so every name in
 // them is schema-qualified.
 List* build_key_sources(Query* rewritten, const ViewShapeC* shape);
+
+// Patching (docs/decisions.md): a leaf of the documents that is one column
+// of a base relation, placed by nested jsonb_build_object keys (`path`) in
+// output column `column`, or that output column itself (path NIL).
+struct PatchLeafC {
+    AttrNumber attno;  // the relation's column
+    int column;        // 0-based output column
+    List* path;        // of String
+};
+
+// How changes to one base relation can patch documents: `leaves` hold
+// every column of it that reaches the documents only as leaves; `others`
+// (attnos) the columns it reads otherwise. An UPDATE that left `others` as
+// they were (as a multiset) changes only leaves: `select_sql` returns (k,
+// v1..vn) for every row of the view, the leaf values in `leaves` order.
+struct PatchPlanC {
+    Oid relid;
+    List* leaves;  // of PatchLeafC*
+    List* others;  // of int (AttrNumber)
+    char* select_sql;
+};
+
+// Whether changes to one column of a base relation patch or recompute.
+struct ColumnUseC {
+    Oid relid;
+    AttrNumber attno;
+    bool patch;
+    const char* why;  // recompute: the reason
+    List* paths;      // patch: the leaves it sets ("data.author.name"), of String
+};
+
+// The patch plans of a TVIEW's (rewritten) query; `uses` (when not NULL)
+// receives a ColumnUseC* for every column of every base relation the
+// query reads.
+List* build_patch_plans(Query* rewritten, const ViewShapeC* shape, List** uses);
 
 }  // namespace pg_tviews::pg
