@@ -1,0 +1,147 @@
+-- Patching: an UPDATE that changes only columns reaching the documents as
+-- leaf values sets those leaves again in place; anything else recomputes.
+-- tv_recomputed() raises a NOTICE each time a document of tv_post is
+-- recomputed while patching.trace is on (a patch never evaluates it), so
+-- each write shows which path it took; every scenario ends with checks()
+-- (trace off): each TVIEW compared with its definition, by equality and by
+-- row text.
+CREATE SCHEMA patching;
+SET search_path = patching, public;
+
+CREATE FUNCTION tv_recomputed(k bigint) RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF current_setting('patching.trace', true) = 'on' THEN
+        RAISE NOTICE 'recomputed post %', k;
+    END IF;
+    RETURN k;
+END $$;
+CREATE FUNCTION tv_images()
+RETURNS TABLE(tview text, differing bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    m record;
+BEGIN
+    FOR m IN SELECT x.table_oid, x.view_oid FROM pg_tview_meta x JOIN pg_class c ON c.oid = x.table_oid
+              WHERE c.relnamespace = 'patching'::regnamespace ORDER BY x.table_oid::text LOOP
+        RETURN QUERY EXECUTE format(
+            'SELECT %L::text, (SELECT count(*) FROM ((SELECT t::text FROM %s t EXCEPT ALL SELECT v::text FROM %s v)
+                                                    UNION ALL
+                                                    (SELECT v::text FROM %s v EXCEPT ALL SELECT t::text FROM %s t)) d)',
+            m.table_oid::text, m.table_oid, m.view_oid, m.view_oid, m.table_oid);
+    END LOOP;
+END $$;
+
+CREATE FUNCTION checks()
+RETURNS TABLE(tview text, missing bigint, extra bigint, differing bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('patching.trace', 'off', true);
+    RETURN QUERY SELECT c.tview, c.missing, c.extra, i.differing
+                   FROM tv_check() c JOIN tv_images() i ON i.tview = c.tview;
+END $$;
+
+CREATE TABLE tb_user (pk_user bigint PRIMARY KEY, name varchar(40) NOT NULL, email text, score numeric,
+                      active boolean NOT NULL DEFAULT true);
+CREATE TABLE tb_post (pk_post bigint PRIMARY KEY, fk_user bigint NOT NULL REFERENCES tb_user, title text NOT NULL,
+                      body text, rank int NOT NULL DEFAULT 0);
+CREATE TABLE tb_comment (pk_comment bigint PRIMARY KEY, fk_post bigint NOT NULL REFERENCES tb_post,
+                         fk_user bigint REFERENCES tb_user, body text NOT NULL);
+INSERT INTO tb_user VALUES (1, 'ann', 'ann@x', 1.5), (2, 'bob', NULL, 2), (3, 'cy', 'cy@x', 3);
+INSERT INTO tb_post VALUES (10, 1, 'p10', 'b10'), (11, 2, 'p11', 'b11'), (12, 2, 'p12', 'b12');
+INSERT INTO tb_comment VALUES (100, 10, 2, 'c100'), (101, 11, 3, 'c101');
+
+-- name (varchar shown as text), score and email reach tv_post only as
+-- leaves; title both as a column and a leaf; fk_user is a join column;
+-- rank orders nothing but is filtered on.
+CREATE TABLE tv_post AS
+SELECT p.pk_post, p.fk_user, p.title,
+       jsonb_build_object('title', p.title, 'check', tv_recomputed(p.pk_post),
+                          'author', jsonb_build_object('name', u.name::text, 'contact', jsonb_build_object('email', u.email),
+                                                       'score', u.score),
+                          'comments', (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post)) AS data
+FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user
+WHERE p.rank >= 0;
+-- A TVIEW on it (its documents embed tv_post's) and one where the user is
+-- read twice (author and commenter): user columns recompute there.
+CREATE TABLE tv_user AS
+SELECT u.pk_user, jsonb_build_object('name', u.name, 'upper', upper(u.email),
+       'posts', COALESCE((SELECT jsonb_agg(tp.data ORDER BY tp.pk_post) FROM tv_post tp WHERE tp.fk_user = u.pk_user),
+                         '[]'::jsonb)) AS data
+FROM tb_user u WHERE u.active;
+CREATE TABLE tv_thread AS
+SELECT p.pk_post AS pk_thread, jsonb_build_object('author', u.name,
+       'by', (SELECT jsonb_agg(cu.name ORDER BY c.pk_comment) FROM tb_comment c JOIN tb_user cu ON cu.pk_user = c.fk_user
+              WHERE c.fk_post = p.pk_post)) AS data
+FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
+
+SET patching.trace = on;
+
+-- what each column's change does
+SELECT v->>'view' AS view, r->>'relation' AS relation, c->>'column' AS column_name, c->>'change' AS change,
+       COALESCE(c->'leaves', to_jsonb(c->>'why')) AS leaves_or_why
+  FROM (SELECT pg_tviews_analyze_select(pg_get_viewdef(m.view_oid)) || jsonb_build_object('view', m.view_oid::regclass)
+          FROM pg_tview_meta m JOIN pg_class k ON k.oid = m.table_oid
+         WHERE k.relnamespace = 'patching'::regnamespace) x(v),
+       jsonb_array_elements(v->'relations') r, jsonb_array_elements(r->'columns') c
+ ORDER BY 1, 2, 3;
+
+-- leaves only: patched (no NOTICE), one statement for all of ann's posts
+UPDATE tb_user SET name = 'Ann', score = 1.50 WHERE pk_user = 1;
+UPDATE tb_post SET title = 'p10 v2' WHERE pk_post = 10;
+UPDATE tb_user SET email = NULL WHERE pk_user = 1;       -- a leaf becomes JSON null
+UPDATE tb_user SET email = 'bob@x' WHERE pk_user = 2;
+SELECT pk_post, title, data - 'check' AS data FROM tv_post ORDER BY 1;
+SELECT data->'author'->>'score' AS score_text FROM tv_post WHERE pk_post = 10;  -- 1.50, as the view says
+SELECT * FROM checks();
+
+-- the same value again writes nothing
+SELECT xmin AS before FROM tv_post WHERE pk_post = 11 \gset
+UPDATE tb_user SET name = name WHERE pk_user = 2;
+SELECT xmin = :'before'::xid AS not_rewritten FROM tv_post WHERE pk_post = 11;
+
+-- a join column, a filter column, a body the view does not read
+UPDATE tb_post SET fk_user = 3 WHERE pk_post = 12;       -- recomputed
+UPDATE tb_post SET rank = -1 WHERE pk_post = 11;         -- recomputed: leaves tv_post
+UPDATE tb_post SET body = 'unread' WHERE pk_post = 10;   -- nothing to do
+SELECT pk_post, data->'author'->>'name' AS author FROM tv_post ORDER BY 1;
+SELECT * FROM checks();
+
+-- leaves and a structural column in one statement: recomputed
+UPDATE tb_post SET title = 'p10 v3', rank = 1 WHERE pk_post = 10;
+-- several rows whose join columns trade places: recomputed (the rows are
+-- compared as a multiset of the columns read outside leaves)
+UPDATE tb_post SET rank = 0 WHERE pk_post = 11;
+UPDATE tb_post SET fk_user = CASE pk_post WHEN 10 THEN 2 ELSE 1 END WHERE pk_post IN (10, 11);
+SELECT pk_post, data->'author'->>'name' AS author FROM tv_post ORDER BY 1;
+SELECT * FROM checks();
+
+-- in one transaction: a patch and a recomputation of the same document
+-- (recomputed once), a patch rolled back with its savepoint
+BEGIN;
+SET LOCAL patching.trace = off;
+UPDATE tb_user SET name = 'bob 2' WHERE pk_user = 2;
+UPDATE tb_comment SET fk_post = 10 WHERE pk_comment = 101;
+SAVEPOINT s;
+UPDATE tb_post SET title = 'undone' WHERE pk_post = 12;
+SELECT count(*) AS undone_visible FROM tv_post WHERE title = 'undone';
+ROLLBACK TO SAVEPOINT s;
+COMMIT;
+SELECT pk_post, title, data->'author'->>'name' AS author, data->'comments' AS comments FROM tv_post ORDER BY 1;
+SELECT * FROM checks();
+
+-- patching off: the same change recomputes
+SET pg_tviews.patching = off;
+UPDATE tb_user SET name = 'cy 2' WHERE pk_user = 3;
+RESET pg_tviews.patching;
+SELECT * FROM checks();
+
+-- the change feed on: recomputed too (the feed reports what the refresh
+-- statements write)
+BEGIN;
+SET LOCAL patching.trace = off;
+SET LOCAL pg_tviews.change_feed = keys;
+UPDATE tb_post SET title = 'p12 fed' WHERE pk_post = 12;
+SELECT entity, pk, op FROM pg_tviews_flush_and_report() ORDER BY 1, 2;
+COMMIT;
+SELECT * FROM checks();
+DROP SCHEMA patching CASCADE;
