@@ -12,7 +12,9 @@ CORE_SRCS = $(wildcard src/core/*.cpp)
 PG_SRCS   = $(wildcard src/pg/*.cpp)
 OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
-# pg_regress topics: sql/<name>.sql against expected/<name>.out
+# pg_regress topics: sql/<name>.sql against expected/<name>.out, the output in
+# the default mode (test/run_all.sh's other passes may have their own, in
+# expected/<pass>/<name>.out; see docs/testing.md)
 REGRESS      = $(shell cat test/regress_schedule)
 REGRESS_OPTS = --inputdir=. --load-extension=pg_tviews --dbname=contrib_regression
 
