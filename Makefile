@@ -1,7 +1,14 @@
 # PGXS build of the pg_tviews extension (C++17).
 #   make && make install            build and install into the server found by pg_config
-#   make installcheck               pg_regress suite against a running server (PGHOST/PGPORT)
-# The whole suite, with a throwaway server, is test/run_all.sh.
+#   make installcheck               pg_regress topics, then isolation specs, against a
+#                                   running server (PGHOST/PGPORT/PGUSER), default mode
+# installcheck needs: pg_tviews installed (make install), a superuser (topics
+# create roles and databases), max_prepared_transactions > 0 (2PC topics) and
+# contrib's dblink (topic caches); shared_preload_libraries is not needed
+# (test/run_all.sh runs the topics without and with it, the specs with it).
+# The expected outputs come from servers made by test/lib/common.sh
+# (initdb -E UTF8 --locale=C.UTF-8).
+# The whole suite, with throwaway servers and every mode, is test/run_all.sh.
 
 EXTENSION  = pg_tviews
 MODULE_big = pg_tviews
@@ -12,9 +19,16 @@ CORE_SRCS = $(wildcard src/core/*.cpp)
 PG_SRCS   = $(wildcard src/pg/*.cpp)
 OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
-# pg_regress topics: sql/<name>.sql against expected/<name>.out
+# pg_regress topics: sql/<name>.sql against expected/<name>.out, the output in
+# the default mode (test/run_all.sh's other passes may have their own, in
+# expected/<pass>/<name>.out; see docs/testing.md)
 REGRESS      = $(shell cat test/regress_schedule)
 REGRESS_OPTS = --inputdir=. --load-extension=pg_tviews --dbname=contrib_regression
+
+# Isolation specs: test/isolation/specs/<name>.spec against
+# test/isolation/expected/<name>.out (this --inputdir wins over PGXS's own).
+ISOLATION      = $(shell cat test/isolation/schedule)
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=pg_tviews
 
 # Debian's server is built with LLVM; PGXS would then also emit JIT bitcode
 # for every source with clang. Our code is C++ and never benefits from

@@ -7,7 +7,9 @@
 #   regress-*  pg_regress over test/regress_schedule, on a fresh server without
 #              and then with shared_preload_libraries='pg_tviews', then again
 #              with pg_tviews.refresh_mode = immediate, and (topics that do not
-#              list trigger names) with row-level capture
+#              list trigger names) with row-level capture; each pass compares
+#              with its own expected output only (expected/<pass>/<topic>.out
+#              where a topic has one, else expected/<topic>.out)
 #   regress-nosuper  the same topics (but security) as a role that is not a
 #              superuser and owns its database, the extension installed by postgres
 #   isolation  pg_isolation_regress over test/isolation/schedule (if present)
@@ -119,6 +121,62 @@ run_regress() {
     record "$section" "$ok" "$bad"
 }
 
+# The regress passes; expected/<pass>/<topic>.out is a topic's output in
+# that pass where it differs from expected/<topic>.out.
+REGRESS_PASSES=(plain preload immediate row-capture nosuper)
+
+# check_expected TOPIC...: the expected files hold one truth per pass and no
+# copies: no pg_regress alternative expected/<topic>_N.out (pg_regress would
+# accept it in every pass, and make installcheck still would), no override
+# directory that is not a pass, no override of a topic that is not in the
+# schedule or that equals the topic's expected/<topic>.out.
+check_expected() {
+    local bad=0 f dir t
+    for f in expected/*_[0-9].out; do
+        [ -e "$f" ] || continue
+        echo "expected: $f is accepted by every pass; put it in expected/<pass>/ instead"
+        bad=1
+    done
+    for dir in expected/*/; do
+        [ -d "$dir" ] || continue
+        dir="${dir%/}"
+        if [[ " ${REGRESS_PASSES[*]} " != *" ${dir#expected/} "* ]]; then
+            echo "expected: $dir is not a pass (${REGRESS_PASSES[*]})"
+            bad=1
+            continue
+        fi
+        for f in "$dir"/*; do
+            [ -e "$f" ] || continue
+            t="$(basename "$f" .out)"
+            if [[ " $* " != *" $t "* ]] || [ "$f" != "$dir/$t.out" ]; then
+                echo "expected: $f is not <topic>.out of a topic in test/regress_schedule"
+                bad=1
+            elif cmp -s "$f" "expected/$t.out"; then
+                echo "expected: $f equals expected/$t.out; remove the copy"
+                bad=1
+            fi
+        done
+    done
+    return "$bad"
+}
+
+# run_pass PASS DBNAME TOPIC...: run_regress section regress-PASS with an
+# input directory of its own, $WORK/input-PASS: sql/ and, for each topic, a
+# link to the one expected file of this pass, so that nothing but this
+# pass's truth is accepted.
+run_pass() {
+    local pass="$1" dbname="$2" input="$WORK/input-$1" t f
+    shift 2
+    mkdir -p "$input/expected"
+    ln -sfn "$PGTV_ROOT/sql" "$input/sql"
+    for t in "$@"; do
+        f="expected/$pass/$t.out"
+        [ -f "$f" ] || f="expected/$t.out"
+        ln -sfn "$PGTV_ROOT/$f" "$input/expected/$t.out"
+    done
+    run_regress "regress-$pass" "$PGXS_DIR/regress/pg_regress" "$input" "$dbname" "$@"
+}
+
 # --- build, and the warnings check on its output -----------------------------
 if [ "$QUICK" -eq 0 ]; then
     ensure_packages || { record packages 0 1; finish; }
@@ -168,6 +226,9 @@ fi
 # --- pg_regress, without and with shared_preload_libraries ------------------
 PGXS_DIR="$PG_PKGLIBDIR/pgxs/src/test"
 mapfile -t REGRESS_TESTS < <(schedule_tests test/regress_schedule)
+if ! check_expected "${REGRESS_TESTS[@]}"; then
+    record expected-files 0 1
+fi
 
 for mode in plain preload; do
     extra=()
@@ -178,7 +239,7 @@ for mode in plain preload; do
         continue
     fi
     if [ ${#REGRESS_TESTS[@]} -gt 0 ]; then
-        run_regress "regress-$mode" "$PGXS_DIR/regress/pg_regress" "$PGTV_ROOT" contrib_regression "${REGRESS_TESTS[@]}"
+        run_pass "$mode" contrib_regression "${REGRESS_TESTS[@]}"
     else
         echo "regress: test/regress_schedule lists no test, skipped"
     fi
@@ -189,10 +250,10 @@ done
 # --- the same topics with pg_tviews.refresh_mode = immediate -----------------
 # Both modes must pass the same tests; where a topic's output legitimately
 # differs (queue contents, errors raised at the statement instead of at
-# COMMIT), expected/<topic>_1.out holds the immediate-mode output.
+# COMMIT), expected/immediate/<topic>.out holds the immediate-mode output.
 if [ -f "$WORK/preload/data/postmaster.pid" ] && [ ${#REGRESS_TESTS[@]} -gt 0 ]; then
     PGOPTIONS="-c pg_tviews.refresh_mode=immediate" \
-        run_regress "regress-immediate" "$PGXS_DIR/regress/pg_regress" "$PGTV_ROOT" contrib_regression "${REGRESS_TESTS[@]}"
+        run_pass immediate contrib_regression "${REGRESS_TESTS[@]}"
 fi
 
 # --- and with row-level capture ------------------------------------------------
@@ -205,7 +266,7 @@ for t in "${REGRESS_TESTS[@]}"; do
 done
 if [ -f "$WORK/preload/data/postmaster.pid" ] && [ ${#ROW_TESTS[@]} -gt 0 ]; then
     PGOPTIONS="-c pg_tviews.capture_mode=row" \
-        run_regress "regress-row-capture" "$PGXS_DIR/regress/pg_regress" "$PGTV_ROOT" contrib_regression "${ROW_TESTS[@]}"
+        run_pass row-capture contrib_regression "${ROW_TESTS[@]}"
 fi
 
 # --- and as a non-superuser -------------------------------------------------
@@ -238,7 +299,7 @@ GRANT EXECUTE ON FUNCTION pg_tviews_cascade(oid, bigint), pg_tviews_insert(oid, 
 SQL2
     then
         EXTRA_OPTS=(--use-existing --user=regress_tv_owner)
-        run_regress "regress-nosuper" "$PGXS_DIR/regress/pg_regress" "$PGTV_ROOT" regress_nosuper "${NOSUPER_TESTS[@]}"
+        run_pass nosuper regress_nosuper "${NOSUPER_TESTS[@]}"
         EXTRA_OPTS=()
     else
         record regress-nosuper 0 1
