@@ -7,7 +7,9 @@
 #   regress-*  pg_regress over test/regress_schedule, on a fresh server without
 #              and then with shared_preload_libraries='pg_tviews', then again
 #              with pg_tviews.refresh_mode = immediate, and (topics that do not
-#              list trigger names) with row-level capture; each pass compares
+#              list trigger names) with row-level capture, and (the randomized
+#              topic and others whose writes patch) with pg_tviews.patching =
+#              off; each pass compares
 #              with its own expected output only (expected/<pass>/<topic>.out
 #              where a topic has one, else expected/<topic>.out)
 #   regress-nosuper  the same topics (but security) as a role that is not a
@@ -123,7 +125,7 @@ run_regress() {
 
 # The regress passes; expected/<pass>/<topic>.out is a topic's output in
 # that pass where it differs from expected/<topic>.out.
-REGRESS_PASSES=(plain preload immediate row-capture nosuper)
+REGRESS_PASSES=(plain preload immediate row-capture no-patching nosuper)
 
 # check_expected TOPIC...: the expected files hold one truth per pass and no
 # copies: no pg_regress alternative expected/<topic>_N.out (pg_regress would
@@ -267,6 +269,19 @@ done
 if [ -f "$WORK/preload/data/postmaster.pid" ] && [ ${#ROW_TESTS[@]} -gt 0 ]; then
     PGOPTIONS="-c pg_tviews.capture_mode=row" \
         run_pass row-capture contrib_regression "${ROW_TESTS[@]}"
+fi
+
+# --- and with patching off -----------------------------------------------------
+# The randomized topic (and the other topics whose writes patch) again with
+# pg_tviews.patching = off: both ways must equal a fresh computation after
+# every transaction.
+NOPATCH_TESTS=()
+for t in "${REGRESS_TESTS[@]}"; do
+    case "$t" in random_blog | key_types | single_table | nested | transactions) NOPATCH_TESTS+=("$t") ;; esac
+done
+if [ -f "$WORK/preload/data/postmaster.pid" ] && [ ${#NOPATCH_TESTS[@]} -gt 0 ]; then
+    PGOPTIONS="-c pg_tviews.patching=off" \
+        run_pass no-patching contrib_regression "${NOPATCH_TESTS[@]}"
 fi
 
 # --- and as a non-superuser -------------------------------------------------
