@@ -15,21 +15,6 @@ BEGIN
     END IF;
     RETURN k;
 END $$;
-CREATE FUNCTION tv_images()
-RETURNS TABLE(tview text, differing bigint)
-LANGUAGE plpgsql AS $$
-DECLARE
-    m record;
-BEGIN
-    FOR m IN SELECT x.table_oid, x.view_oid FROM pg_tview_meta x JOIN pg_class c ON c.oid = x.table_oid
-              WHERE c.relnamespace = 'patching'::regnamespace ORDER BY x.table_oid::text LOOP
-        RETURN QUERY EXECUTE format(
-            'SELECT %L::text, (SELECT count(*) FROM ((SELECT t::text FROM %s t EXCEPT ALL SELECT v::text FROM %s v)
-                                                    UNION ALL
-                                                    (SELECT v::text FROM %s v EXCEPT ALL SELECT t::text FROM %s t)) d)',
-            m.table_oid::text, m.table_oid, m.view_oid, m.view_oid, m.table_oid);
-    END LOOP;
-END $$;
 
 CREATE FUNCTION checks()
 RETURNS TABLE(tview text, missing bigint, extra bigint, differing bigint)
@@ -37,7 +22,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM set_config('patching.trace', 'off', true);
     RETURN QUERY SELECT c.tview, c.missing, c.extra, i.differing
-                   FROM tv_check() c JOIN tv_images() i ON i.tview = c.tview;
+                   FROM tv_check() c JOIN tv_images('patching') i ON i.tview = c.tview;
 END $$;
 
 CREATE TABLE tb_user (pk_user bigint PRIMARY KEY, name varchar(40) NOT NULL, email text, score numeric,
