@@ -277,7 +277,7 @@ fi
 # every transaction.
 NOPATCH_TESTS=()
 for t in "${REGRESS_TESTS[@]}"; do
-    case "$t" in random_blog | key_types | single_table | nested | transactions) NOPATCH_TESTS+=("$t") ;; esac
+    case "$t" in setup | random_blog | key_types | single_table | nested | transactions) NOPATCH_TESTS+=("$t") ;; esac
 done
 if [ -f "$WORK/preload/data/postmaster.pid" ] && [ ${#NOPATCH_TESTS[@]} -gt 0 ]; then
     PGOPTIONS="-c pg_tviews.patching=off" \

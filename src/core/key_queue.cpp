@@ -37,6 +37,12 @@ void KeyQueue::add_patch(TviewId tview, std::uint32_t patch, const std::vector<K
     append(pending_[tview].patches[patch], keys);
 }
 
+std::size_t KeyQueue::Batch::key_count() const noexcept {
+    std::size_t n = keys.size();
+    for (const auto& [patch, set] : patches) n += set.size();
+    return n;
+}
+
 std::vector<Key> KeyQueue::Batch::all_keys() const {
     std::vector<Key> out = keys;
     for (const auto& [patch, set] : patches) {
@@ -103,6 +109,10 @@ KeyQueue::Batch KeyQueue::take(TviewId tview) {
     if (!b.full) {
         for (auto& [patch, set] : p.patches) {
             compact(set);
+            if (b.keys.empty()) {  // nothing to take out: no copy (a million keys are 8 MB)
+                if (!set.keys.empty()) b.patches.emplace(patch, std::move(set.keys));
+                continue;
+            }
             std::vector<Key> only;
             std::set_difference(set.keys.begin(), set.keys.end(), b.keys.begin(), b.keys.end(),
                                 std::back_inserter(only));

@@ -14,6 +14,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/change_feed.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/key_locks.hpp"
 #include "pg_tviews/pg/privileges.hpp"
@@ -76,8 +77,15 @@ bool old_rows_find_nothing_new(KeySource& src, const ChangeSet& changes, TupleDe
 // than its leaves the same before and after (as multisets).
 PatchPlan* patch_applies(TviewDef& tview, Oid relid, const ChangeSet& changes, TupleDesc desc) {
     if (!settings().patching || changes.old_rows == nullptr || changes.new_rows == nullptr) return nullptr;
+    // The feed reports what refresh statements write: with it on, recompute
+    // (the flush would otherwise merge the patches back into the keys).
+    if (change_feed_detail() != FeedMode::kOff) return nullptr;
     PatchPlan* plan = tview.patch_for(relid);
     if (plan == nullptr) return nullptr;
+    // Comparing the rows costs memory in proportion to them: a statement
+    // changing more rows recomputes (its documents are many anyway).
+    constexpr int64 kMostPatchedRows = 10000;
+    if (pg_call([&] { return tuplestore_tuple_count(changes.new_rows); }) > kMostPatchedRows) return nullptr;
     if (!plan->others.attnos.empty() && !same_rows_in(changes.old_rows, changes.new_rows, desc, plan->others))
         return nullptr;
     return plan;
@@ -250,8 +258,11 @@ void capture_changes(const ChangeSet& given) {
                     b.null_key_check.insert(r.tview->table_oid);
             }
         }
-        if (patch)
+        if (patch) {
+            auto [at, fresh] = b.patched_under.emplace(r.tview->table_oid, r.tview.get());
+            if (!fresh && at->second != r.tview.get()) at->second = nullptr;
             b.queue.add_patch(r.tview->table_oid, relid, keys);
+        }
         else if (!keys.empty())
             b.queue.add_all(r.tview->table_oid, keys);
         if (b.null_key_check.count(r.tview->table_oid)) b.queue.touch(r.tview->table_oid);

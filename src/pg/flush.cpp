@@ -257,7 +257,7 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     // locked at once, never upgraded from a weaker lock.
     require_maintainable(*def);
     Oid relid = def->table_oid;
-    bool whole = batch.full || (batch.all_keys().size() > key_lock_budget_left() && !keys_locked_before(def->table_oid));
+    bool whole = batch.full || (batch.key_count() > key_lock_budget_left() && !keys_locked_before(def->table_oid));
     LOCKMODE mode = whole ? ExclusiveLock : RowExclusiveLock;
     bool exists = pg_call([&] {
         LockRelationOid(relid, mode);
@@ -290,23 +290,27 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     // Patches (keys whose documents only need some leaves set again): with
     // the change feed on, or without a plan for that relation any more (a
     // reload), their keys are recomputed instead.
-    std::vector<Key> recompute = batch.keys;
-    std::vector<std::pair<PatchPlan*, std::vector<Key>>> patches;
+    std::vector<Key> merged_keys;  // batch.keys and the patches recomputed instead, when there are such
+    const std::vector<Key>* recompute = &batch.keys;
+    std::vector<std::pair<PatchPlan*, const std::vector<Key>*>> patches;
+    auto decided = b.patched_under.find(def->table_oid);
+    bool same_definition = decided != b.patched_under.end() && decided->second == def.get();
     for (const auto& [relid, patch_keys] : batch.patches) {
-        PatchPlan* plan = feed == FeedMode::kOff ? def->patch_for(relid) : nullptr;
+        PatchPlan* plan = feed == FeedMode::kOff && same_definition ? def->patch_for(relid) : nullptr;
         if (plan) {
-            patches.emplace_back(plan, patch_keys);
+            patches.emplace_back(plan, &patch_keys);
             continue;
         }
         std::vector<Key> merged;
-        std::set_union(recompute.begin(), recompute.end(), patch_keys.begin(), patch_keys.end(),
+        std::set_union(recompute->begin(), recompute->end(), patch_keys.begin(), patch_keys.end(),
                        std::back_inserter(merged));
-        recompute.swap(merged);
+        merged_keys.swap(merged);
+        recompute = &merged_keys;
     }
     // A full refresh goes through every key of the view and of the table.
     std::vector<Key> full_keys;
     if (batch.full) full_keys = all_keys(*def);
-    const std::vector<Key>& keys = batch.full ? full_keys : recompute;
+    const std::vector<Key>& keys = batch.full ? full_keys : *recompute;
     if (def->upsert_plan)
         count_cache(CacheKind::kTable, true);
     else
@@ -346,10 +350,10 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     }
     std::size_t patched_keys = 0;
     for (auto& [plan, patch_keys] : patches) {
-        std::uint64_t rows = run_patch(*def, *plan, patch_keys, chunk);
+        std::uint64_t rows = run_patch(*def, *plan, *patch_keys, chunk);
         written += rows;
         figures.updated += rows;
-        patched_keys += patch_keys.size();
+        patched_keys += patch_keys->size();
     }
     spi.finish();
     figures.keys = keys.size() + patched_keys;
@@ -434,7 +438,7 @@ std::int64_t flush_all() {
         b.xact.rows_written += written;
         b.xact.tviews.insert(next->table_oid);
         if (batch.full) b.xact.full_refreshes++;
-        keys += static_cast<std::int64_t>(batch.all_keys().size());
+        keys += static_cast<std::int64_t>(batch.key_count());
         iterations++;
     }
     if (pushed) pg_call([] { PopActiveSnapshot(); });

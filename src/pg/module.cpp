@@ -47,6 +47,7 @@ void end_of_transaction() noexcept {
     b.redefining = InvalidOid;
     b.pending_ctas.clear();
     b.null_key_check.clear();
+    b.patched_under.clear();
     b.xact = XactFigures{};
     change_feed_end_of_transaction();
     forget_link_lock_counts();

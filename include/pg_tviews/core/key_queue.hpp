@@ -61,6 +61,9 @@ public:
         std::map<std::uint32_t, std::vector<Key>> patches;
         // Every key of the batch (recomputed or patched), sorted and distinct.
         std::vector<Key> all_keys() const;
+        // Their number without building them (patches may share keys: an
+        // upper bound then).
+        std::size_t key_count() const noexcept;
     };
     // Removes and returns what is pending for one TVIEW.
     Batch take(TviewId tview);

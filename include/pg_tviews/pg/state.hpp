@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,6 +56,11 @@ struct BackendState {
     std::vector<PendingCtas> pending_ctas;
     // TVIEWs whose key queries met a NULL key in new rows: check the view at flush.
     std::set<std::uint32_t> null_key_check;
+    // The definition (catalog entry) under which a TVIEW's patches were
+    // queued, nullptr once two differed: a patch decided under one
+    // definition is recomputed under any other (a redefinition committed
+    // meanwhile may read the patched columns differently).
+    std::map<std::uint32_t, const void*> patched_under;
     XactFigures xact;
 };
 
