@@ -38,10 +38,16 @@ void adopt_restored_tview(Oid table_oid) {
     std::vector<SpiRow> listed;
     {
         RunAsExtension as_extension;
+        // A parallel restore (pg_restore -j) may be loading the registry's
+        // rows in another session right now: wait for that COPY to commit
+        // (it holds ROW EXCLUSIVE), then look with a fresh snapshot. A COPY
+        // that starts later replaces the row registered here (the
+        // registry's pg_tviews_replace_row trigger).
+        spi.exec(fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", registry));
         listed = spi.query(fmt::format("SELECT view_oid::pg_catalog.oid FROM {} WHERE table_oid "
                                        "OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
                                        registry, table_oid),
-                           true);
+                           false);
     }
     if (!listed.empty()) {
         // A full dump brought the row: only the dependencies are missing.
