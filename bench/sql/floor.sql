@@ -1,13 +1,12 @@
 -- The floor of the blog read model: tables with the columns, keys, indexes
 -- and storage settings of pg_tviews' tv_post and tv_user, no maintenance at
 -- all, and for each workload samples of exactly the documents one change
--- rewrites, precomputed (bench_floor_doc). The floor pgbench scripts (made by
--- run.sh) run the workload's own statement and write those documents with one
--- prepared UPDATE ... SET data = doc per table: the least any read-model
--- engine must pay for the change.
+-- rewrites, precomputed (bench_floor_doc, see floor_make.sql). The floor's
+-- pgbench scripts (made by run.sh) run the workload's own statement and write
+-- those documents with one prepared UPDATE ... SET data = doc per table: the
+-- least any read-model engine must pay for the change.
 -- psql variables: post_select, user_select_tv, storage_ddl (pg_tviews' storage
--- settings, one statement a line), nusers, nposts, bulk_users and the number of
--- samples per workload n_post_update, n_author_rename, n_comment_insert, n_bulk_authors.
+-- settings, one statement a line), and those of floor_make.sql.
 \set ON_ERROR_STOP 1
 \ir floor_common.sql
 
@@ -26,67 +25,55 @@ ALTER TABLE tv_user ADD PRIMARY KEY (pk_user);
 CREATE INDEX ON tv_user (id);
 ANALYZE;
 
--- The documents of sample i: make the change, capture, undo it.
-CREATE FUNCTION bench_floor_make(p_w text, p_n int, p_nusers bigint, p_nposts bigint, p_bulk bigint)
-RETURNS bigint LANGUAGE plpgsql AS $$
+-- bench_floor_make(w, from, to, bulk): make the changes of samples from..to
+-- of workload w (targets in bench_target) and capture the documents each rewrites.
+CREATE FUNCTION bench_floor_make(p_w text, p_from int, p_to int, p_bulk bigint)
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    v_pid bigint;
-    v_uid bigint;
-    v_old text;
-    v_comment bigint;
+    v_a bigint;             -- the sample's target: the post, the user, the range start
+    v_b bigint;             -- comment_insert: the commenter
     v_users bigint[];
     v_posts bigint[];
 BEGIN
-    FOR i IN 1 .. p_n LOOP
-        v_pid := bench_floor_pick(1, i, p_nposts);
-        v_uid := bench_floor_pick(2, i, p_nusers);
+    FOR v_i IN p_from .. p_to LOOP
+        SELECT t.a, t.b INTO v_a, v_b FROM bench_target t WHERE t.w = p_w AND t.i = v_i;
+        v_users := NULL;
         CASE p_w
         WHEN 'post_update' THEN
-            SELECT title INTO v_old FROM tb_post WHERE pk_post = v_pid;
-            UPDATE tb_post SET title = 'Post ' || v_pid || ' floor ' || i WHERE pk_post = v_pid;
-            v_posts := ARRAY[v_pid];
-            v_users := ARRAY(SELECT fk_user FROM tb_post WHERE pk_post = v_pid);
+            UPDATE tb_post SET title = 'Post ' || v_a || ' floor ' || v_i WHERE pk_post = v_a;
+            v_posts := ARRAY[v_a];
         WHEN 'comment_insert' THEN
-            INSERT INTO tb_comment (fk_post, fk_user, body)
-            VALUES (v_pid, v_uid, 'bench comment by ' || v_uid) RETURNING pk_comment INTO v_comment;
-            v_posts := ARRAY[v_pid];
-            v_users := ARRAY(SELECT fk_user FROM tb_post WHERE pk_post = v_pid);
+            INSERT INTO tb_comment (fk_post, fk_user, body) VALUES (v_a, v_b, 'bench comment by ' || v_b);
+            v_posts := ARRAY[v_a];
         WHEN 'author_rename', 'bulk_authors' THEN
-            IF p_w = 'author_rename' THEN
-                v_users := ARRAY[v_uid];
-            ELSE
-                v_uid := bench_floor_pick(3, i, p_nusers - p_bulk + 1) - 1;
-                v_users := ARRAY(SELECT generate_series(v_uid + 1, v_uid + p_bulk));
-            END IF;
-            CREATE TEMP TABLE bench_floor_old AS
-                SELECT pk_user, name FROM tb_user WHERE pk_user = ANY (v_users);
-            UPDATE tb_user SET name = 'User ' || pk_user || ' floor ' || i WHERE pk_user = ANY (v_users);
+            v_users := CASE WHEN p_w = 'author_rename' THEN ARRAY[v_a]
+                            ELSE ARRAY(SELECT generate_series(v_a + 1, v_a + p_bulk)) END;
+            UPDATE tb_user SET name = 'User ' || pk_user || ' floor ' || v_i WHERE pk_user = ANY (v_users);
             v_posts := ARRAY(SELECT pk_post FROM tb_post WHERE fk_user = ANY (v_users)
                              UNION SELECT fk_post FROM tb_comment WHERE fk_user = ANY (v_users));
-            -- user documents embed the post documents of their author
-            v_users := ARRAY(SELECT unnest(v_users)
-                             UNION SELECT fk_user FROM tb_post WHERE pk_post = ANY (v_posts));
         END CASE;
-        PERFORM bench_floor_capture(p_w, i, 'tv_post', 'bench_fresh_post', v_posts);
-        PERFORM bench_floor_capture(p_w, i, 'tv_user', 'bench_fresh_user', v_users);
-        CASE p_w
-        WHEN 'post_update' THEN
-            UPDATE tb_post SET title = v_old WHERE pk_post = v_pid;
-        WHEN 'comment_insert' THEN
-            DELETE FROM tb_comment WHERE pk_comment = v_comment;
-        ELSE
-            UPDATE tb_user u SET name = o.name FROM bench_floor_old o WHERE o.pk_user = u.pk_user;
-            DROP TABLE bench_floor_old;
-        END CASE;
+        -- user documents show their own name and embed their posts' documents (v_user
+        -- reads this table's tv_post, which holds the new post documents by then)
+        v_users := ARRAY(SELECT fk_user FROM tb_post WHERE pk_post = ANY (v_posts)
+                         UNION SELECT unnest(COALESCE(v_users, '{}')));
+        WITH d AS (
+            INSERT INTO bench_floor_doc (w, i, rel, pk, doc)
+            SELECT p_w, v_i, 'tv_post', f.pk_post, f.data
+            FROM bench_fresh_post f JOIN tv_post t ON t.pk_post = f.pk_post
+            WHERE f.pk_post = ANY (v_posts) AND f.data IS DISTINCT FROM t.data
+            RETURNING pk, doc)
+        UPDATE tv_post t SET data = d.doc FROM d WHERE t.pk_post = d.pk;
+        WITH d AS (
+            INSERT INTO bench_floor_doc (w, i, rel, pk, doc)
+            SELECT p_w, v_i, 'tv_user', f.pk_user, f.data
+            FROM v_user f JOIN tv_user t ON t.pk_user = f.pk_user
+            WHERE f.pk_user = ANY (v_users) AND f.data IS DISTINCT FROM t.data
+            RETURNING pk, doc)
+        UPDATE tv_user t SET data = d.doc FROM d WHERE t.pk_user = d.pk;
     END LOOP;
-    RETURN (SELECT count(*) FROM bench_floor_doc WHERE w = p_w);
 END $$;
 
-SELECT 'floor_docs post_update ' || bench_floor_make('post_update', :n_post_update, :nusers, :nposts, :bulk_users);
-SELECT 'floor_docs comment_insert ' || bench_floor_make('comment_insert', :n_comment_insert, :nusers, :nposts, :bulk_users);
-SELECT 'floor_docs author_rename ' || bench_floor_make('author_rename', :n_author_rename, :nusers, :nposts, :bulk_users);
-SELECT 'floor_docs bulk_authors ' || bench_floor_make('bulk_authors', :n_bulk_authors, :nusers, :nposts, :bulk_users);
--- the sample changes were undone: the documents must be those of the data again
+\ir floor_make.sql
 SELECT 'floor_check ' || (SELECT count(*) FROM (SELECT * FROM tv_post EXCEPT ALL SELECT * FROM bench_fresh_post) d)
                       + (SELECT count(*) FROM (SELECT * FROM tv_user EXCEPT ALL SELECT * FROM bench_fresh_user) d);
 VACUUM (ANALYZE);
