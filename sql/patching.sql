@@ -59,6 +59,10 @@ SELECT p.pk_post AS pk_thread, jsonb_build_object('author', u.name,
               WHERE c.fk_post = p.pk_post)) AS data
 FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
 
+-- pages keep 10 % free: a rewritten document finds room on its own page
+-- (a HOT update, no new index entries)
+SELECT c.relname, c.reloptions FROM pg_class c WHERE c.relnamespace = 'patching'::regnamespace AND c.relkind = 'r'
+   AND c.relname LIKE 'tv\_%' ORDER BY 1;
 SET patching.trace = on;
 
 -- what each column's change does
