@@ -403,6 +403,13 @@ setup_approach() { # A → clones the template into bench_A, builds the read mod
     fi
     R[$a:$(mk build)]=$ms
     apply_fillfactor "$a"
+    if [ "$a" = tvd ]; then
+        # the fillfactor pg_tviews gives its tables (after --fillfactor, if given)
+        R[tvd:$(mk fillfactor)]=$(psqlq -At -d "$db" -c "
+            SELECT string_agg(c.relname || ' ' || coalesce((SELECT option_value FROM pg_options_to_table(c.reloptions)
+                                                            WHERE option_name = 'fillfactor'), '100'), ', ' ORDER BY c.relname)
+            FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relname IN ($(rel_list))" 2>>"$LOG" || echo '?')
+    fi
     psqlq -d "$db" -c "VACUUM (ANALYZE)" -c "CHECKPOINT"
     say "   ${LABEL[$a]}: read model built in $(fmt_ms "$ms")"
 }
@@ -541,7 +548,7 @@ setup_floor() {
                   -v n_post_update=$((FLOOR_TX[post_update] * (ROUNDS + 1))) \
                   -v n_comment_insert=$((FLOOR_TX[comment_insert] * (ROUNDS + 1))) \
                   -v n_author_rename=$((FLOOR_TX[author_rename] * (ROUNDS + 1))) \
-                  -v n_bulk_authors="$BULK_RUNS" -v docs_file="$dir/$MODEL.copy" 2>>"$LOG"); then
+                  -v n_bulk_authors=1 -v docs_file="$dir/$MODEL.copy" 2>>"$LOG"); then
         NOTES+=("ERROR: building the floor of the $(model_label) failed (log: $LOG)")
         say "   the floor: FAILED (log: $LOG)"
         return 0
@@ -574,20 +581,29 @@ best() { # low|high N...
 }
 
 # VACUUM every database that takes writes (autovacuum is off), so that each
-# phase starts from the same kind of state everywhere. The read-model tables
-# are rewritten (VACUUM FULL): every approach, the floor included, starts each
-# workload with its pages filled to the fillfactor, whatever the earlier phases
-# did (the faster an approach, the more pages its earlier rounds loosened, and
-# the more of its next updates would be HOT: the HOT and WAL figures would
-# follow the history instead of the approach).
-vacuum_all() {
+# phase starts from the same kind of state everywhere. With "full" (before the
+# I/O runs) the read-model tables are rewritten (VACUUM FULL): every approach,
+# the floor included, starts with its pages filled to the fillfactor, whatever
+# the earlier writes did (the faster an approach, the more pages its earlier
+# rounds loosened, and the more of its next updates would be HOT).
+vacuum_all() { # [full]
     local a rels
     rels=$(read_rels | sed 's/:[a-z_]*//g; s/ /, /g')
     for a in "${WRITE_APPROACHES[@]}" ${HAS_FLOOR[$MODEL]:+floor}; do
-        [ "$a" = none ] || psqlq -d "$(db_of "$a")" -c "VACUUM FULL $rels" >>"$LOG" 2>&1 ||
-            NOTES+=("ERROR: VACUUM FULL $rels in $(db_of "$a") failed (log: $LOG)")
+        if [ "${1:-}" = full ] && [ "$a" != none ]; then
+            psqlq -d "$(db_of "$a")" -c "VACUUM FULL $rels" >>"$LOG" 2>&1 ||
+                NOTES+=("ERROR: VACUUM FULL $rels in $(db_of "$a") failed (log: $LOG)")
+        fi
         psqlq -d "$(db_of "$a")" -c "VACUUM" >>"$LOG" 2>&1 || true
     done
+}
+
+# floor_warm W FROM TO: read the floor's documents of samples FROM..TO of
+# workload W into shared buffers before a floor run (an engine's inputs are
+# the base tables its workload keeps hot; the floor's are these documents).
+floor_warm() {
+    psqlq -At -d "$(db_of floor)" -c "SELECT count(jsonb_typeof(doc)) FROM bench_floor_doc
+        WHERE w = '${FLOOR_SCRIPT[$1]}' AND i > $2 AND i <= $3" >>"$LOG" 2>&1 || true
 }
 
 # The I/O run of a workload (all of them run first, before any timed round, in
@@ -601,7 +617,8 @@ run_io() { # W [SCRIPT]: SCRIPT given for the bulk statement
     n=${FLOOR_TX[$w]}
     io=$(io_script "$w")
     [ -n "${HAS_FLOOR[$MODEL]:-}" ] && fio=$(floor_script "$w" io)
-    vacuum_all
+    vacuum_all full
+    [ -z "$fio" ] || floor_warm "$w" 0 "$n"
     for a in "${WRITE_APPROACHES[@]}" ${fio:+floor}; do
         local f="$io" p=()
         [ "$a" = floor ] && f="$fio" p=(-M prepared)
@@ -629,6 +646,7 @@ run_workload() { # W
             got[$a]+="$PGB_LAT "
         done
         if [ ${#fl[@]} -gt 0 ]; then
+            floor_warm "$w" $(( r * n )) $(( (r + 1) * n ))
             pgb "floor.$m.$r" "$(db_of floor)" -M prepared -t "$n" -D k=0 -D i0=$(( r * n )) -f "$fs"
             got[floor]+="$PGB_LAT "
         fi
@@ -642,7 +660,7 @@ run_workload() { # W
 }
 
 # A bulk statement: BULK_RUNS single executions per approach, interleaved (for
-# the bulk rename, the first one was its I/O run).
+# the bulk rename, the first one was its I/O run; the floor runs its one sample once).
 run_bulk() { # W SCRIPT
     local w="$1" script="$2" r a runs m
     m=$(mk "$w")
@@ -661,8 +679,9 @@ run_bulk() { # W SCRIPT
             pgb "$a.$m.$r" "$(db_of "$a")" -t 1 -f "$(PG_DIR "$script")"
             got[$a]+="$PGB_LAT "
         done
-        if [ ${#fl[@]} -gt 0 ] && { [ -z "${R[floor:$m:run1]:-}" ] || [ "$r" -gt 1 ]; }; then
-            pgb "floor.$m.$r" "$(db_of floor)" -M prepared -t 1 -D k=0 -D i0=$((r - 1)) -f "$fs"
+        if [ ${#fl[@]} -gt 0 ] && [ -z "${R[floor:$m:run1]:-}" ] && [ "$r" -eq 1 ]; then
+            floor_warm "$w" 0 1
+            pgb "floor.$m.$r" "$(db_of floor)" -M prepared -t 1 -D k=0 -D i0=0 -f "$fs"
             got[floor]+="$PGB_LAT "
         fi
     done
@@ -921,16 +940,20 @@ report() {
         echo "  CTEs, one round trip), one prepared \`UPDATE tv_x t SET data = f.doc FROM bench_floor_doc f WHERE t.pk_x = f.pk ...\`"
         echo "  per table with exactly the documents that change, precomputed (stored uncompressed, so the write compresses them"
         echo "  as an engine's does), on tables with pg_tviews' columns, indexes and storage settings. Each round uses fresh"
-        echo "  samples (${FLOOR_TX[post_update]} post updates, ${FLOOR_TX[author_rename]} renames, ${FLOOR_TX[comment_insert]} comment inserts per round; one bulk rename per run)."
-        echo "  It includes reading each precomputed document by its key: what a change costs at least, and a little more."
+        echo "  samples (${FLOOR_TX[post_update]} post updates, ${FLOOR_TX[author_rename]} renames, ${FLOOR_TX[comment_insert]} comment inserts per round; one bulk rename)."
+        echo "  It also reads each precomputed document by its key (from shared buffers: each run's samples are read just"
+        echo "  before it): a little more than a change costs at least."
     fi
-    local ff="PostgreSQL's default (100), tables as built"
+    local pf="${R[tvd:fillfactor]:+blog model ${R[tvd:fillfactor]}}"
+    [ -z "${R[tvd:company.fillfactor]:-}" ] || pf+="${pf:+; }company model ${R[tvd:company.fillfactor]}"
+    local ff="as each approach creates its tables: pg_tviews' ${pf:-?}; the floor copies pg_tviews' settings; the hand-written triggers' tables PostgreSQL's default (100)"
     [ -n "$FILLFACTOR" ] && ff="$FILLFACTOR on every read-model table (tv_* of pg_tviews, the hand-written triggers' tables, the floor's), set with ALTER TABLE and VACUUM FULL before the workloads"
     echo "* Fillfactor: $ff."
     local settings
     settings=$(printf '%s, ' "${SERVER_SETTINGS[@]}")
     echo "* Server (same for every approach): ${settings}fsync = off;"
-    echo "  every database is vacuumed before each phase, its read-model tables rewritten (VACUUM FULL); JIT left at its default (on)."
+    echo "  every database is vacuumed before each phase (before the I/O runs its read-model tables are rewritten with VACUUM FULL);"
+    echo "  JIT left at its default (on)."
     if [ "$MAIN" -eq 1 ]; then
         echo "* Single-client workloads: pgbench, one client, $ROUNDS round(s) of \`-T $T_ROUND\` per approach, the rounds"
         echo "  interleaved across approaches; figure = the best round's average latency (background load only adds"
@@ -1043,6 +1066,12 @@ report_main() {
             *) echo "* WARNING: ${LABEL[$a]}: $(fmt_stale "${R[$a:stale_single]}") stale after the single-client writes (before the $WRITERS writers)." ;;
         esac
     done
+    for a in tvd tvi tvr; do
+        case "${R[$a:stale]:-}" in
+            "0 0"|"") ;;
+            *) echo "* **WARNING: ${LABEL[$a]}: $(fmt_stale "${R[$a:stale]}") stale after the $WRITERS writers.**" ;;
+        esac
+    done
     echo "* Stale documents after the single-client writes: $(for a in "${WRITE_APPROACHES[@]}"; do [ "$a" = none ] || printf '%s %s; ' "$a" "$(fmt_stale "${R[$a:stale_single]:-}")"; done)"
     if [ -n "${R[tvd:share_post_update]:-}" ]; then
         local k
@@ -1117,6 +1146,10 @@ report_company() {
     echo
     echo "Build: $(for a in "${WRITE_APPROACHES[@]}" ${HAS_FLOOR[company]:+floor}; do printf '%s %s; ' "$a" "$(fmt_ms "${R[$a:company.build]:-}")"; done)"
     echo
+    for a in tvd tvi tvr; do
+        case "${R[$a:company.stale_single]:-}" in "0 0"|"") ;; *) echo "* **WARNING: ${LABEL[$a]}: $(fmt_stale_c "${R[$a:company.stale_single]}") stale after the single-client writes.**" ;; esac
+        case "${R[$a:company.stale]:-}" in "0 0"|"") ;; *) echo "* **WARNING: ${LABEL[$a]}: $(fmt_stale_c "${R[$a:company.stale]}") stale after the $WRITERS writers.**" ;; esac
+    done
     for a in "${WRITE_APPROACHES[@]}"; do
         [ -n "${R[$a:company.writers]:-}" ] || continue
         echo "* ${LABEL[$a]}, $WRITERS writers: ${R[$a:company.writers_retry]:-0} transactions retried after a serialization failure or deadlock, ${R[$a:company.writers_fail]:-0} failed."
