@@ -221,6 +221,18 @@ void check_null_keys(TviewDef& d) {
                                          d.key_column));
 }
 
+// Calls fn(slice, end) for `keys` cut into slices of `chunk` keys, in
+// order; `end` is the position after the slice.
+template <typename Fn>
+void for_each_slice(const std::vector<Key>& keys, std::size_t chunk, Fn&& fn) {
+    for (std::size_t from = 0; from < keys.size(); from += chunk) {
+        std::size_t to = std::min(keys.size(), from + chunk);
+        std::vector<Key> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
+                               keys.begin() + static_cast<std::ptrdiff_t>(to));
+        fn(slice, to);
+    }
+}
+
 // Sets the leaves of the documents of `keys` again (a patch plan), in
 // slices of `chunk` keys; returns rows written.
 std::uint64_t run_patch(TviewDef& d, PatchPlan& plan, const std::vector<Key>& keys, std::size_t chunk) {
@@ -230,10 +242,7 @@ std::uint64_t run_patch(TviewDef& d, PatchPlan& plan, const std::vector<Key>& ke
     }
     const KeyDictionary& dict = backend().queue.dictionary();
     std::uint64_t written = 0;
-    for (std::size_t from = 0; from < keys.size(); from += chunk) {
-        std::size_t to = std::min(keys.size(), from + chunk);
-        std::vector<Key> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
-                               keys.begin() + static_cast<std::ptrdiff_t>(to));
+    for_each_slice(keys, chunk, [&](const std::vector<Key>& slice, std::size_t) {
         check_not_stale(d, slice, false);
         Datum arg[1] = {key_array(d.key, dict, slice)};
         execute_plan(plan.plan, arg, nullptr, false);
@@ -244,7 +253,7 @@ std::uint64_t run_patch(TviewDef& d, PatchPlan& plan, const std::vector<Key>& ke
             SPI_freetuptable(SPI_tuptable);
             pfree(DatumGetPointer(arg[0]));
         });
-    }
+    });
     return written;
 }
 
@@ -326,13 +335,10 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     // so a key produced twice is still caught.
     std::size_t chunk = static_cast<std::size_t>(settings().flush_chunk_keys);
     Progress progress(relid, batch.full ? "full refresh" : "refresh", keys.size(), def->table);
-    for (std::size_t from = 0; from < keys.size(); from += chunk) {
-        std::size_t to = std::min(keys.size(), from + chunk);
-        std::vector<Key> slice(keys.begin() + static_cast<std::ptrdiff_t>(from),
-                               keys.begin() + static_cast<std::ptrdiff_t>(to));
+    const KeyDictionary& dict = b.queue.dictionary();
+    for_each_slice(keys, chunk, [&](const std::vector<Key>& slice, std::size_t to) {
         if (!batch.full) check_not_stale(*def, slice, false);
         Written w;
-        const KeyDictionary& dict = b.queue.dictionary();
         if (slice.size() == 1) {
             Datum key[1] = {decode_key(def->key, dict, slice[0])};
             w = run_upsert(*def, one_plan, key);
@@ -347,7 +353,7 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
         figures.deleted += w.deleted;
         figures.updated += w.rows - w.inserted - w.deleted;
         progress.step(to);
-    }
+    });
     std::size_t patched_keys = 0;
     for (auto& [plan, patch_keys] : patches) {
         std::uint64_t rows = run_patch(*def, *plan, *patch_keys, chunk);
