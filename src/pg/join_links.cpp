@@ -92,8 +92,7 @@ bool link_walker(Node* node, void* raw) {
     if (IsA(node, OpExpr)) {
         auto* op = reinterpret_cast<OpExpr*>(node);
         if (list_length(op->args) == 2) {
-            char* name = get_opname(op->opno);
-            if (name && strcmp(name, "=") == 0) {
+            if (is_btree_equality(op->opno)) {
                 Column a{}, b{};
                 int level = list_length(ctx->stack) - 1;
                 if (resolve_column(static_cast<Node*>(linitial(op->args)), ctx->stack, level, &a, 0) &&

@@ -14,6 +14,10 @@
 //   * a sublink that holds the occurrence becomes an EXISTS condition of the
 //     enclosing query (aggregates and grouping removed), and the condition
 //     it appeared in is dropped;
+//   * at every level of that path, conditions that do not connect the
+//     changed rows to the key (filters on other relations) are dropped and
+//     inner joins with relations off the path become outer joins
+//     (key_filters.cpp says why: concurrent writers);
 //   * at the top, grouping, aggregates, HAVING, DISTINCT and ORDER BY go,
 //     and only the key is projected.
 // Dropping a condition only ever adds keys: a key refreshed that did not
@@ -46,9 +50,10 @@ struct Locate {
     Bitmapset* top_cols;    // tainted columns at the top level
     Bitmapset* top_col_rtis;
     AttrNumber link_attno;  // key = this column of the changed rows (see key_via_link)
+    int key_index;          // 0-based position of the key column (the top level's output)
 };
 
-bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out);
+bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out, Bitmapset** foreign_out = nullptr);
 
 constexpr int kColStride = 2048;  // > MaxHeapAttributeNumber
 int encode_col(Index rti, AttrNumber attno) { return static_cast<int>(rti) * kColStride + attno; }
@@ -188,6 +193,47 @@ void drop_in_jointree(Node* jt, Query* q, JoinFix* fx, Bitmapset* cols, Bitmapse
         drop_in_jointree(j->larg, q, fx, cols, col_rtis);
         drop_in_jointree(j->rarg, q, fx, cols, col_rtis);
     }
+}
+
+// ---- inner joins with relations off the path become outer joins ----
+//
+// An inner join with a relation the key query does not need (neither on the
+// equality links from the changed rows to the key nor read above) only
+// filters: the post's author row must exist for a commenter's rename to
+// find the post. A concurrent writer can make it exist (or match), and the
+// key query would miss the document, as with any filter (key_filters.cpp).
+// The join is made outer on that relation's side, and conditions elsewhere
+// on it are dropped, so every row of the needed side keeps its keys.
+
+bool loosen(Node* jt, Bitmapset* needed, Query* q, JoinFix* fx) {
+    if (jt == nullptr) return false;
+    if (IsA(jt, RangeTblRef)) return bms_is_member(reinterpret_cast<RangeTblRef*>(jt)->rtindex, needed);
+    if (IsA(jt, FromExpr)) {
+        bool any = false;
+        ListCell* lc;
+        foreach (lc, reinterpret_cast<FromExpr*>(jt)->fromlist)
+            any = loosen(static_cast<Node*>(lfirst(lc)), needed, q, fx) || any;
+        return any;
+    }
+    if (!IsA(jt, JoinExpr)) return false;
+    auto* j = reinterpret_cast<JoinExpr*>(jt);
+    bool left = loosen(j->larg, needed, q, fx);
+    bool right = loosen(j->rarg, needed, q, fx);
+    if (j->jointype == JOIN_INNER && left != right) {
+        j->jointype = left ? JOIN_LEFT : JOIN_RIGHT;
+        if (j->rtindex) rt_fetch(j->rtindex, q->rtable)->jointype = j->jointype;
+        rtis_of(left ? j->rarg : j->larg, &fx->converted_rtis);
+        fx->converted_joins = lappend(fx->converted_joins, j);
+    }
+    return left || right;
+}
+
+void loosen_joins(Query* q, Index target_rti, Bitmapset* foreign, Node* held, Node* wanted) {
+    Bitmapset* needed = nullptr;
+    if (!needed_rtis(q, target_rti, foreign, held, wanted, &needed)) return;
+    JoinFix fx{nullptr, NIL};
+    (void)loosen(reinterpret_cast<Node*>(q->jointree), needed, q, &fx);
+    if (fx.converted_rtis) drop_in_jointree(reinterpret_cast<Node*>(q->jointree), q, &fx, nullptr, nullptr);
 }
 
 // ---- the occurrence itself becomes the transition rows ----
@@ -406,12 +452,23 @@ bool group_by_dependent_columns(Query* q) {
     return true;
 }
 
+// What the level above reads from this level: the key at the top, every
+// output column of a subquery in FROM, nothing of an EXISTS sublink (its
+// correlation conditions say what it needs).
+Node* level_output(Query* q, Locate* loc, Mode mode) {
+    if (q->setOperations) return nullptr;
+    if (mode == kModeKey) return reinterpret_cast<Node*>(key_entry(q, loc->key_index)->expr);
+    if (mode == kModeRows) return reinterpret_cast<Node*>(q->targetList);
+    return nullptr;
+}
+
 // Returns true when the target occurrence lies within q (then q has been
 // rewritten for `mode`, or loc->fallback is set).
-bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out) {
+bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out, Bitmapset** foreign_out) {
     Index found_rti = 0;
     bool found_relation = false;
     Bitmapset* sub_taint = nullptr;
+    Bitmapset* sub_foreign = nullptr;
     Index rti = 0;
     ListCell* lc;
     foreach (lc, q->rtable) {
@@ -426,7 +483,7 @@ bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out) {
             }
         } else if (rte->rtekind == RTE_SUBQUERY && rte->subquery) {
             loc->depth++;
-            bool hit = rewrite_level(rte->subquery, loc, kModeRows, &sub_taint);
+            bool hit = rewrite_level(rte->subquery, loc, kModeRows, &sub_taint, &sub_foreign);
             loc->depth--;
             if (loc->fallback) return true;
             if (hit) {
@@ -474,11 +531,15 @@ bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out) {
         JoinFix fx{nullptr, NIL};
         fix_joins(reinterpret_cast<Node*>(q->jointree), found_rti, q, &fx);
         drop_in_jointree(reinterpret_cast<Node*>(q->jointree), q, &fx, cols, col_rtis);
+        drop_filters(q, found_rti, sub_foreign);
+        loosen_joins(q, found_rti, sub_foreign, nullptr, level_output(q, loc, mode));
     } else {
         if (contain_aggs_of_level(reinterpret_cast<Node*>(exists_query), 1)) {
             fall_back(loc, "it is read in a subquery that uses the enclosing query's aggregates");
             return true;
         }
+        drop_filters(q, 0, nullptr);
+        loosen_joins(q, 0, nullptr, reinterpret_cast<Node*>(exists_query), level_output(q, loc, mode));
         SubLink* sl = makeNode(SubLink);
         sl->subLinkType = EXISTS_SUBLINK;
         sl->subLinkId = 0;
@@ -495,6 +556,7 @@ bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out) {
     if (q->setOperations) {
         // Found in one branch: output columns are positional.
         if (tainted_out) *tainted_out = sub_taint;
+        if (foreign_out) *foreign_out = sub_foreign;
         return true;
     }
     switch (mode) {
@@ -529,6 +591,7 @@ bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out) {
                 q->hasDistinctOn = false;
             }
             if (tainted_out) *tainted_out = tainted;
+            if (foreign_out) *foreign_out = foreign_outputs(q, found_rti, sub_foreign);
             break;
         }
     }
@@ -648,8 +711,7 @@ AttrNumber key_via_link(Query* q, Node* key_expr, const char* enrname) {
             auto* c = static_cast<Node*>(lfirst(qc));
             if (!IsA(c, OpExpr) || list_length(reinterpret_cast<OpExpr*>(c)->args) != 2) continue;
             auto* op = reinterpret_cast<OpExpr*>(c);
-            char* name = get_opname(op->opno);
-            if (name == nullptr || strcmp(name, "=") != 0) continue;
+            if (!is_btree_equality(op->opno)) continue;
             for (int side = 0; side < 2; side++) {
                 Node* inner = static_cast<Node*>(list_nth(op->args, side));
                 Node* outer = static_cast<Node*>(list_nth(op->args, 1 - side));
@@ -678,6 +740,7 @@ char* key_query_sql(Query* inlined, Oid relid, int occurrence, const char* enrna
     loc->relid = relid;
     loc->target = occurrence;
     loc->enrname = enrname;
+    loc->key_index = key_index;
     if (!rewrite_level(q, loc, kModeKey, nullptr))
         elog(ERROR, "pg_tviews: occurrence %d of relation %u not found", occurrence, relid);
     if (loc->fallback) return nullptr;

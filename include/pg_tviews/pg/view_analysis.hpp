@@ -88,6 +88,27 @@ Var* resolve_var(Node* expr, Query* q);
 // The target entry of the key column (the key_index-th visible column).
 TargetEntry* key_entry(Query* q, int key_index);
 
+// Whether an operator is the equality of some btree operator family (how
+// equality links are recognised; not by the operator's name).
+bool is_btree_equality(Oid opno);
+
+// Key queries keep only the conditions that connect the changed rows to the
+// key (key_filters.cpp). drop_filters rewrites the conditions of one level
+// of the path: `target_rti` is the changed occurrence or the subquery
+// holding it (0 when it is held by a sublink of this level), and
+// `foreign_attnos` the columns of that subquery computed from other
+// relations (foreign_outputs of the subquery).
+void drop_filters(Query* q, Index target_rti, Bitmapset* foreign_attnos);
+Bitmapset* foreign_outputs(Query* q, Index target_rti, Bitmapset* foreign_attnos);
+// The range table entries of one level a key query needs: the changed side
+// (target_rti, or the entries the sublink `held` correlates with), what
+// the level above reads (`wanted`), the entries correlated with enclosing
+// levels, and every entry on the shortest equality-link paths between
+// them. False when something to reach is not linked (then no join is made
+// outer).
+bool needed_rtis(Query* q, Index target_rti, Bitmapset* foreign_attnos, Node* held, Node* wanted,
+                 Bitmapset** out);
+
 // A copy of the query with every non-recursive CTE inlined as a subquery.
 Query* inline_ctes_copy(Query* query);
 
