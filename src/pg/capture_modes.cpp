@@ -15,6 +15,7 @@
 #include "pg_tviews/pg/capture.hpp"
 #include "pg_tviews/pg/capture_modes.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/run_as.hpp"
@@ -37,19 +38,11 @@ std::string capture_mode() {
     // session (tests run the whole suite with row-level capture this way).
     const char* forced = GetConfigOption("pg_tviews.capture_mode", true, false);
     if (forced && (strcmp(forced, "row") == 0 || strcmp(forced, "statement") == 0)) return forced;
-    Oid nsp = extension_namespace();
-    if (nsp == InvalidOid) return "statement";
-    std::string schema = namespace_name(nsp);
+    if (extension_namespace() == InvalidOid) return "statement";
     Spi spi;
-    std::vector<SpiRow> rows;
-    {
-        RunAsExtension as_extension;  // the settings are the extension's
-        rows = spi.query("SELECT value FROM " + qualify(schema, kSettingsTable) +
-                             " WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
-                         true);
-    }
+    std::optional<std::string> stored = stored_setting(spi, "capture_mode");
     spi.finish();
-    return rows.empty() || !rows[0][0] ? std::string("statement") : *rows[0][0];
+    return stored.value_or("statement");
 }
 
 }  // namespace pg_tviews::pg
@@ -84,25 +77,15 @@ int switch_capture(bool statement_level) {
     Spi spi;
     for (Oid r : rels) {
         std::string rel = relation_sql_name(r);
-        spi.exec("LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE");
-        auto have = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid "
-                                          "OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND tgname "
-                                          "OPERATOR(pg_catalog.~~) 'tview\\_capture\\_%'",
-                                          r),
-                              true);
+        spi.exec(lock_table_sql(rel, LockMode::kShareRowExclusive));
+        auto have = spi.query(triggers_prefixed_sql("tview_capture_"), {arg_oid(r)}, true);
         for (const auto& t : have)
-            if (*t[0] != "tview_capture_trunc") spi.exec(fmt::format("DROP TRIGGER {} ON {}", quote_ident(*t[0]), rel));
+            if (*t[0] != "tview_capture_trunc") spi.exec(drop_trigger_sql(*t[0], rel));
         install_capture_triggers(spi, r, schema, statement_level);
         pg_call([&] { CacheInvalidateRelcacheByRelid(r); });
     }
     // Only what differs from the default is stored (see the settings table).
-    if (statement_level)
-        spi.exec(fmt::format("DELETE FROM {} WHERE name OPERATOR(pg_catalog.=) 'capture_mode'",
-                             qualify(schema, kSettingsTable)));
-    else
-        spi.exec(fmt::format("INSERT INTO {} (name, value) VALUES ('capture_mode', 'row') "
-                             "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
-                             qualify(schema, kSettingsTable)));
+    store_setting(spi, "capture_mode", statement_level ? std::nullopt : std::optional<std::string>("row"));
     spi.finish();
     catalog().invalidate();
     return static_cast<int>(rels.size());
@@ -171,13 +154,11 @@ Tuplestorestate* rows_by_primary_key(Relation rel, const PrimaryKey& pk, Datum v
     std::string sql;
     Oid types[1] = {INT8OID};
     if (pk.integer) {
-        sql = fmt::format("SELECT tableoid, ctid FROM {} WHERE {}::pg_catalog.int8 OPERATOR(pg_catalog.=) $1",
-                          relation_sql_name(relid), quote_ident(pk.column));
+        sql = rows_by_key_sql(relation_sql_name(relid), pk.column, true, "");
     } else {
         KeyCodec codec = key_codec_for(pk.type, InvalidOid);
         types[0] = pk.type;
-        sql = fmt::format("SELECT tableoid, ctid FROM {} WHERE {} {} $1", relation_sql_name(relid),
-                          quote_ident(pk.column), codec.eq_operator);
+        sql = rows_by_key_sql(relation_sql_name(relid), pk.column, false, codec.eq_operator);
     }
     MemoryContext outer = CurrentMemoryContext;  // the rows must outlive the SPI connection
     Spi spi;

@@ -8,6 +8,7 @@
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/shared_stats.hpp"
@@ -74,22 +75,6 @@ std::string namespace_name(Oid nsp) {
 std::string extension_schema_name() {
     Oid nsp = extension_namespace();
     return nsp == InvalidOid ? std::string() : namespace_name(nsp);
-}
-
-Oid registry_table(Oid nsp) {
-    if (nsp == InvalidOid) return InvalidOid;
-    Oid rel = pg_call([&] { return get_relname_relid(kRegistryTable, nsp); });
-    if (rel != InvalidOid) return rel;
-    rel = pg_call([&] { return get_relname_relid("pg_tview_meta", nsp); });  // 0.1.0 schema
-    if (rel != InvalidOid && pg_call([&] { return get_rel_relkind(rel); }) == RELKIND_RELATION) return rel;
-    return InvalidOid;
-}
-
-std::string registry_table_name(Oid nsp) {
-    Oid rel = registry_table(nsp);
-    if (rel == InvalidOid) return "";
-    const char* name = pg_call([&] { return static_cast<const char*>(get_rel_name(rel)); });
-    return qualify(namespace_name(nsp), name ? name : "");
 }
 
 std::string relation_sql_name(Oid relid) {
@@ -343,7 +328,7 @@ void Catalog::load_entries() {
     watched_.insert(meta);
 
     Spi spi;
-    std::vector<SpiRow> rows;
+    std::vector<RegistryRow> rows;
     {
         // Read with the extension's rights: works whatever the DBA granted
         // on the registry (its view pg_tview_meta is readable by PUBLIC).
@@ -351,7 +336,6 @@ void Catalog::load_entries() {
         // the load reads: a flush that waited for a redefinition's lock
         // must see the registry row it committed (the view's new OID), not
         // the row of the transaction's older snapshot.
-        RunAsExtension as_extension;
         struct LatestSnapshot {
             LatestSnapshot() {
                 pg_call([] { PushActiveSnapshot(GetLatestSnapshot()); });
@@ -360,14 +344,12 @@ void Catalog::load_entries() {
                 if (std::uncaught_exceptions() == 0) pg_entry_void([] { PopActiveSnapshot(); });
             }
         } latest;
-        rows = spi.query("SELECT table_oid::oid, view_oid::oid, entity FROM " + registry_table_name(nsp) +
-                             " ORDER BY 1",
-                         true);
+        rows = registry_rows(spi, true);
     }
     for (const auto& row : rows) {
         auto def = std::make_shared<TviewDef>();
-        def->table_oid = static_cast<Oid>(std::stoul(*row[0]));
-        def->view_oid = static_cast<Oid>(std::stoul(*row[1]));
+        def->table_oid = row.table_oid;
+        def->view_oid = row.view_oid;
         Oid table_oid = def->table_oid;
         Oid view_oid = def->view_oid;
         const char* table = pg_call([&] { return static_cast<const char*>(get_rel_name(table_oid)); });
@@ -375,7 +357,7 @@ void Catalog::load_entries() {
         if (table == nullptr || view == nullptr) continue;  // being dropped
         def->table = table;
         def->view = view;
-        def->entity = *row[2];
+        def->entity = row.entity;
         // The key follows the entity recorded at creation, so renaming the
         // table does not change which column is the key.
         def->key_column = names_for("tv_" + def->entity).key_column;

@@ -15,6 +15,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/capture_modes.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/run_as.hpp"
@@ -38,21 +39,14 @@ const char* const kCaptureTriggers[][3] = {
 
 bool has_trigger(Spi& spi, Oid relid, const char* name) {
     // Not read-only: it must see triggers this transaction just dropped or created.
-    auto rows = spi.query(fmt::format("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) "
-                                      "{}::pg_catalog.oid AND tgname OPERATOR(pg_catalog.=) {}::pg_catalog.name",
-                                      relid, quote_literal(name)),
-                          false);
+    auto rows = spi.query(triggers_named_sql(), {arg_oid(relid), arg_text(text_array_literal({name}))});
     return !rows.empty();
 }
 
 // The capture triggers a relation has: name -> tgenabled ('O', 'A', 'D', 'R').
 std::map<std::string, char> capture_trigger_states(Spi& spi, Oid relid) {
     // Not read-only: it must see triggers this transaction just dropped or created.
-    auto rows = spi.query(fmt::format("SELECT tgname, tgenabled FROM pg_catalog.pg_trigger WHERE tgrelid "
-                                      "OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND tgname OPERATOR(pg_catalog.~~) "
-                                      "'tview\\_capture\\_%'",
-                                      relid),
-                          false);
+    auto rows = spi.query(triggers_prefixed_sql("tview_capture_"), {arg_oid(relid)});
     std::map<std::string, char> out;
     for (const auto& r : rows)
         if (r[0] && r[1] && !r[1]->empty()) out[*r[0]] = (*r[1])[0];
@@ -89,32 +83,29 @@ void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema
     // only against a concurrent DROP TRIGGER, not against its writers, whose
     // flushes may wait for locks the caller holds.
     if (capture_triggers_complete(capture_trigger_states(spi, relid), statement_level)) {
-        spi.exec("LOCK TABLE " + rel + " IN ACCESS SHARE MODE");
+        spi.exec(lock_table_sql(rel, LockMode::kAccessShare));
         if (capture_triggers_complete(capture_trigger_states(spi, relid), statement_level)) return;
     }
-    spi.exec("LOCK TABLE " + rel + " IN SHARE ROW EXCLUSIVE MODE");
+    spi.exec(lock_table_sql(rel, LockMode::kShareRowExclusive));
     std::map<std::string, char> have = capture_trigger_states(spi, relid);
     for (const auto& t : kCaptureTriggers) {
         bool truncate = strcmp(t[0], "tview_capture_trunc") == 0;
         if (!statement_level && !truncate) continue;
         auto it = have.find(t[0]);
         if (it == have.end())
-            spi.exec(fmt::format("CREATE TRIGGER {} AFTER {} ON {} {} FOR EACH STATEMENT EXECUTE FUNCTION {}()",
-                                 quote_ident(t[0]), t[1], rel, t[2], qualify(ext_schema, "pg_tviews_capture")));
-        if (truncate && (it == have.end() || it->second != 'A'))
-            spi.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER tview_capture_trunc", rel));
+            spi.exec(create_trigger_sql(t[0], false, t[1], rel, t[2], false, qualify(ext_schema, "pg_tviews_capture")));
+        if (truncate && (it == have.end() || it->second != 'A')) spi.exec(enable_trigger_sql(rel, t[0], true));
     }
     if (!statement_level) {
         auto row = have.find("tview_capture_row");
         if (row == have.end())
-            spi.exec(fmt::format("CREATE TRIGGER tview_capture_row AFTER INSERT OR UPDATE OR DELETE ON {} "
-                                 "FOR EACH ROW EXECUTE FUNCTION {}()",
-                                 rel, qualify(ext_schema, "pg_tviews_capture_row")));
+            spi.exec(create_trigger_sql("tview_capture_row", false, "INSERT OR UPDATE OR DELETE", rel, "", true,
+                                        qualify(ext_schema, "pg_tviews_capture_row")));
         // Logical replication applies changes with session_replication_role
         // = replica and fires row triggers only (and TRUNCATE's): these two
         // fire there too, so a subscriber's TVIEWs follow what it applies.
         if (row == have.end() || row->second != 'A')
-            spi.exec(fmt::format("ALTER TABLE {} ENABLE ALWAYS TRIGGER tview_capture_row", rel));
+            spi.exec(enable_trigger_sql(rel, "tview_capture_row", true));
     }
 }
 
@@ -129,13 +120,11 @@ namespace {
 void install_guard_triggers(Spi& spi, Oid table_oid, const std::string& table, const std::string& ext_schema) {
     RunAsExtension as_extension;
     if (!has_trigger(spi, table_oid, "tview_guard_dml"))
-        spi.exec(fmt::format("CREATE TRIGGER tview_guard_dml BEFORE INSERT OR UPDATE OR DELETE ON {} "
-                             "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
-                             table, qualify(ext_schema, "pg_tviews_guard")));
+        spi.exec(create_trigger_sql("tview_guard_dml", true, "INSERT OR UPDATE OR DELETE", table, "", false,
+                                    qualify(ext_schema, "pg_tviews_guard")));
     if (!has_trigger(spi, table_oid, "tview_guard_truncate"))
-        spi.exec(fmt::format("CREATE TRIGGER tview_guard_truncate BEFORE TRUNCATE ON {} "
-                             "FOR EACH STATEMENT EXECUTE FUNCTION {}()",
-                             table, qualify(ext_schema, "pg_tviews_guard")));
+        spi.exec(create_trigger_sql("tview_guard_truncate", true, "TRUNCATE", table, "", false,
+                                    qualify(ext_schema, "pg_tviews_guard")));
 }
 
 }  // namespace
@@ -145,11 +134,7 @@ void record_extension_dependency(Oid relid) {
     {
         // Once only (a restored TVIEW is adopted again at each guard trigger).
         Spi spi;
-        auto have = spi.query(fmt::format(
-            "SELECT 1 FROM pg_catalog.pg_depend WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-            "AND objid OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND refclassid OPERATOR(pg_catalog.=) "
-            "'pg_catalog.pg_extension'::pg_catalog.regclass AND refobjid OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
-            relid, ext_oid), true);
+        auto have = spi.query(extension_dependency_sql(), {arg_oid(relid), arg_oid(ext_oid)}, true);
         spi.finish();
         if (!have.empty()) return;
     }
@@ -375,19 +360,12 @@ void precheck_definition(const TviewLocation& where, const std::string& select_s
 // single-row rewrites were HOT at 100, 50-100 % at 90). ALTER TABLE
 // changes any of them back.
 void use_document_storage(Spi& spi, const std::string& table, Oid table_oid) {
-    spi.exec(fmt::format("ALTER TABLE {} SET (toast_tuple_target = 8160, fillfactor = 90)", table));
+    spi.exec(document_storage_sql(table));
 #ifdef USE_LZ4
-    auto rows = spi.query(fmt::format("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid "
-                                      "OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND attnum OPERATOR(pg_catalog.>) 0 "
-                                      "AND NOT attisdropped AND attlen OPERATOR(pg_catalog.=) -1 AND attstorage "
-                                      "OPERATOR(pg_catalog.=) ANY ('{{x,m}}'::pg_catalog.\"char\"[]) ORDER BY attnum",
-                                      table_oid));
-    std::string alter;
-    for (const auto& r : rows) {
-        if (!alter.empty()) alter += ", ";
-        alter += fmt::format("ALTER COLUMN {} SET COMPRESSION lz4", quote_ident(*r[0]));
-    }
-    if (!alter.empty()) spi.exec(fmt::format("ALTER TABLE {} {}", table, alter));
+    std::vector<std::string> columns;
+    for (const auto& r : spi.query(compressible_columns_sql(), {arg_oid(table_oid)}))
+        if (r[0]) columns.push_back(*r[0]);
+    if (!columns.empty()) spi.exec(compress_columns_sql(table, columns));
 #else
     (void)table_oid;
 #endif
@@ -413,32 +391,9 @@ void register_tview(Spi& spi, const std::string& entity, Oid table_oid, Oid view
     std::vector<Oid> relations;
     ListCell* lc;
     foreach (lc, shape->relations) relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
-    std::string deps = "{";
-    for (std::size_t k = 0; k < relations.size(); k++) deps += (k ? "," : "") + std::to_string(relations[k]);
-    deps += "}";
     ConventionColumns conventions = convention_columns(shape);
-    const std::string& fk_lit = conventions.fk_columns;
-    const std::string& uuid_lit = conventions.uuid_fk_columns;
-    Oid types[7] = {TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-    Datum values[7];
-    pg_call([&] {
-        values[0] = CStringGetTextDatum(entity.c_str());
-        values[1] = ObjectIdGetDatum(table_oid);
-        values[2] = ObjectIdGetDatum(view_oid);
-        values[3] = CStringGetTextDatum(definition.c_str());
-        values[4] = CStringGetTextDatum(deps.c_str());
-        values[5] = CStringGetTextDatum(fk_lit.c_str());
-        values[6] = CStringGetTextDatum(uuid_lit.c_str());
-    });
-    {
-        RunAsExtension as_extension;  // nobody but the extension writes the metadata
-        spi.exec_params(fmt::format("INSERT INTO {} (entity, table_oid, view_oid, definition, dependencies, fk_columns, "
-                                    "uuid_fk_columns) VALUES ($1, $2::pg_catalog.regclass, $3::pg_catalog.regclass, $4, "
-                                    "$5::pg_catalog.oid[]::pg_catalog.regclass[], $6::pg_catalog.text[], "
-                                    "$7::pg_catalog.text[])",
-                                    registry_table_name(extension_namespace())),
-                        7, types, values, nullptr);
-    }
+    registry_insert(spi, entity, table_oid, view_oid, definition, relations, conventions.fk_columns,
+                    conventions.uuid_fk_columns);
     record_extension_dependency(table_oid);
     record_extension_dependency(view_oid);
 }
@@ -455,12 +410,12 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
         // The definition is the caller's SQL: its names resolve with the
         // caller's search_path, once, when the view is created.
         Spi caller_sql(Spi::Path::kCaller);
-        caller_sql.exec(fmt::format("CREATE VIEW {} AS {}", view, select_sql));
+        caller_sql.exec(create_view_sql(view, select_sql, false));
         caller_sql.finish();
     }
     Spi spi;
     Oid view_oid = pg_call([&] { return get_relname_relid(n.view.c_str(), nsp); });
-    if (existing_table == InvalidOid) spi.exec(fmt::format("CREATE TABLE {} (LIKE {})", table, view));
+    if (existing_table == InvalidOid) spi.exec(create_table_like_sql(table, view));
     Oid table_oid = pg_call([&] { return get_relname_relid(n.table.c_str(), nsp); });
     check_same_columns(table_oid, view_oid, n.table);
     use_document_storage(spi, table, table_oid);
@@ -494,9 +449,9 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
             explicit Populating(Oid t) { slot_progress_begin(t, "populating", 0); }
             ~Populating() { slot_progress_end(); }
         } populating(table_oid);
-        spi.exec(fmt::format("INSERT INTO {} SELECT * FROM {}", table, view));
+        spi.exec(insert_all_sql(table, view));
     }
-    auto nulls = spi.query(fmt::format("SELECT count(*) FROM {} WHERE {} IS NULL", table, quote_ident(n.key_column)));
+    auto nulls = spi.query(null_count_sql(table, n.key_column));
     if (nulls.at(0).at(0).value_or("0") != "0")
         throw TviewError(sqlstate::kNotNullViolation,
                          fmt::format("key column \"{}\" of TVIEW \"{}\" is null in {} row(s)", n.key_column, n.table,
@@ -504,7 +459,7 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
                          "", fmt::format("Every row needs a key: filter out rows without {0} or COALESCE it.",
                                          n.key_column));
     try {
-        spi.exec(fmt::format("ALTER TABLE {} ADD PRIMARY KEY ({})", table, quote_ident(n.key_column)));
+        spi.exec(add_primary_key_sql(table, n.key_column));
     } catch (const PgException& e) {
         if (e.sqlerrcode() != ERRCODE_UNIQUE_VIOLATION) throw;
         std::string detail = e.edata()->detail ? e.edata()->detail : "";
@@ -516,8 +471,7 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
     }
     for (const auto& c : columns)
         if (wants_index(c, n.key_column))
-            spi.exec(fmt::format("CREATE INDEX {} ON {} ({})", quote_ident(index_name(n.table, c)), table,
-                                 quote_ident(c)));
+            spi.exec(create_index_sql(index_name(n.table, c), table, c));
     register_tview(spi, n.entity, table_oid, view_oid, select_sql, shape);
 
     install_guard_triggers(spi, table_oid, table, ext_schema);
@@ -571,15 +525,12 @@ void repair_triggers(const TviewDef& d) {
         std::vector<Oid> rels = d.relations;
         rels.push_back(d.table_oid);
         for (Oid r : rels) {
-            auto disabled = spi.query(fmt::format(
-                "SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) {}::pg_catalog.oid "
-                "AND tgname OPERATOR(pg_catalog.~~) 'tview\\_%' AND (tgenabled OPERATOR(pg_catalog.=) 'D' OR "
-                "(tgname OPERATOR(pg_catalog.=) ANY ('{{tview_capture_row,tview_capture_trunc}}'::pg_catalog.name[]) "
-                "AND tgenabled OPERATOR(pg_catalog.<>) 'A'))",
-                r));
-            for (const auto& t : disabled)
-                spi.exec(fmt::format("ALTER TABLE {} ENABLE {}TRIGGER {}", relation_sql_name(r),
-                                     fires_always(*t[0]) ? "ALWAYS " : "", quote_ident(*t[0])));
+            for (const auto& t : spi.query(triggers_prefixed_sql("tview_"), {arg_oid(r)})) {
+                if (!t[0] || !t[1]) continue;
+                bool always = fires_always(*t[0]);
+                bool disabled = *t[1] == "D" || (always && *t[1] != "A");
+                if (disabled) spi.exec(enable_trigger_sql(relation_sql_name(r), *t[0], always));
+            }
         }
     }
     spi.finish();

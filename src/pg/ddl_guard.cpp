@@ -29,6 +29,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/capture_modes.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
@@ -157,14 +158,13 @@ void check_invariants(const TviewDef& t, bool restoring = false) {
     // ones are not (a restore adds its constraints before its triggers;
     // pg_restore --clean drops them first): the health check reports them.
     Spi spi;
-    auto guards = spi.query(fmt::format(
-        "SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger WHERE tgrelid OPERATOR(pg_catalog.=) "
-        "{}::pg_catalog.oid AND tgname OPERATOR(pg_catalog.=) ANY ('{{tview_guard_dml,tview_guard_truncate}}'"
-        "::pg_catalog.name[]) AND tgenabled OPERATOR(pg_catalog.=) ANY ('{{D,R}}'::\"char\"[])",
-        table));
+    auto guards = spi.query(triggers_named_sql(),
+                            {arg_oid(table), arg_text(text_array_literal({"tview_guard_dml", "tview_guard_truncate"}))});
     spi.finish();
+    bool disabled = false;
+    for (const auto& g : guards) disabled = disabled || (g[1] && (*g[1] == "D" || *g[1] == "R"));
     // A superuser may (pg_dump --disable-triggers does, around its COPY).
-    if (guards.at(0).at(0).value_or("0") != "0" && !pg_call([] { return superuser(); }))
+    if (disabled && !pg_call([] { return superuser(); }))
         refuse(fmt::format("TVIEW {} must keep its guard triggers enabled", name),
                "They refuse writes that do not come from pg_tviews.",
                "Writes to a TVIEW go through its base tables; to rebuild it, SELECT pg_tviews_refresh(...).");
@@ -207,12 +207,8 @@ void refuse_deferrable(const std::vector<Oid>& tview_tables) {
     for (Oid t : tview_tables) oids += (oids.size() > 1 ? "," : "") + std::to_string(t);
     oids += "}";
     Spi spi;
-    auto rows = spi.query(fmt::format(
-        "SELECT COALESCE(c.conname, t.tgname), r.relname FROM pg_catalog.pg_trigger t "
-        "JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) t.tgrelid "
-        "LEFT JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) t.tgconstraint "
-        "WHERE t.tgrelid OPERATOR(pg_catalog.=) ANY ({}::pg_catalog.oid[]) AND t.tgdeferrable ORDER BY 1 LIMIT 1",
-        quote_literal(oids)));  // not read-only: must see this command's catalog rows
+    // Not read-only: must see this command's catalog rows.
+    auto rows = spi.query(deferrable_trigger_sql(), {arg_text(oids)});
     spi.finish();
     if (rows.empty()) return;
     throw TviewError(sqlstate::kFeatureNotSupported,
@@ -226,12 +222,7 @@ void refuse_deferrable(const std::vector<Oid>& tview_tables) {
 // Partitions of the partitioned base table `parent` without capture triggers get them.
 void capture_new_partitions(Spi& spi, const std::string& schema, Oid parent) {
     if (capture_mode() != "statement") return;  // row triggers are cloned to partitions
-    auto missing = spi.query(fmt::format(
-        "SELECT d.relid::pg_catalog.oid FROM pg_catalog.pg_partition_tree({}::pg_catalog.oid::pg_catalog.regclass) d "
-        "WHERE d.relid OPERATOR(pg_catalog.<>) {}::pg_catalog.oid::pg_catalog.regclass AND NOT EXISTS (SELECT 1 "
-        "FROM pg_catalog.pg_trigger t WHERE t.tgrelid OPERATOR(pg_catalog.=) d.relid::pg_catalog.oid AND t.tgname "
-        "OPERATOR(pg_catalog.=) 'tview_capture_ins'::pg_catalog.name)",
-        parent, parent));
+    auto missing = spi.query(partitions_without_trigger_sql(), {arg_oid(parent), arg_text("tview_capture_ins")});
     InternalDdlScope internal;
     for (const auto& m : missing) install_capture_triggers(spi, static_cast<Oid>(std::stoul(*m[0])), schema, true);
 }
@@ -304,20 +295,18 @@ bool is_structure_preserving(Node* tree) {
 // registry: a TVIEW table keeps its invariants, no TVIEW table gets a
 // deferrable trigger or constraint.
 void guard_from_registry(Oid target, Oid ext_nsp) {
-    std::string registry = registry_table_name(ext_nsp);
-    if (registry.empty()) return;
+    if (registry_table(ext_nsp) == InvalidOid) return;
     pg_call([] { CommandCounterIncrement(); });
-    std::vector<SpiRow> rows;
+    std::vector<RegistryRow> rows;
     {
-        RunAsExtension as_extension;
         Spi spi;
-        rows = spi.query(fmt::format("SELECT table_oid::pg_catalog.oid, view_oid::pg_catalog.oid FROM {}", registry));
+        rows = registry_rows(spi);
         spi.finish();
     }
     if (rows.empty()) return;
     std::vector<Oid> tables;
     for (const auto& r : rows) {
-        Oid table = static_cast<Oid>(std::stoul(*r[0]));
+        Oid table = r.table_oid;
         tables.push_back(table);
         if (table != target) continue;
         const char* relname = pg_call([&] { return static_cast<const char*>(get_rel_name(table)); });
@@ -325,7 +314,7 @@ void guard_from_registry(Oid target, Oid ext_nsp) {
         TviewNames n = names_for(relname);
         TviewDef stub;  // what check_invariants reads
         stub.table_oid = table;
-        stub.view_oid = static_cast<Oid>(std::stoul(*r[1]));
+        stub.view_oid = r.view_oid;
         stub.table = n.table;
         stub.key_column = n.key_column;
         check_invariants(stub, true);
@@ -369,7 +358,7 @@ void follow_owner(const TviewDef& t) {
     InternalDdlScope internal;
     RunAsExtension as_extension;
     Spi spi;
-    spi.exec(fmt::format("ALTER VIEW {} OWNER TO {}", view, quote_ident(role)));
+    spi.exec(alter_view_owner_sql(view, role));
     spi.finish();
 }
 

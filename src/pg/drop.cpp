@@ -16,6 +16,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/compat.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/run_as.hpp"
@@ -34,20 +35,6 @@ bool relation_exists(Oid relid) {
 
 void drop_capture_triggers(Spi& spi, Oid rel);
 
-std::vector<Oid> oids_of_array_text(const std::string& text) {
-    std::vector<Oid> out;
-    std::string digits;
-    for (char c : text) {
-        if (c >= '0' && c <= '9') {
-            digits += c;
-        } else if (!digits.empty()) {
-            out.push_back(static_cast<Oid>(std::stoul(digits)));
-            digits.clear();
-        }
-    }
-    if (!digits.empty()) out.push_back(static_cast<Oid>(std::stoul(digits)));
-    return out;
-}
 
 
 namespace {
@@ -57,28 +44,18 @@ namespace {
 // (whose cleanup removes the row), or, when the view is gone too, the row
 // is deleted. Returns what was cleaned up ("" when there is no such row).
 std::string drop_orphaned_registry_row(const TviewNames& n, RangeVar* rv) {
-    std::string registry = registry_table_name(extension_namespace());
-    if (registry.empty()) return "";
-    std::vector<SpiRow> rows;
+    if (!registry_present()) return "";
     Spi spi;
-    {
-        RunAsExtension as_extension;
-        rows = spi.query(
-            fmt::format("SELECT r.view_oid::pg_catalog.oid, r.dependencies::pg_catalog.oid[]::pg_catalog.text, "
-                        "r.table_oid::pg_catalog.oid FROM {} r WHERE r.entity OPERATOR(pg_catalog.=) {}::pg_catalog.text "
-                        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
-                        "WHERE c.oid OPERATOR(pg_catalog.=) r.table_oid::pg_catalog.oid)",
-                        registry, quote_literal(n.entity)));
-    }
+    std::vector<RegistryRow> rows = registry_orphans(spi, n.entity);
     for (const auto& r : rows) {
-        Oid view_oid = static_cast<Oid>(std::stoul(*r[0]));
+        Oid view_oid = r.view_oid;
         if (relation_exists(view_oid)) {
             // The view must be the one named (same schema when one was given).
             Oid view_nsp = pg_call([&] { return get_rel_namespace(view_oid); });
             const char* schema = rv->schemaname;
             if (schema != nullptr && namespace_name(view_nsp) != schema) continue;
             std::string view = relation_sql_name(view_oid);
-            spi.exec("DROP VIEW " + view);  // as the caller: PostgreSQL checks ownership
+            spi.exec(drop_view_sql(view));  // as the caller: PostgreSQL checks ownership
             spi.finish();
             return view + " (its table had been dropped without pg_tviews)";
         }
@@ -88,13 +65,11 @@ std::string drop_orphaned_registry_row(const TviewNames& n, RangeVar* rv) {
                              fmt::format("only the database owner or a superuser may remove the registry row of "
                                          "TVIEW \"{}\", whose table and view are gone", n.table),
                              "", "");
-        std::set<Oid> released;
-        for (Oid dep : oids_of_array_text(*r[1])) released.insert(dep);
+        std::set<Oid> released(r.dependencies.begin(), r.dependencies.end());
         {
             RunAsExtension as_extension;
             InternalDdlScope internal_ddl;
-            spi.exec(fmt::format("DELETE FROM {} WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid", registry,
-                                 *r[2]));
+            registry_delete(spi, r.table_oid);
             release_capture_triggers(spi, released);
         }
         spi.finish();
@@ -125,7 +100,7 @@ std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exist
             return {};
         }
         throw TviewError(sqlstate::kUndefinedTable, fmt::format("TVIEW \"{}\" does not exist", tview_name), "",
-                         "SELECT entity, table_oid FROM pg_tview_meta lists the TVIEWs.");
+                         kListTviewsHint);
     }
     // Before any lock: only the owner drops a TVIEW (PostgreSQL checks it
     // again, and for every dependent, when the DROP TABLE runs).
@@ -141,7 +116,7 @@ std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exist
     std::vector<std::string> dropped;
     Spi spi;
     for (const auto& d : order) {
-        spi.exec("DROP TABLE " + qualify(d->schema, d->table));
+        spi.exec(drop_table_sql(qualify(d->schema, d->table)));
         dropped.push_back(d->schema + "." + d->table);
     }
     spi.finish();
@@ -155,16 +130,12 @@ void cleanup_dropped() {
     if (schema.empty()) return;
     Oid meta_oid = registry_table(nsp);
     if (meta_oid == InvalidOid) return;
-    std::string meta = registry_table_name(nsp);
 
     // The cleanup is the extension's work (metadata, the other half of the
     // TVIEW, capture triggers on tables others may own).
     RunAsExtension as_extension;
     Spi spi;
-    auto dropped_rows = spi.query(
-        "SELECT objid, original FROM pg_catalog.pg_event_trigger_dropped_objects() "
-        "WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid "
-        "AND objsubid OPERATOR(pg_catalog.=) 0");
+    auto dropped_rows = spi.query(dropped_relations_sql());
     std::set<Oid> dropped;
     std::set<Oid> dropped_by_user;
     for (const auto& r : dropped_rows) {
@@ -173,14 +144,13 @@ void cleanup_dropped() {
         if (r[1] && *r[1] == "t") dropped_by_user.insert(oid);
     }
     if (dropped.count(meta_oid)) return;
-    auto meta_rows =
-        spi.query("SELECT table_oid::oid, view_oid::oid, dependencies::oid[]::text, entity FROM " + meta);
+    std::vector<RegistryRow> meta_rows = registry_rows(spi);
     std::set<Oid> released_relations;
     bool changed = false;
     InternalDdlScope internal_ddl;
     for (const auto& r : meta_rows) {
-        Oid table_oid = static_cast<Oid>(std::stoul(*r[0]));
-        Oid view_oid = static_cast<Oid>(std::stoul(*r[1]));
+        Oid table_oid = r.table_oid;
+        Oid view_oid = r.view_oid;
         bool table_gone = dropped.count(table_oid) != 0;
         bool view_gone = dropped.count(view_oid) != 0;
         if (!table_gone && !view_gone) continue;
@@ -194,11 +164,10 @@ void cleanup_dropped() {
             });
         }
         changed = true;
-        spi.exec(fmt::format("DELETE FROM {} WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid", meta,
-                             table_oid));
-        for (Oid dep : oids_of_array_text(*r[2])) released_relations.insert(dep);
-        if (!table_gone && relation_exists(table_oid)) spi.exec("DROP TABLE " + relation_sql_name(table_oid));
-        if (!view_gone && relation_exists(view_oid)) spi.exec("DROP VIEW " + relation_sql_name(view_oid));
+        registry_delete(spi, table_oid);
+        released_relations.insert(r.dependencies.begin(), r.dependencies.end());
+        if (!table_gone && relation_exists(table_oid)) spi.exec(drop_table_sql(relation_sql_name(table_oid)));
+        if (!view_gone && relation_exists(view_oid)) spi.exec(drop_view_sql(relation_sql_name(view_oid)));
     }
     if (!changed) return;
     for (Oid rel : dropped) released_relations.erase(rel);
@@ -208,16 +177,12 @@ void cleanup_dropped() {
 }
 
 void release_capture_triggers(Spi& spi, const std::set<Oid>& relations) {
-    std::string registry = registry_table_name(extension_namespace());
-    if (registry.empty()) return;
+    if (!registry_present()) return;
     RunAsExtension as_extension;
     // Capture triggers stay while any remaining TVIEW reads the relation.
     for (Oid rel : relations) {
         if (!relation_exists(rel)) continue;
-        auto still = spi.query(fmt::format("SELECT 1 FROM {} WHERE {}::pg_catalog.oid::pg_catalog.regclass "
-                                           "OPERATOR(pg_catalog.=) ANY (dependencies)",
-                                           registry, rel));
-        if (!still.empty()) continue;
+        if (any_tview_reads(spi, rel)) continue;
         // The relation and, for a partitioned table, its partitions.
         drop_capture_triggers(spi, rel);
         for (Oid part : partitions_of(rel)) drop_capture_triggers(spi, part);
@@ -229,13 +194,11 @@ void drop_capture_triggers(Spi& spi, Oid rel) {
     {
         std::string name = relation_sql_name(rel);
         RunAsExtension as_extension;
-        auto triggers = spi.query(fmt::format("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid "
-                                              "OPERATOR(pg_catalog.=) {}::pg_catalog.oid AND tgname "
-                                              "OPERATOR(pg_catalog.=) ANY ('{{tview_capture_ins,tview_capture_upd,"
-                                              "tview_capture_del,tview_capture_trunc,tview_capture_row}}'"
-                                              "::pg_catalog.name[])",
-                                              rel));
-        for (const auto& t : triggers) spi.exec(fmt::format("DROP TRIGGER {} ON {}", quote_ident(*t[0]), name));
+        auto triggers = spi.query(triggers_named_sql(),
+                                  {arg_oid(rel), arg_text(text_array_literal({"tview_capture_ins", "tview_capture_upd",
+                                                                             "tview_capture_del", "tview_capture_trunc",
+                                                                             "tview_capture_row"}))});
+        for (const auto& t : triggers) spi.exec(drop_trigger_sql(*t[0], name));
     }
 }
 

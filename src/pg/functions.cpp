@@ -8,6 +8,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/fn_args.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/flush.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/privileges.hpp"
@@ -44,7 +45,7 @@ TviewPtr find_tview(const std::string& name) {
     TviewPtr def = oid == InvalidOid ? nullptr : cat.find(oid);
     if (!def)
         throw TviewError(sqlstate::kUndefinedTable, fmt::format("TVIEW \"{}\" does not exist", name), "",
-                         "SELECT entity, table_oid FROM pg_tview_meta lists the TVIEWs.");
+                         kListTviewsHint);
     return def;
 }
 

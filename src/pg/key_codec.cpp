@@ -1,6 +1,8 @@
 // Keys of any type: datum <-> Key, arrays, lock tags, text (see key_codec.hpp).
 #include "pg_tviews/pg/key_codec.hpp"
 
+#include "pg_tviews/core/sql_text.hpp"
+
 #include <stdexcept>
 #include <string_view>
 
@@ -22,15 +24,19 @@ uint32 fold_integer(Key key) {
     return static_cast<uint32>(static_cast<uint64>(key) ^ (static_cast<uint64>(key) >> 32));
 }
 
-// "OPERATOR(schema.=)" for an operator (server C style).
-char* qualified_operator(Oid opno) {
-    HeapTuple tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
-    if (!HeapTupleIsValid(tup)) elog(ERROR, "pg_tviews: cache lookup failed for operator %u", opno);
-    auto* form = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tup));
-    char* nsp = get_namespace_name(form->oprnamespace);
-    char* text = psprintf("OPERATOR(%s.%s)", quote_identifier(nsp), NameStr(form->oprname));
-    ReleaseSysCache(tup);
-    return text;
+// "OPERATOR(schema.=)" for an operator.
+std::string operator_sql(Oid opno) {
+    std::string schema;
+    std::string name;
+    pg_call([&] {
+        HeapTuple tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+        if (!HeapTupleIsValid(tup)) elog(ERROR, "pg_tviews: cache lookup failed for operator %u", opno);
+        auto* form = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tup));
+        schema = quote_identifier(get_namespace_name(form->oprnamespace));
+        name = NameStr(form->oprname);
+        ReleaseSysCache(tup);
+    });
+    return qualified_operator(schema, name);
 }
 
 }  // namespace
@@ -67,11 +73,12 @@ KeyCodec key_codec_for(Oid type, Oid collation) {
     if (!OidIsValid(c.array_type))
         throw std::runtime_error("pg_tviews: the key type has no array type");
     c.sql_type = pg_call([&] { return static_cast<const char*>(format_type_be_qualified(base)); });
-    c.eq_operator = pg_call([&] {
+    Oid eq = pg_call([&] {
         TypeCacheEntry* tc = lookup_type_cache(base, TYPECACHE_EQ_OPR);
         if (!OidIsValid(tc->eq_opr)) elog(ERROR, "pg_tviews: type %u has no equality operator", base);
-        return static_cast<const char*>(qualified_operator(tc->eq_opr));
+        return tc->eq_opr;
     });
+    c.eq_operator = operator_sql(eq);
     return c;
 }
 

@@ -7,6 +7,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/flush.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/spi.hpp"
 #include "pg_tviews/pg/state.hpp"
@@ -17,9 +18,8 @@ namespace pg_tviews::pg {
 void record_transaction_metrics() {
     BackendState& b = backend();
     if (!settings().metrics_enabled || b.xact.tviews.empty()) return;
-    Oid nsp = extension_namespace();
-    if (nsp == InvalidOid) return;
-    if (pg_call([&] { return get_relname_relid("pg_tviews_metrics", nsp); }) == InvalidOid) return;
+    std::string metrics = metrics_table_name();
+    if (metrics.empty()) return;
     // At PRE_COMMIT no statement's snapshot is active any more, and
     // reloading the definitions (invalidated by this transaction's DDL)
     // runs SQL too.
@@ -33,12 +33,11 @@ void record_transaction_metrics() {
     cat.ensure_loaded();
     for (Oid t : b.xact.tviews)
         if (TviewPtr d = cat.find(t)) entities.push_back(d->entity);
-    std::string schema = namespace_name(nsp);
     std::string entity_list = text_array_literal(entities);
     const XactFigures& x = b.xact;
-    Oid types[9] = {TEXTOID, XIDOID, TEXTOID, INT8OID, INT4OID, FLOAT8OID, BOOLOID, INT4OID, INT8OID};
-    Datum values[9];
-    char nulls[10] = "         ";
+    Oid types[10] = {TEXTOID, XIDOID, TEXTOID, INT8OID, INT4OID, FLOAT8OID, BOOLOID, INT4OID, INT8OID, TEXTOID};
+    Datum values[10];
+    char nulls[11] = "          ";
     const char* app = application_name ? application_name : "";
     pg_call([&] {
         TransactionId xid = GetTopTransactionIdIfAny();
@@ -51,17 +50,13 @@ void record_transaction_metrics() {
         values[6] = BoolGetDatum(x.graph_first == 1);
         values[7] = Int32GetDatum(static_cast<int32>(x.full_refreshes));
         values[8] = Int64GetDatum(static_cast<int64>(x.rows_written));
+        values[9] = CStringGetTextDatum(entity_list.c_str());
         if (!TransactionIdIsValid(xid)) nulls[1] = 'n';
     });
     // The metrics table is the extension's: written as its owner.
     RunAsExtension as_extension;
     Spi spi;
-    spi.exec_params(
-        "INSERT INTO " + qualify(schema, "pg_tviews_metrics") +
-            " (application_name, transaction_id, role, queue_size, tviews, timing_ms, graph_cache_hit, "
-            "bulk_refresh_count, rows_written, entities) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, " +
-            quote_literal(entity_list) + "::pg_catalog.text[])",
-        9, types, values, nulls);
+    spi.exec_params(metrics_insert_sql(metrics), 10, types, values, nulls);
     spi.finish();
     if (pushed) pg_call([] { PopActiveSnapshot(); });
 }

@@ -12,6 +12,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/fn_args.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/shared_stats.hpp"
 #include "pg_tviews/pg/view_analysis.hpp"
 
@@ -169,7 +170,7 @@ PGTV_FUNCTION(pg_tviews_stats_reset) {
         cat.ensure_loaded();
         if (!cat.is_tview(relid))
             throw TviewError(sqlstate::kUndefinedTable, "relation is not a TVIEW", "",
-                             "SELECT table_oid FROM pg_tview_meta lists the TVIEWs.");
+                             kListTviewsHint);
     }
     reset_tview_figures(relid);
     PG_RETURN_VOID();

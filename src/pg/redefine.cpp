@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/spi.hpp"
@@ -18,42 +19,19 @@
 
 namespace pg_tviews::pg {
 
-std::string stored_view_definition_sql(const std::string& view_oid_sql) {
-    return "pg_catalog.btrim(pg_catalog.pg_get_viewdef(" + view_oid_sql +
-           "), ' ;' OPERATOR(pg_catalog.||) pg_catalog.chr(10))";
-}
-
 bool sync_redefinition(const TviewDef& d, bool own_view) {
-    std::string registry = registry_table_name(extension_namespace());
-    if (registry.empty()) return false;
+    if (!registry_present()) return false;
     std::set<Oid> before;
     bool changed = false;
     {
-        RunAsExtension as_extension;  // only the extension writes the registry
         Spi spi;
-        auto rows = spi.query(fmt::format("SELECT dependencies::pg_catalog.oid[]::pg_catalog.text FROM {} "
-                                          "WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
-                                          registry, d.table_oid));
-        if (rows.empty()) return false;
-        if (rows[0][0])
-            for (Oid r : oids_of_array_text(*rows[0][0])) before.insert(r);
-        std::string deps = "{";
-        for (std::size_t i = 0; i < d.relations.size(); i++) deps += (i ? "," : "") + std::to_string(d.relations[i]);
-        deps += "}";
-        // The definition as PostgreSQL now stores it (so it recreates the
-        // same TVIEW whatever the search_path of whoever runs it).
-        std::string definition =
-            own_view ? ", definition = " + stored_view_definition_sql("view_oid::pg_catalog.oid") : "";
-        auto updated = spi.query(fmt::format(
-            "WITH old AS (SELECT dependencies, definition FROM {0} WHERE table_oid OPERATOR(pg_catalog.=) "
-            "{3}::pg_catalog.oid) "
-            "UPDATE {0} r SET dependencies = '{1}'::pg_catalog.oid[]::pg_catalog.regclass[]{2} FROM old "
-            "WHERE r.table_oid OPERATOR(pg_catalog.=) {3}::pg_catalog.oid "
-            "RETURNING (r.dependencies::pg_catalog.oid[] OPERATOR(pg_catalog.@>) old.dependencies::pg_catalog.oid[] "
-            "AND r.dependencies::pg_catalog.oid[] OPERATOR(pg_catalog.<@) old.dependencies::pg_catalog.oid[] "
-            "AND r.definition OPERATOR(pg_catalog.=) old.definition)::pg_catalog.text",
-            registry, deps, definition, d.table_oid));
-        changed = updated.empty() || !updated[0][0] || *updated[0][0] != "true";
+        auto deps = registered_dependencies(spi, d.table_oid);
+        if (!deps) return false;
+        before.insert(deps->begin(), deps->end());
+        // With its own view, the definition as PostgreSQL now stores it (so
+        // it recreates the same TVIEW whatever the search_path of whoever
+        // runs it).
+        changed = registry_update_reads(spi, d.table_oid, d.relations, own_view);
         spi.finish();
     }
     repair_triggers(d);  // capture triggers on every relation read now

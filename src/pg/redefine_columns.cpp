@@ -10,6 +10,7 @@
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/privileges.hpp"
 #include "pg_tviews/pg/run_as.hpp"
@@ -63,17 +64,6 @@ std::vector<ColumnSpec> select_columns(const std::string& select_sql) {
     return columns_of(desc);
 }
 
-std::string alter_table_sql(const std::string& table, const ColumnChange& change) {
-    std::string cmds;
-    auto add = [&](const std::string& c) { cmds += (cmds.empty() ? "" : ", ") + c; };
-    for (const auto& c : change.dropped) add("DROP COLUMN " + quote_ident(c));
-    // Retyped columns are emptied: the rebuild at commit fills them.
-    for (const auto& c : change.retyped)
-        add(fmt::format("ALTER COLUMN {0} TYPE {1} USING NULL::{1}", quote_ident(c.name), c.type));
-    for (const auto& c : change.added) add(fmt::format("ADD COLUMN {} {}", quote_ident(c.name), c.type));
-    return "ALTER TABLE " + table + " " + cmds;
-}
-
 // Errors PostgreSQL raises for what depends on a column or on the view,
 // with the TVIEW named and what to do.
 [[noreturn]] void refuse_dependent(const PgException& e, const std::string& tview, const char* what) {
@@ -87,14 +77,7 @@ std::string alter_table_sql(const std::string& table, const ColumnChange& change
 
 // GRANTs that give the new view the old one's privileges.
 std::vector<std::string> grants_of(Spi& spi, Oid view_oid, const std::string& view) {
-    auto rows = spi.query(fmt::format(
-        "SELECT pg_catalog.format('GRANT %s ON %s TO %s%s', a.privilege_type, {0}, "
-        "CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END, "
-        "CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) "
-        "FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a "
-        "LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee "
-        "WHERE c.oid OPERATOR(pg_catalog.=) {1}::pg_catalog.oid AND a.grantee OPERATOR(pg_catalog.<>) c.relowner",
-        pg_call([&] { return static_cast<const char*>(quote_literal_cstr(view.c_str())); }), view_oid), true);
+    auto rows = spi.query(grants_sql(), {arg_oid(view_oid), arg_text(view)}, true);
     std::vector<std::string> out;
     for (const auto& r : rows)
         if (r[0]) out.push_back(*r[0]);
@@ -132,12 +115,12 @@ void replace_definition(const TviewDef& given, const std::string& select_sql) {
         if (!change.added.empty()) {
             InternalDdlScope internal_ddl;
             Spi spi;
-            spi.exec(alter_table_sql(table, change));
+            spi.exec(alter_columns_sql(table, change));
             use_document_storage(spi, table, table_oid);
             spi.finish();
         }
         Spi caller_sql(Spi::Path::kCaller);
-        caller_sql.exec(fmt::format("CREATE OR REPLACE VIEW {} AS {}", view, select_sql));
+        caller_sql.exec(create_view_sql(view, select_sql, true));
         caller_sql.finish();
         return;
     }
@@ -159,13 +142,13 @@ void replace_definition(const TviewDef& given, const std::string& select_sql) {
         Spi spi;
         grants = grants_of(spi, old_view, view);
         try {
-            spi.exec("DROP VIEW " + view);
+            spi.exec(drop_view_sql(view));
         } catch (const PgException& e) {
             if (e.sqlerrcode() != ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST) throw;
             refuse_dependent(e, table, "view");
         }
         try {
-            spi.exec(alter_table_sql(table, change));
+            spi.exec(alter_columns_sql(table, change));
         } catch (const PgException& e) {
             if (e.sqlerrcode() != ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST &&
                 e.sqlerrcode() != ERRCODE_FEATURE_NOT_SUPPORTED)
@@ -178,7 +161,7 @@ void replace_definition(const TviewDef& given, const std::string& select_sql) {
         // The definition is the caller's SQL: names resolve with the
         // caller's search_path, once, as at creation.
         Spi caller_sql(Spi::Path::kCaller);
-        caller_sql.exec(fmt::format("CREATE VIEW {} AS {}", view, select_sql));
+        caller_sql.exec(create_view_sql(view, select_sql, false));
         caller_sql.finish();
     }
     Spi spi;
@@ -196,22 +179,14 @@ void replace_definition(const TviewDef& given, const std::string& select_sql) {
     check_same_columns(table_oid, view_oid, def->table);
     if (view_owner != pg_call([] { return GetUserId(); })) {
         const char* role = pg_call([&] { return static_cast<const char*>(GetUserNameFromId(view_owner, false)); });
-        spi.exec(fmt::format("ALTER VIEW {} OWNER TO {}", view, quote_ident(role)));
+        spi.exec(alter_view_owner_sql(view, role));
     }
     {
         RunAs as_owner(view_owner);  // the grantor, as before
         for (const auto& g : grants) spi.exec(g);
     }
     ConventionColumns conventions = convention_columns(shape);
-    {
-        RunAsExtension as_extension;  // only the extension writes the registry
-        spi.exec(fmt::format("UPDATE {} SET view_oid = {}::pg_catalog.oid::pg_catalog.regclass, fk_columns = "
-                             "{}::pg_catalog.text[], uuid_fk_columns = {}::pg_catalog.text[] "
-                             "WHERE table_oid OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
-                             registry_table_name(extension_namespace()), view_oid,
-                             quote_literal(conventions.fk_columns), quote_literal(conventions.uuid_fk_columns),
-                             table_oid));
-    }
+    registry_update_view(spi, table_oid, view_oid, conventions.fk_columns, conventions.uuid_fk_columns);
     record_extension_dependency(view_oid);
     use_document_storage(spi, table, table_oid);
     spi.finish();

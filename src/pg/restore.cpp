@@ -7,6 +7,7 @@
 // registered from its view if the registry does not list it, and made to
 // depend on the extension again. Nothing is built or refreshed: the data
 // came with the dump.
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "pg_tviews/core/naming.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/catalog.hpp"
+#include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
 #include "pg_tviews/pg/run_as.hpp"
 #include "pg_tviews/pg/spi.hpp"
@@ -24,8 +26,7 @@ namespace pg_tviews::pg {
 
 void adopt_restored_tview(Oid table_oid) {
     Oid ext_nsp = extension_namespace();
-    std::string registry = registry_table_name(ext_nsp);
-    if (registry.empty()) return;
+    if (registry_table(ext_nsp) == InvalidOid) return;
     const char* relname = pg_call([&] { return static_cast<const char*>(get_rel_name(table_oid)); });
     if (relname == nullptr || !is_tview_table_name(relname)) return;
     TviewNames n = names_for(relname);
@@ -35,21 +36,17 @@ void adopt_restored_tview(Oid table_oid) {
     if (view_oid == InvalidOid || pg_call([&] { return get_rel_relkind(view_oid); }) != RELKIND_VIEW) return;
 
     Spi spi;
-    std::vector<SpiRow> listed;
+    std::optional<Oid> listed;
     {
-        RunAsExtension as_extension;
         // A parallel restore (pg_restore -j) may be loading the registry's
         // rows in another session right now: wait for that COPY to commit
         // (it holds ROW EXCLUSIVE), then look with a fresh snapshot. A COPY
         // that starts later replaces the row registered here (the
         // registry's pg_tviews_replace_row trigger).
-        spi.exec(fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", registry));
-        listed = spi.query(fmt::format("SELECT view_oid::pg_catalog.oid FROM {} WHERE table_oid "
-                                       "OPERATOR(pg_catalog.=) {}::pg_catalog.oid",
-                                       registry, table_oid),
-                           false);
+        lock_registry(spi);
+        listed = registered_view(spi, table_oid);
     }
-    if (!listed.empty()) {
+    if (listed) {
         // A full dump brought the row: only the dependencies are missing.
         spi.finish();
         record_extension_dependency(table_oid);
@@ -66,8 +63,7 @@ void adopt_restored_tview(Oid table_oid) {
         check_tview_query(q, tname);
         return describe_tview_query(q, tname, key, view_oid);
     });
-    auto def = spi.query("SELECT " + stored_view_definition_sql(std::to_string(view_oid) + "::pg_catalog.oid"), true);
-    std::string definition = def.empty() || !def[0][0] ? std::string() : *def[0][0];
+    std::string definition = stored_definition(spi, view_oid);
     register_tview(spi, n.entity, table_oid, view_oid, definition, shape);
     spi.finish();
     pg_call([&] {

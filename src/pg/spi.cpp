@@ -62,6 +62,46 @@ std::vector<SpiRow> Spi::query(const std::string& sql, bool read_only) {
     return copy_rows();
 }
 
+SpiArg arg_oid(Oid value) { return {OIDOID, ObjectIdGetDatum(value), false}; }
+SpiArg arg_bool(bool value) { return {BOOLOID, BoolGetDatum(value), false}; }
+SpiArg arg_int8(int64 value) { return {INT8OID, Int64GetDatum(value), false}; }
+SpiArg arg_text(const std::string& value) {
+    const char* text = value.c_str();
+    return {TEXTOID, pg_call([&] { return PointerGetDatum(cstring_to_text(text)); }), false};
+}
+
+namespace {
+
+int execute_with_args(const std::string& sql, const std::vector<SpiArg>& args, bool read_only) {
+    std::vector<Oid> types;
+    std::vector<Datum> values;
+    std::string nulls;
+    for (const SpiArg& a : args) {
+        types.push_back(a.type);
+        values.push_back(a.value);
+        nulls.push_back(a.null ? 'n' : ' ');
+    }
+    const char* text = sql.c_str();
+    int nargs = static_cast<int>(args.size());
+    int rc = pg_call([&] {
+        return SPI_execute_with_args(text, nargs, types.data(), values.data(), nulls.c_str(), read_only, 0);
+    });
+    if (rc < 0) throw std::runtime_error("SPI_execute_with_args failed: " + sql);
+    return rc;
+}
+
+}  // namespace
+
+std::vector<SpiRow> Spi::query(const std::string& sql, const std::vector<SpiArg>& args, bool read_only) {
+    execute_with_args(sql, args, read_only);
+    return copy_rows();
+}
+
+uint64 Spi::exec(const std::string& sql, const std::vector<SpiArg>& args) {
+    execute_with_args(sql, args, false);
+    return SPI_processed;
+}
+
 uint64 Spi::exec(const std::string& sql) {
     const char* text = sql.c_str();
     int rc = pg_call([&] { return SPI_execute(text, false, 0); });

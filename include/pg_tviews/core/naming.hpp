@@ -8,11 +8,6 @@
 
 namespace pg_tviews {
 
-// The extension's own tables (in its schema): the TVIEW registry (read by
-// users through the view pg_tview_meta) and the installation's settings.
-inline constexpr const char* kRegistryTable = "pg_tviews_registry";
-inline constexpr const char* kSettingsTable = "pg_tviews_settings";
-
 // PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes.
 inline constexpr std::size_t kMaxIdentifierLength = 63;
 

@@ -165,12 +165,6 @@ std::string namespace_name(Oid nsp);
 // Name of the schema pg_tviews is installed in ("" when it is not installed).
 std::string extension_schema_name();
 
-// The TVIEW registry table in the extension's schema: pg_tviews_registry,
-// or, while a 0.1.0 installation waits for ALTER EXTENSION UPDATE under
-// this library, its table pg_tview_meta. InvalidOid / "" when absent.
-Oid registry_table(Oid nsp);
-std::string registry_table_name(Oid nsp);
-
 // "schema"."relation", always quoted, for generated SQL.
 std::string relation_sql_name(Oid relid);
 

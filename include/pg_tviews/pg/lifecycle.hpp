@@ -100,18 +100,10 @@ void repair_triggers(const TviewDef& d);
 // changed.
 bool sync_redefinition(const TviewDef& d, bool own_view);
 
-// SQL for the definition of the view whose OID `view_oid_sql` evaluates to,
-// as the registry stores it: PostgreSQL's text (names qualified where
-// pg_catalog alone would not find them), without the trailing ';'.
-std::string stored_view_definition_sql(const std::string& view_oid_sql);
-
 // Drops the capture triggers of those `relations` that no TVIEW in the
 // registry reads (nor, for a partitioned table, its partitions).
 class Spi;
 void release_capture_triggers(Spi& spi, const std::set<Oid>& relations);
-
-// The OIDs of an oid[] in text form ("{16384,16390}").
-std::vector<Oid> oids_of_array_text(const std::string& text);
 
 // Drops TVIEWs (dependents first); returns the qualified names dropped.
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists);
