@@ -7,29 +7,28 @@
 
 namespace pg_tviews {
 
-std::string quote_ident(const std::string& name) {
-    std::string out = "\"";
-    for (char c : name) {
-        if (c == '"') out += '"';
+namespace {
+
+// `text` between two `quote` characters, each one inside doubled.
+std::string enclosed(const std::string& text, char quote) {
+    std::string out(1, quote);
+    for (char c : text) {
+        if (c == quote) out += quote;
         out += c;
     }
-    out += '"';
+    out += quote;
     return out;
 }
+
+}  // namespace
+
+std::string quote_ident(const std::string& name) { return enclosed(name, '"'); }
 
 std::string qualify(const std::string& schema, const std::string& name) {
     return quote_ident(schema) + "." + quote_ident(name);
 }
 
-std::string quote_literal(const std::string& text) {
-    std::string out = "'";
-    for (char c : text) {
-        if (c == '\'') out += '\'';
-        out += c;
-    }
-    out += '\'';
-    return out;
-}
+std::string quote_literal(const std::string& text) { return enclosed(text, '\''); }
 
 std::string text_array_literal(const std::vector<std::string>& items) {
     std::string out = "{";

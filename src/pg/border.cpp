@@ -39,6 +39,12 @@ int sqlstate_code(const std::string& state) {
 
 }  // namespace
 
+void check_exception_stack(sigjmp_buf* at_entry, bool raise) {
+    if (PG_exception_stack == at_entry) return;
+    PG_exception_stack = at_entry;  // the caller's frame is alive: restore it first
+    if (raise) elog(ERROR, "pg_tviews: internal error: the PostgreSQL error stack was left changed by a call");
+}
+
 void raise_caught(std::exception_ptr& error) {
     static PlainError plain;
     ErrorData* pg_error = nullptr;

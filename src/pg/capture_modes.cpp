@@ -14,6 +14,7 @@
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/capture.hpp"
 #include "pg_tviews/pg/capture_modes.hpp"
+#include "pg_tviews/pg/capture_triggers.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/flush.hpp"
@@ -76,12 +77,7 @@ int switch_capture(bool statement_level) {
     RunAsExtension as_extension;
     Spi spi;
     for (Oid r : rels) {
-        std::string rel = relation_sql_name(r);
-        spi.exec(lock_table_sql(rel, LockMode::kShareRowExclusive));
-        auto have = spi.query(triggers_prefixed_sql("tview_capture_"), {arg_oid(r)}, true);
-        for (const auto& t : have)
-            if (*t[0] != "tview_capture_trunc") spi.exec(drop_trigger_sql(*t[0], rel));
-        install_capture_triggers(spi, r, schema, statement_level);
+        switch_capture_triggers(spi, r, schema, statement_level);
         pg_call([&] { CacheInvalidateRelcacheByRelid(r); });
     }
     // Only what differs from the default is stored (see the settings table).

@@ -77,6 +77,10 @@ std::string extension_schema_name() {
     return nsp == InvalidOid ? std::string() : namespace_name(nsp);
 }
 
+bool relation_exists(Oid relid) {
+    return pg_call([&] { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); });
+}
+
 std::string relation_sql_name(Oid relid) {
     const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
     Oid nsp = pg_call([&] { return get_rel_namespace(relid); });

@@ -174,10 +174,8 @@ PGTV_FUNCTION(pg_tviews_flush_and_report) {
         Oid relid = r.relid;
         auto it = readable.find(relid);
         if (it == readable.end()) {
-            bool ok = pg_call([&] {
-                return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) &&
-                       pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
-            });
+            bool ok = relation_exists(relid) &&
+                      pg_call([&] { return pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK; });
             it = readable.emplace(relid, ok).first;
         }
         if (!it->second) continue;

@@ -14,6 +14,7 @@
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/capture_modes.hpp"
+#include "pg_tviews/pg/capture_triggers.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
@@ -29,92 +30,11 @@ namespace pg_tviews::pg {
 
 namespace {
 
-const char* const kCaptureTriggers[][3] = {
-    // name, event, referencing
-    {"tview_capture_ins", "INSERT", "REFERENCING NEW TABLE AS pg_tviews_new"},
-    {"tview_capture_upd", "UPDATE", "REFERENCING OLD TABLE AS pg_tviews_old NEW TABLE AS pg_tviews_new"},
-    {"tview_capture_del", "DELETE", "REFERENCING OLD TABLE AS pg_tviews_old"},
-    {"tview_capture_trunc", "TRUNCATE", ""},
-};
-
 bool has_trigger(Spi& spi, Oid relid, const char* name) {
     // Not read-only: it must see triggers this transaction just dropped or created.
     auto rows = spi.query(triggers_named_sql(), {arg_oid(relid), arg_text(text_array_literal({name}))});
     return !rows.empty();
 }
-
-// The capture triggers a relation has: name -> tgenabled ('O', 'A', 'D', 'R').
-std::map<std::string, char> capture_trigger_states(Spi& spi, Oid relid) {
-    // Not read-only: it must see triggers this transaction just dropped or created.
-    auto rows = spi.query(triggers_prefixed_sql("tview_capture_"), {arg_oid(relid)});
-    std::map<std::string, char> out;
-    for (const auto& r : rows)
-        if (r[0] && r[1] && !r[1]->empty()) out[*r[0]] = (*r[1])[0];
-    return out;
-}
-
-// Whether the capture triggers of the mode are all there, and those that
-// must fire for logical replication's apply workers too are ENABLE ALWAYS.
-bool capture_triggers_complete(const std::map<std::string, char>& have, bool statement_level) {
-    for (const auto& t : kCaptureTriggers) {
-        bool truncate = strcmp(t[0], "tview_capture_trunc") == 0;
-        if (!statement_level && !truncate) continue;
-        auto it = have.find(t[0]);
-        if (it == have.end() || (truncate && it->second != 'A')) return false;
-    }
-    if (statement_level) return true;
-    auto row = have.find("tview_capture_row");
-    return row != have.end() && row->second == 'A';
-}
-
-}  // namespace
-
-void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema, bool statement_level) {
-    // The extension's own work: whoever created the TVIEW, the triggers
-    // belong to the extension (a TVIEW's creator needs only SELECT on it).
-    RunAsExtension as_extension;
-    // Statement triggers of a partitioned table do not fire for writes made
-    // straight into a partition: each partition gets its own. (Row triggers
-    // are cloned to partitions by PostgreSQL.)
-    if (statement_level)
-        for (Oid part : partitions_of(relid)) install_capture_triggers(spi, part, ext_schema, true);
-    std::string rel = relation_sql_name(relid);
-    // Nothing to add (a redefinition, a repair): the relation is locked
-    // only against a concurrent DROP TRIGGER, not against its writers, whose
-    // flushes may wait for locks the caller holds.
-    if (capture_triggers_complete(capture_trigger_states(spi, relid), statement_level)) {
-        spi.exec(lock_table_sql(rel, LockMode::kAccessShare));
-        if (capture_triggers_complete(capture_trigger_states(spi, relid), statement_level)) return;
-    }
-    spi.exec(lock_table_sql(rel, LockMode::kShareRowExclusive));
-    std::map<std::string, char> have = capture_trigger_states(spi, relid);
-    for (const auto& t : kCaptureTriggers) {
-        bool truncate = strcmp(t[0], "tview_capture_trunc") == 0;
-        if (!statement_level && !truncate) continue;
-        auto it = have.find(t[0]);
-        if (it == have.end())
-            spi.exec(create_trigger_sql(t[0], false, t[1], rel, t[2], false, qualify(ext_schema, "pg_tviews_capture")));
-        if (truncate && (it == have.end() || it->second != 'A')) spi.exec(enable_trigger_sql(rel, t[0], true));
-    }
-    if (!statement_level) {
-        auto row = have.find("tview_capture_row");
-        if (row == have.end())
-            spi.exec(create_trigger_sql("tview_capture_row", false, "INSERT OR UPDATE OR DELETE", rel, "", true,
-                                        qualify(ext_schema, "pg_tviews_capture_row")));
-        // Logical replication applies changes with session_replication_role
-        // = replica and fires row triggers only (and TRUNCATE's): these two
-        // fire there too, so a subscriber's TVIEWs follow what it applies.
-        if (row == have.end() || row->second != 'A')
-            spi.exec(enable_trigger_sql(rel, "tview_capture_row", true));
-    }
-}
-
-namespace {
-// Whether capture trigger `name` fires in every session_replication_role.
-bool fires_always(const std::string& name) { return name == "tview_capture_row" || name == "tview_capture_trunc"; }
-}  // namespace
-
-namespace {
 
 // The guard triggers that are missing (all of them on a new table).
 void install_guard_triggers(Spi& spi, Oid table_oid, const std::string& table, const std::string& ext_schema) {
@@ -197,6 +117,17 @@ RangeVar* tview_rangevar(const std::string& tview_name) {
         if (!database.empty()) rv->catalogname = pstrdup(database.c_str());
         return rv;
     });
+}
+
+TviewLookup lookup_tview(const std::string& tview_name) {
+    RangeVar* rv = tview_rangevar(tview_name);
+    TviewNames n = names_for(rv->relname);
+    const char* table = n.table.c_str();
+    Oid oid = pg_call([&] {
+        rv->relname = pstrdup(table);
+        return RangeVarGetRelid(rv, NoLock, true);
+    });
+    return {rv, n, oid};
 }
 
 TviewLocation locate_for_create(const std::string& tview_name) { return locate_for_create(tview_rangevar(tview_name)); }
@@ -398,59 +329,75 @@ void register_tview(Spi& spi, const std::string& entity, Oid table_oid, Oid view
     record_extension_dependency(view_oid);
 }
 
-void create_tview(const TviewLocation& where, const std::string& select_sql, Oid existing_table) {
-    const TviewNames& n = where.names;
-    std::string table = qualify(where.schema, n.table);
-    std::string view = qualify(where.schema, n.view);
-    std::string ext_schema = extension_schema_name();
-    Oid nsp = where.namespace_oid;
+namespace {
 
-    InternalDdlScope internal_ddl;
-    {
-        // The definition is the caller's SQL: its names resolve with the
-        // caller's search_path, once, when the view is created.
-        Spi caller_sql(Spi::Path::kCaller);
-        caller_sql.exec(create_view_sql(view, select_sql, false));
-        caller_sql.finish();
-    }
-    Spi spi;
+// The steps of create_tview, in order (docs/change-flow.md, section 1).
+
+struct Created {
+    Oid view_oid;
+    Oid table_oid;
+};
+
+// The backing view v_<e> from the caller's SELECT. The definition is the
+// caller's SQL: its names resolve with the caller's search_path, once, when
+// the view is created (so before any connection pins the path).
+void create_backing_view(const std::string& view, const std::string& select_sql) {
+    Spi caller_sql(Spi::Path::kCaller);
+    caller_sql.exec(create_view_sql(view, select_sql, false));
+    caller_sql.finish();
+}
+
+// The table tv_<e> with exactly the view's columns (or the caller's table,
+// checked), and its storage.
+Created create_table(Spi& spi, const TviewLocation& where, const std::string& table, const std::string& view,
+                     Oid existing_table) {
+    const TviewNames& n = where.names;
+    Oid nsp = where.namespace_oid;
     Oid view_oid = pg_call([&] { return get_relname_relid(n.view.c_str(), nsp); });
     if (existing_table == InvalidOid) spi.exec(create_table_like_sql(table, view));
     Oid table_oid = pg_call([&] { return get_relname_relid(n.table.c_str(), nsp); });
     check_same_columns(table_oid, view_oid, n.table);
     use_document_storage(spi, table, table_oid);
+    return {view_oid, table_oid};
+}
 
-    // The view's own analysis: columns, relations (a TVIEW cannot read itself).
+// The view's own analysis: columns, relations; a TVIEW cannot read itself.
+ViewShapeC* analyze_new_tview(const TviewNames& n, const Created& c, std::vector<Oid>* relations,
+                              std::vector<std::string>* columns) {
     const char* tname = n.table.c_str();
     const char* key = n.key_column.c_str();
-    ViewShapeC* shape = pg_call([&] {
-        Query* q = rewritten_view_query(view_oid);
-        check_tview_query(q, tname);
-        return describe_tview_query(q, tname, key, view_oid);
-    });
-    std::vector<Oid> relations;
-    std::vector<std::string> columns;
+    Oid view_oid = c.view_oid;
+    ViewShapeC* shape = pg_call([&] { return analyze_tview_view(view_oid, tname, key); });
     ListCell* lc;
-    foreach (lc, shape->relations) relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
-    foreach (lc, shape->column_names) columns.push_back(strVal(lfirst(lc)));
-    for (Oid r : relations)
-        if (r == table_oid)
+    foreach (lc, shape->relations) relations->push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
+    foreach (lc, shape->column_names) columns->push_back(strVal(lfirst(lc)));
+    for (Oid r : *relations)
+        if (r == c.table_oid)
             throw TviewError(sqlstate::kInvalidRecursion, fmt::format("TVIEW \"{}\" cannot read itself", n.table), "",
                              "Read the base tables instead.");
+    return shape;
+}
 
-    // Writers of the base tables must not slip between the population and
-    // the capture triggers: block them (and wait for those in flight) first.
-    // Under READ COMMITTED the population below then sees their changes.
-    // (LOCK TABLE in that mode would ask the creator for more than SELECT.)
+// Writers of the base tables must not slip between the population and the
+// capture triggers: block them (and wait for those in flight) first. Under
+// READ COMMITTED the population then sees their changes. (LOCK TABLE in
+// that mode would ask the creator for more than SELECT.)
+void block_writers(const std::vector<Oid>& relations) {
     for (Oid r : relations) pg_call([&] { LockRelationOid(r, ShareRowExclusiveLock); });
-    {
-        MaintenanceScope writing(table_oid);
-        struct Populating {  // pg_tviews_progress: phase only, the rows are not counted
-            explicit Populating(Oid t) { slot_progress_begin(t, "populating", 0); }
-            ~Populating() { slot_progress_end(); }
-        } populating(table_oid);
-        spi.exec(insert_all_sql(table, view));
-    }
+}
+
+void populate(Spi& spi, const std::string& table, const std::string& view, Oid table_oid) {
+    MaintenanceScope writing(table_oid);
+    struct Populating {  // pg_tviews_progress: phase only, the rows are not counted
+        explicit Populating(Oid t) { slot_progress_begin(t, "populating", 0); }
+        ~Populating() { slot_progress_end(); }
+    } populating(table_oid);
+    spi.exec(insert_all_sql(table, view));
+}
+
+// The primary key on pk_<e>, with errors that name the TVIEW and say what
+// to change in the SELECT.
+void add_key(Spi& spi, const std::string& table, const TviewNames& n) {
     auto nulls = spi.query(null_count_sql(table, n.key_column));
     if (nulls.at(0).at(0).value_or("0") != "0")
         throw TviewError(sqlstate::kNotNullViolation,
@@ -469,23 +416,48 @@ void create_tview(const TviewLocation& where, const std::string& select_sql, Oid
                                      "that the joins multiply.",
                                      n.key_column));
     }
-    for (const auto& c : columns)
-        if (wants_index(c, n.key_column))
-            spi.exec(create_index_sql(index_name(n.table, c), table, c));
-    register_tview(spi, n.entity, table_oid, view_oid, select_sql, shape);
+}
 
-    install_guard_triggers(spi, table_oid, table, ext_schema);
+void add_convention_indexes(Spi& spi, const std::string& table, const TviewNames& n,
+                            const std::vector<std::string>& columns) {
+    for (const auto& c : columns)
+        if (wants_index(c, n.key_column)) spi.exec(create_index_sql(index_name(n.table, c), table, c));
+}
+
+// Every backend's cache must learn about the new TVIEW.
+void announce(const Created& c, const std::vector<Oid>& relations) {
+    pg_call([&] {
+        CacheInvalidateRelcacheByRelid(c.table_oid);
+        CacheInvalidateRelcacheByRelid(c.view_oid);
+        for (Oid r : relations) CacheInvalidateRelcacheByRelid(r);
+    });
+    catalog().invalidate();
+}
+
+}  // namespace
+
+void create_tview(const TviewLocation& where, const std::string& select_sql, Oid existing_table) {
+    const TviewNames& n = where.names;
+    std::string table = qualify(where.schema, n.table);
+    std::string view = qualify(where.schema, n.view);
+    std::string ext_schema = extension_schema_name();
+    InternalDdlScope internal_ddl;
+    create_backing_view(view, select_sql);
+    Spi spi;
+    Created c = create_table(spi, where, table, view, existing_table);
+    std::vector<Oid> relations;
+    std::vector<std::string> columns;
+    ViewShapeC* shape = analyze_new_tview(n, c, &relations, &columns);
+    block_writers(relations);
+    populate(spi, table, view, c.table_oid);
+    add_key(spi, table, n);
+    add_convention_indexes(spi, table, n, columns);
+    register_tview(spi, n.entity, c.table_oid, c.view_oid, select_sql, shape);
+    install_guard_triggers(spi, c.table_oid, table, ext_schema);
     bool statement_level = capture_mode() != "row";
     for (Oid r : relations) install_capture_triggers(spi, r, ext_schema, statement_level);
     spi.finish();
-
-    // Every backend's cache must learn about the new TVIEW.
-    pg_call([&] {
-        CacheInvalidateRelcacheByRelid(table_oid);
-        CacheInvalidateRelcacheByRelid(view_oid);
-    });
-    for (Oid r : relations) pg_call([&] { CacheInvalidateRelcacheByRelid(r); });
-    catalog().invalidate();
+    announce(c, relations);
 }
 
 bool same_definition(Oid view_oid, const std::string& select_sql) {
@@ -527,7 +499,7 @@ void repair_triggers(const TviewDef& d) {
         for (Oid r : rels) {
             for (const auto& t : spi.query(triggers_prefixed_sql("tview_"), {arg_oid(r)})) {
                 if (!t[0] || !t[1]) continue;
-                bool always = fires_always(*t[0]);
+                bool always = capture_trigger_fires_always(*t[0]);
                 bool disabled = *t[1] == "D" || (always && *t[1] != "A");
                 if (disabled) spi.exec(enable_trigger_sql(relation_sql_name(r), *t[0], always));
             }

@@ -28,6 +28,7 @@
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/capture_modes.hpp"
+#include "pg_tviews/pg/capture_triggers.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
@@ -217,14 +218,6 @@ void refuse_deferrable(const std::vector<Oid>& tview_tables) {
                      "TVIEWs are maintained at commit, after deferred triggers have fired: it would never fire "
                      "for their changes.",
                      "Make the trigger or foreign key NOT DEFERRABLE, or put it on a base table.");
-}
-
-// Partitions of the partitioned base table `parent` without capture triggers get them.
-void capture_new_partitions(Spi& spi, const std::string& schema, Oid parent) {
-    if (capture_mode() != "statement") return;  // row triggers are cloned to partitions
-    auto missing = spi.query(partitions_without_trigger_sql(), {arg_oid(parent), arg_text("tview_capture_ins")});
-    InternalDdlScope internal;
-    for (const auto& m : missing) install_capture_triggers(spi, static_cast<Oid>(std::stoul(*m[0])), schema, true);
 }
 
 std::set<Oid> broken_tviews(const Catalog& cat) {

@@ -15,6 +15,7 @@
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border.hpp"
 #include "pg_tviews/pg/compat.hpp"
+#include "pg_tviews/pg/capture_triggers.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"
@@ -24,18 +25,6 @@
 #include "pg_tviews/pg/state.hpp"
 
 namespace pg_tviews::pg {
-
-namespace {
-
-bool relation_exists(Oid relid) {
-    return pg_call([&] { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); });
-}
-
-}  // namespace
-
-void drop_capture_triggers(Spi& spi, Oid rel);
-
-
 
 namespace {
 
@@ -84,10 +73,10 @@ std::string drop_orphaned_registry_row(const TviewNames& n, RangeVar* rv) {
 
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists) {
     const char* name = tview_name.c_str();
-    RangeVar* rv = tview_rangevar(name);
-    TviewNames n = names_for(rv->relname);
-    rv->relname = pstrdup(n.table.c_str());
-    Oid table_oid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
+    TviewLookup found = lookup_tview(tview_name);
+    RangeVar* rv = found.rv;
+    const TviewNames& n = found.names;
+    Oid table_oid = found.table_oid;
     Catalog& cat = catalog();
     cat.ensure_loaded();
     if (table_oid == InvalidOid) {
@@ -174,32 +163,6 @@ void cleanup_dropped() {
     release_capture_triggers(spi, released_relations);
     spi.finish();
     catalog().invalidate();
-}
-
-void release_capture_triggers(Spi& spi, const std::set<Oid>& relations) {
-    if (!registry_present()) return;
-    RunAsExtension as_extension;
-    // Capture triggers stay while any remaining TVIEW reads the relation.
-    for (Oid rel : relations) {
-        if (!relation_exists(rel)) continue;
-        if (any_tview_reads(spi, rel)) continue;
-        // The relation and, for a partitioned table, its partitions.
-        drop_capture_triggers(spi, rel);
-        for (Oid part : partitions_of(rel)) drop_capture_triggers(spi, part);
-        pg_call([&] { CacheInvalidateRelcacheByRelid(rel); });
-    }
-}
-
-void drop_capture_triggers(Spi& spi, Oid rel) {
-    {
-        std::string name = relation_sql_name(rel);
-        RunAsExtension as_extension;
-        auto triggers = spi.query(triggers_named_sql(),
-                                  {arg_oid(rel), arg_text(text_array_literal({"tview_capture_ins", "tview_capture_upd",
-                                                                             "tview_capture_del", "tview_capture_trunc",
-                                                                             "tview_capture_row"}))});
-        for (const auto& t : triggers) spi.exec(drop_trigger_sql(*t[0], name));
-    }
 }
 
 }  // namespace pg_tviews::pg

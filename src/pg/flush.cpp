@@ -268,11 +268,8 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     Oid relid = def->table_oid;
     bool whole = batch.full || (batch.key_count() > key_lock_budget_left() && !keys_locked_before(def->table_oid));
     LOCKMODE mode = whole ? ExclusiveLock : RowExclusiveLock;
-    bool exists = pg_call([&] {
-        LockRelationOid(relid, mode);
-        return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid));
-    });
-    if (!exists) return 0;
+    pg_call([&] { LockRelationOid(relid, mode); });
+    if (!relation_exists(relid)) return 0;
     // A redefinition that committed while this transaction waited for the
     // lock changed what the TVIEW computes (even its columns): refresh with
     // the definition as it is now.

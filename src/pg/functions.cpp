@@ -36,10 +36,7 @@ Datum jsonb_result(const nlohmann::json& j) {
 }
 
 TviewPtr find_tview(const std::string& name) {
-    RangeVar* rv = tview_rangevar(name);
-    TviewNames n = names_for(rv->relname);
-    rv->relname = pstrdup(n.table.c_str());
-    Oid oid = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
+    Oid oid = lookup_tview(name).table_oid;
     Catalog& cat = catalog();
     cat.ensure_loaded();
     TviewPtr def = oid == InvalidOid ? nullptr : cat.find(oid);

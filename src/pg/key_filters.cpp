@@ -91,12 +91,8 @@ bool reads_walker(Node* node, void* raw) {
         return false;
     }
     if (IsA(node, SubLink)) ctx->reads = bms_add_member(ctx->reads, kSublink);
-    if (IsA(node, Query)) {
-        ctx->depth++;
-        bool r = query_tree_walker(reinterpret_cast<Query*>(node), PGTV_WALKER(reads_walker), raw, 0);
-        ctx->depth--;
-        return r;
-    }
+    if (IsA(node, Query))
+        return walk_query_level(reinterpret_cast<Query*>(node), &ctx->depth, PGTV_WALKER(reads_walker), raw);
     return expression_tree_walker(node, PGTV_WALKER(reads_walker), raw);
 }
 

@@ -92,12 +92,8 @@ bool refs_walker(Node* node, void* raw) {
         auto* var = reinterpret_cast<Var*>(node);
         return static_cast<int>(var->varlevelsup) == ctx->depth && var_refs(var, ctx);
     }
-    if (IsA(node, Query)) {
-        ctx->depth++;
-        bool r = query_tree_walker(reinterpret_cast<Query*>(node), PGTV_WALKER(refs_walker), raw, 0);
-        ctx->depth--;
-        return r;
-    }
+    if (IsA(node, Query))
+        return walk_query_level(reinterpret_cast<Query*>(node), &ctx->depth, PGTV_WALKER(refs_walker), raw);
     return expression_tree_walker(node, PGTV_WALKER(refs_walker), raw);
 }
 

@@ -66,14 +66,10 @@ bool ref_walker(Node* node, void* raw) {
         count_var(reinterpret_cast<Var*>(node), ctx);
         return false;
     }
-    if (IsA(node, Query)) {
-        ctx->depth++;
-        // Below the top, join aliases are walked as they are (a reference
-        // counted twice only makes a column look used more: recompute).
-        bool r = query_tree_walker(reinterpret_cast<Query*>(node), PGTV_WALKER(ref_walker), ctx, 0);
-        ctx->depth--;
-        return r;
-    }
+    // Below the top, join aliases are walked as they are (a reference
+    // counted twice only makes a column look used more: recompute).
+    if (IsA(node, Query))
+        return walk_query_level(reinterpret_cast<Query*>(node), &ctx->depth, PGTV_WALKER(ref_walker), ctx);
     return expression_tree_walker(node, PGTV_WALKER(ref_walker), ctx);
 }
 

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "pg_tviews/pg/capture_triggers.hpp"
 #include "pg_tviews/pg/catalog.hpp"
 #include "pg_tviews/pg/metadata.hpp"
 #include "pg_tviews/pg/lifecycle.hpp"

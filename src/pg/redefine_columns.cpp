@@ -171,11 +171,7 @@ void replace_definition(const TviewDef& given, const std::string& select_sql) {
     Oid view_oid = pg_call([&] { return get_relname_relid(vname, nsp); });
     // The same refusals as creation, on the new view.
     const char* key = def->key_column.c_str();
-    ViewShapeC* shape = pg_call([&] {
-        Query* q = rewritten_view_query(view_oid);
-        check_tview_query(q, tname);
-        return describe_tview_query(q, tname, key, view_oid);
-    });
+    ViewShapeC* shape = pg_call([&] { return analyze_tview_view(view_oid, tname, key); });
     check_same_columns(table_oid, view_oid, def->table);
     if (view_owner != pg_call([] { return GetUserId(); })) {
         const char* role = pg_call([&] { return static_cast<const char*>(GetUserNameFromId(view_owner, false)); });

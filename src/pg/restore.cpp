@@ -58,11 +58,7 @@ void adopt_restored_tview(Oid table_oid) {
     check_same_columns(table_oid, view_oid, n.table);
     const char* tname = n.table.c_str();
     const char* key = n.key_column.c_str();
-    ViewShapeC* shape = pg_call([&] {
-        Query* q = rewritten_view_query(view_oid);
-        check_tview_query(q, tname);
-        return describe_tview_query(q, tname, key, view_oid);
-    });
+    ViewShapeC* shape = pg_call([&] { return analyze_tview_view(view_oid, tname, key); });
     std::string definition = stored_definition(spi, view_oid);
     register_tview(spi, n.entity, table_oid, view_oid, definition, shape);
     spi.finish();

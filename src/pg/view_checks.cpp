@@ -292,4 +292,17 @@ Query* rewritten_view_query(Oid view_oid) {
     return q;
 }
 
+ViewShapeC* analyze_tview_view(Oid view_oid, const char* tview, const char* key_column) {
+    Query* q = rewritten_view_query(view_oid);
+    check_tview_query(q, tview);
+    return describe_tview_query(q, tview, key_column, view_oid);
+}
+
+bool walk_query_level(Query* query, int* depth, bool (*walker)(), void* context) {
+    (*depth)++;
+    bool result = query_tree_walker(query, walker, context, 0);
+    (*depth)--;
+    return result;
+}
+
 }  // namespace pg_tviews::pg

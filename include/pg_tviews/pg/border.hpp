@@ -11,6 +11,19 @@
 //    exception and only after all C++ objects are destroyed re-raises it
 //    with ereport (PgException re-raised unchanged with ReThrowError).
 // Code passed to pg_call must not create C++ objects with destructors.
+//
+// Catching a PgException. When one unwinds, destructors on the way (Spi,
+// RunAs, snapshots) do not undo server state: they leave that to the abort
+// of the (sub)transaction the error belongs to. So a PgException may be
+// caught only to
+//   (a) throw again, the same or a TviewError that says it better (the
+//       transaction aborts as it would have);
+//   (b) report it, inside a subtransaction that is then rolled back before
+//       any other database work (pg_tviews_analyze_select does this);
+//   (c) continue after a check in server C style that reads only system
+//       caches and releases them before it raises (check_trusted_code), so
+//       that nothing is left for an abort to clean up.
+// Anything else: let it reach pg_entry.
 #pragma once
 
 #include <exception>
@@ -85,27 +98,43 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
 // (so no C++ object is alive when the ereport longjmps). Never returns.
 [[noreturn]] void raise_caught(std::exception_ptr& error);
 
+// On the way out of an entry point, PostgreSQL's error stack must be the one
+// it came in with. Every pg_call restores it; one that did not (a longjmp
+// out of a PG_TRY block that C++ unwinding skipped) would leave
+// PG_exception_stack pointing into a dead frame, and the next ereport
+// anywhere in the backend would jump there. This is checked on every exit
+// (as pg_duckdb's function guard does) and reported as an internal error
+// rather than left to crash later.
+// `raise`: report it (the success path); else only restore it (an error
+// is about to be raised anyway, and no C++ object may be alive then).
+void check_exception_stack(sigjmp_buf* at_entry, bool raise);
+
 template <typename Fn>
 Datum pg_entry(Fn&& fn) noexcept {
+    sigjmp_buf* at_entry = PG_exception_stack;
     std::exception_ptr error;
+    Datum result = 0;
     try {
-        return fn();
+        result = fn();
     } catch (...) {
         error = std::current_exception();
     }
-    raise_caught(error);
+    check_exception_stack(at_entry, !error);
+    if (error) raise_caught(error);
+    return result;
 }
 
 template <typename Fn>
 void pg_entry_void(Fn&& fn) noexcept {
+    sigjmp_buf* at_entry = PG_exception_stack;
     std::exception_ptr error;
     try {
         fn();
-        return;
     } catch (...) {
         error = std::current_exception();
     }
-    raise_caught(error);
+    check_exception_stack(at_entry, !error);
+    if (error) raise_caught(error);
 }
 
 }  // namespace pg_tviews::pg

@@ -12,7 +12,4 @@ namespace pg_tviews::pg {
 // "statement" or "row".
 std::string capture_mode();
 
-// Creates the capture triggers `relid` lacks for the given level.
-void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema, bool statement_level);
-
 }  // namespace pg_tviews::pg

@@ -165,6 +165,9 @@ std::string namespace_name(Oid nsp);
 // Name of the schema pg_tviews is installed in ("" when it is not installed).
 std::string extension_schema_name();
 
+// Whether a relation with this OID exists (now, in the syscache).
+bool relation_exists(Oid relid);
+
 // "schema"."relation", always quoted, for generated SQL.
 std::string relation_sql_name(Oid relid);
 

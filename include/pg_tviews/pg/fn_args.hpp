@@ -10,8 +10,8 @@ namespace pg_tviews::pg {
 
 // Argument `n` (not null) as text.
 inline std::string text_arg(FunctionCallInfo fcinfo, int n) {
-    text* t = PG_GETARG_TEXT_PP(n);
-    return pg_call([&] { return static_cast<const char*>(text_to_cstring(t)); });
+    // Detoasting can ereport (out of memory, a corrupt value): inside the guard.
+    return pg_call([&] { return static_cast<const char*>(text_to_cstring(PG_GETARG_TEXT_PP(n))); });
 }
 
 // Starts a materialized result set; rows are added with put_row.

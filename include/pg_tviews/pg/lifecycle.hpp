@@ -23,6 +23,16 @@ struct TviewLocation {
 // refusing empty and over-long names before PostgreSQL would truncate them.
 RangeVar* tview_rangevar(const std::string& tview_name);
 
+// A TVIEW named by the user, resolved: its RangeVar (relname the table's
+// name, tv_<entity>), its names, and the table's OID (InvalidOid when there
+// is no such table; whether it is a TVIEW is the catalog's to say).
+struct TviewLookup {
+    RangeVar* rv;
+    TviewNames names;
+    Oid table_oid;
+};
+TviewLookup lookup_tview(const std::string& tview_name);
+
 // Resolves "tv_post", "post" or "schema.tv_post" for creation (the schema
 // named, else the first schema of search_path).
 TviewLocation locate_for_create(const std::string& tview_name);
@@ -99,11 +109,6 @@ void repair_triggers(const TviewDef& d);
 // definition reloaded after the change. Returns whether the registry row
 // changed.
 bool sync_redefinition(const TviewDef& d, bool own_view);
-
-// Drops the capture triggers of those `relations` that no TVIEW in the
-// registry reads (nor, for a partitioned table, its partitions).
-class Spi;
-void release_capture_triggers(Spi& spi, const std::set<Oid>& relations);
 
 // Drops TVIEWs (dependents first); returns the qualified names dropped.
 std::vector<std::string> drop_tview(const std::string& tview_name, bool if_exists);

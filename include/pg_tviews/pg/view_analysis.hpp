@@ -16,6 +16,10 @@
 
 namespace pg_tviews::pg {
 
+// For walkers that count query levels (a Var belongs to the level its
+// varlevelsup names): walks a Query node's parts with *depth one higher.
+bool walk_query_level(Query* query, int* depth, bool (*walker)(), void* context);
+
 // How the changes of one occurrence of a base relation find TVIEW keys.
 enum KeyMode : int {
     kKeyDirect = 0,  // the key is a column of the relation: read transition rows
@@ -68,6 +72,11 @@ ViewShapeC* describe_tview_query(Query* rewritten, const char* tview,
 // raises an error.
 Query* rewritten_view_query_if_exists(Oid view_oid);
 Query* rewritten_view_query(Oid view_oid);
+
+// What creation, restore and redefinition check on a TVIEW's view: its
+// rewritten query, the refusals, and its shape (the view itself is not a
+// relation it reads).
+ViewShapeC* analyze_tview_view(Oid view_oid, const char* tview, const char* key_column);
 
 // An equality between columns of two relation occurrences anywhere in the
 // query (join conditions, correlated subquery conditions, through helper
