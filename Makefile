@@ -16,7 +16,7 @@ DATA       = $(wildcard sql/pg_tviews--*.sql) sql/pg_tviews_monitoring.sql
 PG_CONFIG ?= pg_config
 
 CORE_SRCS = $(wildcard src/core/*.cpp)
-PG_SRCS   = $(wildcard src/pg/*.cpp)
+PG_SRCS   = $(wildcard src/pg/*.cpp src/pg/*/*.cpp)
 OBJS      = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 # pg_regress topics: sql/<name>.sql against expected/<name>.out, the output in

@@ -1,14 +1,15 @@
 // Module initialization: GUCs and the per-backend callbacks (registered
 // once per backend, whether the library is preloaded or loaded on first use).
-#include "pg_tviews/pg/border.hpp"
-#include "pg_tviews/pg/catalog.hpp"
-#include "pg_tviews/pg/change_feed.hpp"
-#include "pg_tviews/pg/flush.hpp"
-#include "pg_tviews/pg/key_locks.hpp"
-#include "pg_tviews/pg/metrics.hpp"
-#include "pg_tviews/pg/shared_stats.hpp"
-#include "pg_tviews/pg/state.hpp"
-#include "pg_tviews/pg/statement_snapshots.hpp"
+#include "pg_tviews/pg/border/border.hpp"
+#include "pg_tviews/pg/catalog/catalog.hpp"
+#include "pg_tviews/pg/flush/change_feed.hpp"
+#include "pg_tviews/pg/flush/flush.hpp"
+#include "pg_tviews/pg/flush/key_locks.hpp"
+#include "pg_tviews/pg/sql_api/metrics.hpp"
+#include "pg_tviews/pg/sql_api/shared_stats.hpp"
+#include "pg_tviews/pg/catalog/state.hpp"
+#include "pg_tviews/pg/border/statement_snapshots.hpp"
+#include "pg_tviews/pg/catalog/settings.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -20,20 +21,6 @@ using namespace pg_tviews::pg;
 
 namespace {
 
-const struct config_enum_entry kCaptureModes[] = {
-    {"settings", 0, false},
-    {"statement", 1, false},
-    {"row", 2, false},
-    {nullptr, 0, false},
-};
-
-int g_capture_mode = 0;
-
-const struct config_enum_entry kRefreshModes[] = {
-    {"deferred", static_cast<int>(RefreshMode::kDeferred), false},
-    {"immediate", static_cast<int>(RefreshMode::kImmediate), false},
-    {nullptr, 0, false},
-};
 
 bool g_initialized = false;
 bool g_preloaded = false;
@@ -147,7 +134,7 @@ void on_executor_start(QueryDesc* query, int eflags) {
             });
         });
     }
-    if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0) statement_snapshot_push(query);
+    if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0) pg_entry_void([&] { statement_snapshot_push(query); });
     if (prev_executor_start)
         prev_executor_start(query, eflags);
     else
@@ -170,53 +157,8 @@ void _PG_init(void) {
     if (g_initialized) return;
     g_initialized = true;
     g_preloaded = process_shared_preload_libraries_in_progress;
-    shared_stats_define_settings();
-    change_feed_define_settings();
+    define_settings(g_preloaded);
     if (g_preloaded) shared_stats_request();
-    Settings& s = settings();
-    DefineCustomEnumVariable("pg_tviews.refresh_mode",
-                             "When TVIEWs are maintained: at commit (deferred) or after every statement (immediate).",
-                             nullptr, &s.refresh_mode, static_cast<int>(RefreshMode::kDeferred), kRefreshModes,
-                             PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("pg_tviews.max_propagation_depth",
-                            "Most refresh steps of one TVIEW in one flush before the flush fails.", nullptr,
-                            &s.max_propagation_depth, 100, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomBoolVariable("pg_tviews.metrics_enabled",
-                             "Record one row in pg_tviews_metrics per committed transaction that refreshed TVIEWs.",
-                             nullptr, &s.metrics_enabled, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("pg_tviews.max_key_locks",
-                            "Most key and link value locks one transaction takes; beyond them a flush locks the "
-                            "whole TVIEW table (or link).",
-                            nullptr, &s.max_key_locks, 256, 0, 1000000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("pg_tviews.flush_chunk_keys",
-                            "Most keys of one TVIEW recomputed by one statement of a flush; larger key sets are "
-                            "recomputed in slices of this size.",
-                            nullptr, &s.flush_chunk_keys, 2000, 1, 10000000, PGC_SUSET, 0, nullptr, nullptr,
-                            nullptr);
-    DefineCustomIntVariable("pg_tviews.flush_timeout",
-                            "Longest time one flush (the maintenance of TVIEWs, at commit or before a statement) may "
-                            "take before the transaction fails; 0 turns the limit off. statement_timeout does not "
-                            "apply at COMMIT.",
-                            nullptr, &s.flush_timeout_ms, 0, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr,
-                            nullptr);
-    DefineCustomIntVariable("pg_tviews.progress_notices",
-                            "During a refresh of many keys (a full refresh, pg_tviews_refresh, a redefinition), "
-                            "send a NOTICE with the keys done this often; 0 sends none. pg_tviews_progress shows "
-                            "the same to other sessions.",
-                            nullptr, &s.progress_notices_ms, 0, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, nullptr, nullptr,
-                            nullptr);
-    DefineCustomBoolVariable("pg_tviews.allow_direct_writes",
-                             "Let the owner of a TVIEW (or a superuser) write its table by hand, for a manual repair; "
-                             "the next refresh of those keys recomputes them.",
-                             nullptr, &s.allow_direct_writes, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomBoolVariable("pg_tviews.patching",
-                             "When an UPDATE changes only columns that reach documents as leaf values, set those "
-                             "leaves again in place instead of recomputing the documents.",
-                             nullptr, &s.patching, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomEnumVariable("pg_tviews.capture_mode",
-                             "Capture triggers for TVIEWs created in this session: as pg_tviews_settings says "
-                             "(settings), statement-level or row-level.",
-                             nullptr, &g_capture_mode, 0, kCaptureModes, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pg_tviews");
     RegisterXactCallback(on_xact, nullptr);
     RegisterSubXactCallback(on_subxact, nullptr);

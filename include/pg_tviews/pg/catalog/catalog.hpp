@@ -1,0 +1,183 @@
+// The per-backend cache of TVIEW metadata: for each TVIEW its names,
+// columns, owner, level and prepared refresh plans; for each base relation
+// the key sources (how its changes find keys) of every TVIEW reading it.
+//
+// Built lazily from pg_tview_meta and the views' rewritten queries, and
+// dropped whenever a relcache invalidation names any relation it watches
+// (tables, views, base relations, helper views, pg_tview_meta) — DDL from
+// any session reaches every backend this way. Entries are shared_ptr so a
+// reload never frees a plan that is executing; superseded entries are kept
+// until the transaction ends.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "pg_tviews/core/dep_graph.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/capture/key_codec.hpp"
+#include "pg_tviews/pg/border/postgres.hpp"
+#include "pg_tviews/pg/analysis/read_columns.hpp"
+
+namespace pg_tviews::pg {
+
+struct KeySource {
+    Oid relid = InvalidOid;
+    int mode = 0;  // KeyMode
+    AttrNumber attno = 0;
+    std::string sql_old;
+    std::string sql_new;
+    std::string reason;
+    SPIPlanPtr plan_old = nullptr;
+    SPIPlanPtr plan_new = nullptr;
+    bool columns_known = false;
+    ReadColumns columns;  // of the changed rows, read by the key query
+};
+
+// One equality link of a TVIEW's query, as seen from one of its relations:
+// changed rows of that relation lock (link, value of attno) in `mode`.
+struct LinkLock {
+    uint32 link_id = 0;
+    AttrNumber attno = 0;
+    int mode = 0;  // LOCKMODE
+    bool operator<(const LinkLock& o) const {
+        return link_id != o.link_id ? link_id < o.link_id : attno != o.attno ? attno < o.attno : mode < o.mode;
+    }
+    bool operator==(const LinkLock& o) const { return link_id == o.link_id && attno == o.attno && mode == o.mode; }
+};
+
+// How changes of one base relation that touch only leaves patch documents
+// (patch_analysis.cpp): the leaves, the columns that must not have changed,
+// and the patch statement (prepared on first use).
+struct PatchPlan {
+    Oid relid = InvalidOid;
+    std::vector<PatchLeaf> leaves;
+    ReadColumns others;
+    std::string sql;
+    SPIPlanPtr plan = nullptr;
+};
+
+struct TviewDef {
+    Oid table_oid = InvalidOid;
+    Oid view_oid = InvalidOid;
+    Oid owner = InvalidOid;
+    std::string schema;
+    std::string entity;
+    std::string table;
+    std::string view;
+    std::string key_column;
+    KeyCodec key;  // how its keys are queued, passed and locked
+    std::vector<std::string> columns;
+    std::vector<Oid> relations;
+    std::vector<Oid> helper_views;
+    std::vector<KeySource> sources;
+    std::vector<PatchPlan> patches;
+    std::vector<std::pair<Oid, LinkLock>> link_locks;  // (relation, lock)
+    int level = 0;
+    // Why the TVIEW cannot be maintained safely any more (empty when it
+    // can): maintenance would run code someone else controls as its owner.
+    std::string broken;
+    SPIPlanPtr probe_plan = nullptr;
+    SPIPlanPtr probe_all_plan = nullptr;
+    SPIPlanPtr upsert_plan = nullptr;
+    SPIPlanPtr upsert_one_plan = nullptr;
+    SPIPlanPtr all_keys_plan = nullptr;
+    SPIPlanPtr null_key_plan = nullptr;
+    // The upserts that also return what they wrote (pg_tviews.change_feed),
+    // per detail: keys, documents, patches.
+    SPIPlanPtr feed_upsert_plan[3] = {nullptr, nullptr, nullptr};
+    SPIPlanPtr feed_upsert_one_plan[3] = {nullptr, nullptr, nullptr};
+
+    ~TviewDef();
+    // The patch plan for changes of `relid`, or nullptr.
+    PatchPlan* patch_for(Oid relid);
+};
+
+using TviewPtr = std::shared_ptr<TviewDef>;
+
+// What the generated refresh SQL needs to know of a TVIEW.
+RefreshTarget refresh_target_of(const TviewDef& d);
+
+class Catalog {
+public:
+    // Reloads when stale. Counts a graph cache hit or miss.
+    void ensure_loaded();
+    void invalidate() noexcept { valid_ = false; }
+    bool is_valid() const noexcept { return valid_; }
+    // Relcache callback: drop the cache if `relid` is watched (or is 0).
+    void on_relcache(Oid relid) noexcept;
+    // Releases entries superseded by reloads (end of transaction).
+    void release_superseded() noexcept;
+
+    bool is_tview(Oid table_oid) const { return tviews_.count(table_oid) != 0; }
+    TviewPtr find(Oid table_oid) const;
+    // TVIEWs reading `relid`, with the indexes of their key sources for it.
+    struct Reader {
+        TviewPtr tview;
+        std::vector<std::size_t> sources;
+    };
+    std::vector<Reader> readers_of(Oid relid) const;
+    // Link locks that changed rows of `relid` take (all TVIEWs, deduplicated).
+    const std::vector<LinkLock>& link_locks_of(Oid relid) const;
+    const DepGraph& graph() const { return graph_; }
+    // Publishes how many definitions and prepared plans this backend holds
+    // (pg_tviews_cache_stats).
+    void publish_entries() const noexcept;
+    std::vector<TviewPtr> all() const;
+    const std::string& extension_schema() const { return ext_schema_; }
+    bool extension_present() const { return ext_present_; }
+
+private:
+    void load();
+    void load_entries();
+
+    bool valid_ = false;
+    bool loaded_once_ = false;  // this backend loaded the definitions before
+    bool loading_ = false;  // any invalidation while loading makes it stale
+    bool ext_present_ = false;
+    std::string ext_schema_;
+    std::map<Oid, TviewPtr> tviews_;
+    std::map<Oid, std::vector<Oid>> readers_;  // relid -> TVIEW table oids
+    std::map<Oid, std::vector<LinkLock>> link_locks_;
+    std::set<Oid> watched_;
+    DepGraph graph_;
+    std::vector<TviewPtr> superseded_;
+};
+
+Catalog& catalog();
+
+// The installed pg_tviews extension (InvalidOid fields when it is not).
+struct InstalledExtension {
+    Oid namespace_oid = InvalidOid;
+    Oid owner = InvalidOid;
+};
+InstalledExtension installed_extension();
+
+// Schema of the installed pg_tviews extension, or InvalidOid.
+Oid extension_namespace();
+
+// Name of a schema ("" if it does not exist).
+std::string namespace_name(Oid nsp);
+
+// Name of the schema pg_tviews is installed in ("" when it is not installed).
+std::string extension_schema_name();
+
+// Whether a relation with this OID exists (now, in the syscache).
+bool relation_exists(Oid relid);
+
+// "schema"."relation", always quoted, for generated SQL.
+std::string relation_sql_name(Oid relid);
+
+// The partitions (at every level) of a partitioned table; none otherwise.
+std::vector<Oid> partitions_of(Oid relid);
+
+// Owner of a relation (pg_class.relowner).
+Oid relation_owner(Oid relid);
+
+// Raises an error naming the TVIEW when it cannot be maintained (broken).
+void require_maintainable(const TviewDef& d);
+
+}  // namespace pg_tviews::pg

@@ -1,0 +1,373 @@
+// Trigger functions.
+//
+// pg_tviews_capture: AFTER INSERT / UPDATE / DELETE ... FOR EACH STATEMENT
+// with transition tables, and AFTER TRUNCATE, on every relation a TVIEW
+// reads. Computes the affected keys of every TVIEW reading the relation,
+// from the OLD and NEW rows, when the statement ends, and queues them.
+//
+// pg_tviews_guard: BEFORE ... FOR EACH STATEMENT on tv_ tables; refuses
+// writes that do not come from the engine.
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/pg/border/border.hpp"
+#include "pg_tviews/pg/catalog/catalog.hpp"
+#include "pg_tviews/pg/flush/change_feed.hpp"
+#include "pg_tviews/pg/flush/flush.hpp"
+#include "pg_tviews/pg/flush/key_locks.hpp"
+#include "pg_tviews/pg/analysis/privileges.hpp"
+#include "pg_tviews/pg/border/run_as.hpp"
+#include "pg_tviews/pg/sql_api/shared_stats.hpp"
+#include "pg_tviews/pg/border/spi.hpp"
+#include "pg_tviews/pg/catalog/state.hpp"
+#include "pg_tviews/pg/capture/transition_rows.hpp"
+#include "pg_tviews/pg/border/statement_snapshots.hpp"
+#include "pg_tviews/pg/capture/capture.hpp"
+#include "pg_tviews/pg/analysis/view_analysis.hpp"
+
+using namespace pg_tviews;
+using namespace pg_tviews::pg;
+
+namespace {
+
+// Reads the key column straight from a transition table; true when a key was NULL.
+bool read_direct(const KeyCodec& codec, Tuplestorestate* rows, TupleDesc desc, AttrNumber attno,
+                 std::vector<Key>& out) {
+    bool saw_null = false;
+    if (rows == nullptr) return saw_null;
+    Oid type = pg_call([&] { return getBaseType(TupleDescAttr(desc, attno - 1)->atttypid); });
+    KeyDictionary& dict = backend().queue.dictionary();
+    for_each_value(rows, desc, attno, [&](Datum value, bool isnull) {
+        if (!isnull)
+            out.push_back(encode_key(codec, dict, value, type));
+        else
+            saw_null = true;
+    });
+    return saw_null;
+}
+
+
+// Runs a key query over the registered changed rows; true when a key came out NULL.
+SPIPlanPtr key_plan(KeySource& src, bool old_rows) {
+    SPIPlanPtr& plan = old_rows ? src.plan_old : src.plan_new;
+    if (plan == nullptr) {
+        plan = prepare_kept(old_rows ? src.sql_old : src.sql_new, 0, nullptr);
+        count_cache(CacheKind::kPlans, false);
+    } else {
+        count_cache(CacheKind::kPlans, true);
+    }
+    return plan;
+}
+
+// An UPDATE that left every column the key query reads as it was: the
+// query over the OLD rows would find what the one over the NEW rows finds.
+bool old_rows_find_nothing_new(KeySource& src, const ChangeSet& changes, TupleDesc desc) {
+    if (changes.old_rows == nullptr || changes.new_rows == nullptr) return false;
+    if (!src.columns_known) {
+        src.columns = read_columns(key_plan(src, true));
+        src.columns_known = true;
+    }
+    return same_rows_in(changes.old_rows, changes.new_rows, desc, src.columns);
+}
+
+// The patch plan that handles this change of `relid` for `tview`, or
+// nullptr: patching on, an UPDATE, and the columns the TVIEW reads other
+// than its leaves the same before and after (as multisets).
+PatchPlan* patch_applies(TviewDef& tview, Oid relid, const ChangeSet& changes, TupleDesc desc) {
+    if (!settings().patching || changes.old_rows == nullptr || changes.new_rows == nullptr) return nullptr;
+    // The feed reports what refresh statements write: with it on, recompute
+    // (the flush would otherwise merge the patches back into the keys).
+    if (change_feed_detail() != FeedMode::kOff) return nullptr;
+    PatchPlan* plan = tview.patch_for(relid);
+    if (plan == nullptr) return nullptr;
+    // Comparing the rows costs memory in proportion to them: a statement
+    // changing more rows recomputes (its documents are many anyway).
+    constexpr int64 kMostPatchedRows = 10000;
+    if (pg_call([&] { return tuplestore_tuple_count(changes.new_rows); }) > kMostPatchedRows) return nullptr;
+    if (!plan->others.attnos.empty() && !same_rows_in(changes.old_rows, changes.new_rows, desc, plan->others))
+        return nullptr;
+    return plan;
+}
+
+bool read_query(const KeyCodec& codec, KeySource& src, bool old_rows, bool current_too, std::vector<Key>& out) {
+    SPIPlanPtr plan = key_plan(src, old_rows);
+    KeyDictionary& dict = backend().queue.dictionary();
+    // Not read-only: the key query sees the other tables as they are now,
+    // including changes earlier in this statement (cascaded actions).
+    bool saw_null = false;
+    Snapshot before = old_rows ? statement_snapshot() : nullptr;
+    if (!old_rows || current_too || before == nullptr) {
+        uint64 n = execute_plan(plan, nullptr, nullptr, false);
+        saw_null = read_keys(codec, dict, n, out) || saw_null;
+    }
+    // OLD rows are joined with the other tables as they were before the
+    // statement (see statement_snapshots.hpp): a foreign-key cascade deletes both sides of a
+    // link within one statement (a tag and its post_tag rows), and the
+    // current state no longer connects the deleted rows to any document.
+    // (For an UPDATE the NEW rows, joined with the current state, find the
+    // documents concurrent writers linked since; for a DELETE the OLD rows
+    // are joined with the current state as well.)
+    if (old_rows) {
+        if (before) {
+            // read_only: exactly that snapshot (its command id not advanced).
+            int rc = pg_call(
+                [&] { return SPI_execute_snapshot(plan, nullptr, nullptr, before, InvalidSnapshot, true, false, 0); });
+            if (rc >= 0) saw_null = read_keys(codec, dict, SPI_processed, out) || saw_null;
+        }
+    }
+    // REPEATABLE READ / SERIALIZABLE: the transaction snapshot cannot see a
+    // concurrent writer that the link locks just waited for. Its keys are
+    // found with the latest snapshot too; the flush then fails with 40001
+    // rather than write those documents from the old snapshot.
+    if (pg_call([] { return IsolationUsesXactSnapshot(); })) {
+        Snapshot latest = pg_call([] { return GetLatestSnapshot(); });
+        int rc = pg_call([&] { return SPI_execute_snapshot(plan, nullptr, nullptr, latest, InvalidSnapshot, false, false, 0); });
+        if (rc >= 0) saw_null = read_keys(codec, dict, SPI_processed, out) || saw_null;
+    }
+    return saw_null;
+}
+
+// Registers the changed rows as the ephemeral relations the key queries
+// read (pg_tviews_old, pg_tviews_new), in the current SPI connection.
+void register_one(const char* name, Tuplestorestate* rows, Relation relation) {
+    if (rows == nullptr) return;
+    pg_call([&] {
+        auto* enr = static_cast<EphemeralNamedRelation>(palloc0(sizeof(EphemeralNamedRelationData)));
+        enr->md.name = pstrdup(name);
+        enr->md.reliddesc = RelationGetRelid(relation);
+        enr->md.tupdesc = nullptr;
+        enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+        enr->md.enrtuples = tuplestore_tuple_count(rows);
+        enr->reldata = rows;
+        if (SPI_register_relation(enr) != SPI_OK_REL_REGISTER)
+            elog(ERROR, "pg_tviews: could not register changed rows as %s", name);
+    });
+}
+
+void register_rows(const pg_tviews::pg::ChangeSet& changes) {
+    register_one("pg_tviews_old", changes.old_rows, changes.relation);
+    register_one("pg_tviews_new", changes.new_rows, changes.relation);
+}
+
+}  // namespace
+
+namespace pg_tviews::pg {
+
+namespace {
+
+// Rows of a partition in the layout of an ancestor (columns matched by name).
+Tuplestorestate* convert_rows(Tuplestorestate* rows, TupleDesc from, TupleDesc to) {
+    if (rows == nullptr) return nullptr;
+    return pg_call([&] {
+        TupleConversionMap* map = convert_tuples_by_name(from, to);
+        Tuplestorestate* out = tuplestore_begin_heap(false, false, work_mem);
+        TupleTableSlot* slot = MakeSingleTupleTableSlot(from, &TTSOpsMinimalTuple);
+        int ptr = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
+        tuplestore_select_read_pointer(rows, ptr);
+        tuplestore_rescan(rows);
+        while (tuplestore_gettupleslot(rows, true, false, slot)) {
+            bool should_free = false;
+            HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
+            HeapTuple converted = map ? execute_attr_map_tuple(tuple, map) : tuple;
+            tuplestore_puttuple(out, converted);
+            if (should_free) heap_freetuple(tuple);
+        }
+        tuplestore_select_read_pointer(rows, 0);
+        ExecDropSingleTupleTableSlot(slot);
+        return out;
+    });
+}
+
+}  // namespace
+
+void capture_changes(const ChangeSet& given) {
+    CaptureScope capturing;
+    Catalog& cat = catalog();
+    cat.ensure_loaded();
+    ChangeSet changes = given;
+    Relation ancestor_rel = nullptr;
+    // A write straight into a partition (or a row trigger cloned to one) is
+    // a change of the partitioned table a TVIEW reads.
+    if (changes.relation->rd_rel->relispartition && cat.readers_of(RelationGetRelid(changes.relation)).empty()) {
+        Oid partition = RelationGetRelid(changes.relation);
+        List* ancestors = pg_call([&] { return get_partition_ancestors(partition); });
+        ListCell* lc;
+        foreach (lc, ancestors) {
+            Oid a = lfirst_oid(lc);
+            if (cat.readers_of(a).empty()) continue;
+            ancestor_rel = pg_call([&] { return table_open(a, AccessShareLock); });
+            TupleDesc from = RelationGetDescr(changes.relation);
+            TupleDesc to = RelationGetDescr(ancestor_rel);
+            changes.old_rows = convert_rows(changes.old_rows, from, to);
+            changes.new_rows = convert_rows(changes.new_rows, from, to);
+            changes.relation = ancestor_rel;
+            break;
+        }
+    }
+    Oid relid = RelationGetRelid(changes.relation);
+    auto readers = cat.readers_of(relid);
+    if (readers.empty()) {
+        // A capture trigger exists, so some TVIEW reads this relation: the
+        // cache predates it (created in another session). Reload once.
+        cat.invalidate();
+        cat.ensure_loaded();
+        readers = cat.readers_of(relid);
+    }
+    BackendState& b = backend();
+    if (changes.truncate) {
+        for (auto& r : readers) b.queue.mark_full(r.tview->table_oid);
+        return;
+    }
+    // Before the keys are computed: wait for concurrent changes linked to
+    // these rows (then the key queries below see them, READ COMMITTED).
+    TupleDesc desc = RelationGetDescr(changes.relation);
+    lock_links(desc, changes.old_rows, changes.new_rows, cat.link_locks_of(relid));
+    bool spi_ready = false;
+    std::unique_ptr<Spi> spi;
+    for (auto& r : readers) require_maintainable(*r.tview);
+    for (auto& r : readers) {
+        std::vector<Key> keys;
+        const KeyCodec& codec = r.tview->key;
+        // An UPDATE that changed only columns reaching the documents as
+        // leaves: their keys are queued to be patched (found through the
+        // NEW rows alone: the rows build the same documents as before).
+        PatchPlan* patch = patch_applies(*r.tview, relid, changes, desc);
+        for (std::size_t i : r.sources) {
+            KeySource& src = r.tview->sources[i];
+            if (src.mode == kKeyFull) {
+                b.queue.mark_full(r.tview->table_oid);
+            } else if (src.mode == kKeyDirect) {
+                if (!patch) read_direct(codec, changes.old_rows, desc, src.attno, keys);
+                if (read_direct(codec, changes.new_rows, desc, src.attno, keys))
+                    b.null_key_check.insert(r.tview->table_oid);
+            } else {
+                if (!spi_ready) {
+                    spi = std::make_unique<Spi>();
+                    register_rows(changes);
+                    spi_ready = true;
+                }
+                RunAs as_owner(r.tview->owner);
+                if (changes.old_rows && !patch && !old_rows_find_nothing_new(src, changes, desc))
+                    read_query(codec, src, true, changes.new_rows == nullptr, keys);
+                // A NULL key from the new rows may be a view row the table
+                // cannot hold (key queries can also return rows the view
+                // filters out): the flush checks the view itself.
+                if (changes.new_rows && read_query(codec, src, false, true, keys))
+                    b.null_key_check.insert(r.tview->table_oid);
+            }
+        }
+        if (patch) {
+            auto [at, fresh] = b.patched_under.emplace(r.tview->table_oid, r.tview.get());
+            if (!fresh && at->second != r.tview.get()) at->second = nullptr;
+            b.queue.add_patch(r.tview->table_oid, relid, keys);
+        }
+        else if (!keys.empty())
+            b.queue.add_all(r.tview->table_oid, keys);
+        if (b.null_key_check.count(r.tview->table_oid)) b.queue.touch(r.tview->table_oid);
+    }
+    if (spi) spi->finish();
+    if (ancestor_rel) pg_call([&] { table_close(ancestor_rel, NoLock); });
+    // Exact figures for the monitoring views (an upper bound beyond 4,096
+    // keys per TVIEW, where compacting at every statement would cost).
+    if (slot_tracking()) b.queue.compact_small(4096);
+    slot_publish_queue(b.queue.queued_count(), b.queue.pending_tview_count());
+}
+
+Tuplestorestate* one_row_store(HeapTuple tuple) {
+    return pg_call([&] {
+        Tuplestorestate* store = tuplestore_begin_heap(false, false, work_mem);
+        tuplestore_puttuple(store, tuple);
+        return store;
+    });
+}
+
+void maintain_now_if_immediate() {
+    // Immediate mode: maintain at the end of every statement (but never from
+    // inside the engine's own writes: the running flush picks those up).
+    BackendState& b = backend();
+    if (settings().refresh_mode == static_cast<int>(RefreshMode::kImmediate) && b.maintenance_depth == 0 &&
+        b.capture_depth == 0)
+        flush_queue();
+}
+
+}  // namespace pg_tviews::pg
+
+namespace {
+
+const char* event_name(TriggerEvent event) {
+    if (TRIGGER_FIRED_BY_INSERT(event)) return "INSERT into";
+    if (TRIGGER_FIRED_BY_UPDATE(event)) return "UPDATE";
+    if (TRIGGER_FIRED_BY_DELETE(event)) return "DELETE from";
+    return "TRUNCATE";
+}
+
+}  // namespace
+
+PGTV_FUNCTION(pg_tviews_capture) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture() must be called as a trigger");
+    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    ChangeSet changes{td->tg_relation, td->tg_oldtable, td->tg_newtable,
+                      TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)};
+    capture_changes(changes);
+    maintain_now_if_immediate();
+    return PointerGetDatum(nullptr);
+}
+
+// Row-level capture (pg_tviews_uninstall_stmt_triggers()): the same work for
+// one row; also what logical replication apply workers fire.
+PGTV_FUNCTION(pg_tviews_capture_row) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture_row() must be called as a trigger");
+    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture_row() must be a FOR EACH ROW trigger");
+    ChangeSet changes{td->tg_relation, nullptr, nullptr, false};
+    if (TRIGGER_FIRED_BY_INSERT(td->tg_event)) {
+        changes.new_rows = one_row_store(td->tg_trigtuple);
+    } else if (TRIGGER_FIRED_BY_DELETE(td->tg_event)) {
+        changes.old_rows = one_row_store(td->tg_trigtuple);
+    } else {
+        changes.old_rows = one_row_store(td->tg_trigtuple);
+        changes.new_rows = one_row_store(td->tg_newtuple);
+    }
+    capture_changes(changes);
+    maintain_now_if_immediate();
+    return PointerGetDatum(nullptr);
+}
+
+// Statement trigger on the registry: any change to it (a restore's COPY
+// included, which sends no invalidation of its own) makes every backend
+// reload the definitions.
+PGTV_FUNCTION(pg_tviews_registry_changed) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_registry_changed() must be called as a trigger");
+    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    Oid registry = RelationGetRelid(td->tg_relation);
+    pg_call([&] { CacheInvalidateRelcacheByRelid(registry); });
+    return PointerGetDatum(nullptr);
+}
+
+PGTV_FUNCTION(pg_tviews_guard) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_guard() must be called as a trigger");
+    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    const BackendState& b = backend();
+    if (b.maintenance_depth > 0 && b.maintained_table == RelationGetRelid(td->tg_relation))
+        return PointerGetDatum(nullptr);
+    std::string table = RelationGetRelationName(td->tg_relation);
+    if (settings().allow_direct_writes) {
+        // The documented repair switch: for the owner only.
+        if (owns_relation(RelationGetRelid(td->tg_relation))) return PointerGetDatum(nullptr);
+        throw TviewError(sqlstate::kInsufficientPrivilege,
+                         fmt::format("must be owner of TVIEW \"{}\" to write it directly", table),
+                         "pg_tviews.allow_direct_writes lets the owner (or a superuser) repair documents by hand.",
+                         "Ask the owner, or write to the base tables.");
+    }
+    throw TviewError(sqlstate::kWrongObjectType,
+                     fmt::format("cannot {} TVIEW \"{}\" directly", event_name(td->tg_event), table),
+                     fmt::format("\"{}\" is maintained by pg_tviews from the tables its view reads.", table),
+                     fmt::format("Write to those tables instead; SELECT pg_tviews_refresh('{}') rebuilds it.", table));
+}

@@ -1,0 +1,407 @@
+// The per-backend cache of TVIEW definitions (catalog.hpp): loaded lazily,
+// dropped by relcache invalidations of anything it watches and at the end
+// of a transaction that changed TVIEWs. Entries are shared, read-only data.
+#include "pg_tviews/pg/catalog/catalog.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/naming.hpp"
+#include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/pg/border/border.hpp"
+#include "pg_tviews/pg/catalog/metadata.hpp"
+#include "pg_tviews/pg/analysis/privileges.hpp"
+#include "pg_tviews/pg/border/run_as.hpp"
+#include "pg_tviews/pg/sql_api/shared_stats.hpp"
+#include "pg_tviews/pg/border/spi.hpp"
+#include "pg_tviews/pg/catalog/state.hpp"
+#include "pg_tviews/pg/border/subxact.hpp"
+#include "pg_tviews/pg/analysis/view_analysis.hpp"
+
+namespace pg_tviews::pg {
+
+Catalog& catalog() {
+    static Catalog instance;
+    return instance;
+}
+
+TviewDef::~TviewDef() {
+    SPIPlanPtr plans[] = {probe_plan, probe_all_plan, upsert_plan, upsert_one_plan, all_keys_plan, null_key_plan};
+    for (SPIPlanPtr p : plans)
+        if (p) SPI_freeplan(p);
+    for (int i = 0; i < 3; i++) {
+        if (feed_upsert_plan[i]) SPI_freeplan(feed_upsert_plan[i]);
+        if (feed_upsert_one_plan[i]) SPI_freeplan(feed_upsert_one_plan[i]);
+    }
+    for (auto& s : sources) {
+        if (s.plan_old) SPI_freeplan(s.plan_old);
+        if (s.plan_new) SPI_freeplan(s.plan_new);
+    }
+    for (auto& p : patches)
+        if (p.plan) SPI_freeplan(p.plan);
+}
+
+PatchPlan* TviewDef::patch_for(Oid relid) {
+    for (auto& p : patches)
+        if (p.relid == relid) return &p;
+    return nullptr;
+}
+
+InstalledExtension installed_extension() {
+    InstalledExtension found;
+    pg_call([&] {
+        Relation rel = table_open(ExtensionRelationId, AccessShareLock);
+        ScanKeyData key;
+        ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum("pg_tviews"));
+        SysScanDesc scan = systable_beginscan(rel, ExtensionNameIndexId, true, nullptr, 1, &key);
+        HeapTuple tup = systable_getnext(scan);
+        if (HeapTupleIsValid(tup)) {
+            auto* ext = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tup));
+            found.namespace_oid = ext->extnamespace;
+            found.owner = ext->extowner;
+        }
+        systable_endscan(scan);
+        table_close(rel, AccessShareLock);
+    });
+    return found;
+}
+
+Oid extension_namespace() { return installed_extension().namespace_oid; }
+
+std::string namespace_name(Oid nsp) {
+    const char* name = pg_call([&] { return static_cast<const char*>(get_namespace_name(nsp)); });
+    return name ? name : "";
+}
+
+std::string extension_schema_name() {
+    Oid nsp = extension_namespace();
+    return nsp == InvalidOid ? std::string() : namespace_name(nsp);
+}
+
+bool relation_exists(Oid relid) {
+    return pg_call([&] { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); });
+}
+
+std::string relation_sql_name(Oid relid) {
+    const char* rel = pg_call([&] { return static_cast<const char*>(get_rel_name(relid)); });
+    Oid nsp = pg_call([&] { return get_rel_namespace(relid); });
+    return qualify(namespace_name(nsp), rel ? rel : "");
+}
+
+std::vector<Oid> partitions_of(Oid relid) {
+    std::vector<Oid> out;
+    if (pg_call([&] { return get_rel_relkind(relid); }) != RELKIND_PARTITIONED_TABLE) return out;
+    List* parts = pg_call([&] { return find_all_inheritors(relid, NoLock, nullptr); });
+    ListCell* lc;
+    foreach (lc, parts)
+        if (lfirst_oid(lc) != relid) out.push_back(lfirst_oid(lc));
+    return out;
+}
+
+Oid relation_owner(Oid relid) {
+    return pg_call([&] {
+        HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+        if (!HeapTupleIsValid(tup)) elog(ERROR, "pg_tviews: cache lookup failed for relation %u", relid);
+        Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
+        ReleaseSysCache(tup);
+        return owner;
+    });
+}
+
+void require_maintainable(const TviewDef& d) {
+    if (d.broken.empty()) return;
+    throw TviewError(sqlstate::kInsufficientPrivilege, fmt::format("TVIEW \"{}\" cannot be maintained", d.table),
+                     d.broken,
+                     "SELECT * FROM pg_tviews_health_check() shows the problem; fix the ownership (or row-level "
+                     "security) it names, or drop the TVIEW.");
+}
+
+void Catalog::publish_entries() const noexcept {
+    std::size_t refresh = 0;
+    std::size_t key = 0;
+    for (const auto& [oid, d] : tviews_) {
+        for (SPIPlanPtr p : {d->probe_plan, d->probe_all_plan, d->upsert_plan, d->upsert_one_plan, d->all_keys_plan,
+                             d->null_key_plan})
+            if (p) refresh++;
+        for (int i = 0; i < 3; i++) refresh += (d->feed_upsert_plan[i] ? 1 : 0) + (d->feed_upsert_one_plan[i] ? 1 : 0);
+        for (const auto& s : d->sources) key += (s.plan_old ? 1 : 0) + (s.plan_new ? 1 : 0);
+    }
+    slot_cache_entries(tviews_.size(), refresh, key);
+}
+
+void Catalog::on_relcache(Oid relid) noexcept {
+    if (loading_ || relid == InvalidOid || watched_.count(relid)) valid_ = false;
+}
+
+void Catalog::release_superseded() noexcept {
+    try {
+        superseded_.clear();
+    } catch (...) {
+    }
+}
+
+TviewPtr Catalog::find(Oid table_oid) const {
+    auto it = tviews_.find(table_oid);
+    return it == tviews_.end() ? nullptr : it->second;
+}
+
+std::vector<TviewPtr> Catalog::all() const {
+    std::vector<TviewPtr> out;
+    for (const auto& [oid, def] : tviews_) out.push_back(def);
+    return out;
+}
+
+const std::vector<LinkLock>& Catalog::link_locks_of(Oid relid) const {
+    static const std::vector<LinkLock> kNone;
+    auto it = link_locks_.find(relid);
+    return it == link_locks_.end() ? kNone : it->second;
+}
+
+std::vector<Catalog::Reader> Catalog::readers_of(Oid relid) const {
+    std::vector<Reader> out;
+    auto it = readers_.find(relid);
+    if (it == readers_.end()) return out;
+    for (Oid t : it->second) {
+        Reader r{find(t), {}};
+        for (std::size_t i = 0; i < r.tview->sources.size(); i++)
+            if (r.tview->sources[i].relid == relid) r.sources.push_back(i);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void Catalog::ensure_loaded() {
+    BackendState& b = backend();
+    if (b.xact.graph_first < 0) b.xact.graph_first = valid_ ? 1 : 0;
+    // A backend's first load is not a miss: the hit rate then measures how
+    // often DDL makes the definitions reload, not how many connections
+    // were opened (a pooler-less application opens one per request).
+    if (valid_ || loaded_once_) count_cache(CacheKind::kGraph, valid_);
+    if (valid_) return;
+    load();
+    loaded_once_ = true;
+    publish_entries();
+}
+
+namespace {
+
+std::string text_of(const char* s) { return s ? std::string(s) : std::string(); }
+
+bool describe_locked(TviewDef& d);
+
+// The analysis takes locks on the view and every relation it reads; a
+// writer whose cache loads must not keep them (a concurrent DROP of some
+// TVIEW needs them), so it runs in a subtransaction rolled back at once.
+// False: the view was dropped by a transaction that committed while this
+// one waited for its lock (the TVIEW is being dropped: not loaded).
+bool describe(TviewDef& d) {
+    bool exists = false;
+    with_locks_released([&] { exists = describe_locked(d); });
+    return exists;
+}
+
+bool describe_locked(TviewDef& d) {
+    const char* table = d.table.c_str();
+    const char* key = d.key_column.c_str();
+    Oid view = d.view_oid;
+    ViewShapeC* shape = nullptr;
+    List* links = NIL;
+    List* patches = NIL;
+    Query* query = nullptr;
+    List* sources = pg_call([&]() -> List* {
+        Query* q = rewritten_view_query_if_exists(view);
+        if (q == nullptr) return NIL;
+        query = q;
+        shape = describe_tview_query(q, table, key, view);
+        links = find_join_links(q);
+        patches = build_patch_plans(q, shape, nullptr);
+        return build_key_sources(q, shape);
+    });
+    if (query == nullptr) return false;
+    // Checked again at every load: ownership of functions, helper views and
+    // domains, and row-level security, can change after creation. A TVIEW
+    // that fails is not maintained (writers of its tables get the error).
+    Oid owner = d.owner;
+    try {
+        pg_call([&] { check_trusted_code(query, owner, table); });
+    } catch (const PgException& e) {
+        d.broken = e.what();
+    }
+    // Link locks make a key query see the other side's concurrent change. A
+    // link between two relations whose changes both find their keys without
+    // a query (the key table and a child carrying its key, such as tv_post
+    // under tv_user) protects nothing: the key locks serialize those
+    // changes. Such links are not locked (locking them inside a flush, after
+    // key locks, could deadlock).
+    std::set<Oid> queried;
+    ListCell* slc;
+    foreach (slc, sources) {
+        auto* ks = static_cast<KeySourceC*>(lfirst(slc));
+        if (ks->mode == kKeyQuery) queried.insert(ks->relid);
+    }
+    // Each side of a link locks in its own mode: the two modes conflict with
+    // each other but not with themselves (a change on one side waits only for
+    // changes on the other side of the same value). A link within one
+    // relation locks in a mode that conflicts with both.
+    ListCell* llc;
+    foreach (llc, links) {
+        auto* l = static_cast<JoinLinkC*>(lfirst(llc));
+        if (!queried.count(l->rel_a) && !queried.count(l->rel_b)) continue;
+        uint32 ids[4] = {l->rel_a, static_cast<uint32>(l->att_a), l->rel_b, static_cast<uint32>(l->att_b)};
+        uint32 id = pg_call([&] { return hash_bytes(reinterpret_cast<const unsigned char*>(ids), sizeof ids); });
+        bool same_relation = l->rel_a == l->rel_b;
+        int mode_a = same_relation ? ShareRowExclusiveLock : RowExclusiveLock;
+        int mode_b = same_relation ? ShareRowExclusiveLock : ShareLock;
+        d.link_locks.push_back({l->rel_a, LinkLock{id, l->att_a, mode_a}});
+        d.link_locks.push_back({l->rel_b, LinkLock{id, l->att_b, mode_b}});
+    }
+    d.key = key_codec_for(shape->key_type, shape->key_collation);
+    ListCell* lc;
+    foreach (lc, shape->column_names) d.columns.push_back(strVal(lfirst(lc)));
+    foreach (lc, shape->relations) d.relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
+    foreach (lc, shape->helper_views) d.helper_views.push_back(lfirst_oid(lc));
+    foreach (lc, sources) {
+        auto* ks = static_cast<KeySourceC*>(lfirst(lc));
+        KeySource s;
+        s.relid = ks->relid;
+        s.mode = ks->mode;
+        s.attno = ks->attno;
+        s.sql_old = text_of(ks->sql_old);
+        s.sql_new = text_of(ks->sql_new);
+        s.reason = text_of(ks->reason);
+        d.sources.push_back(std::move(s));
+    }
+    RefreshTarget target = refresh_target_of(d);
+    foreach (lc, patches) {
+        auto* pc = static_cast<PatchPlanC*>(lfirst(lc));
+        PatchPlan p;
+        p.relid = pc->relid;
+        ListCell* leaf_cell;
+        foreach (leaf_cell, pc->leaves) {
+            auto* leaf = static_cast<PatchLeafC*>(lfirst(leaf_cell));
+            PatchLeaf l;
+            l.column = d.columns.at(static_cast<std::size_t>(leaf->column));
+            ListCell* pcell;
+            foreach (pcell, leaf->path) l.path.push_back(strVal(lfirst(pcell)));
+            p.leaves.push_back(std::move(l));
+        }
+        ListCell* oc;
+        foreach (oc, pc->others) p.others.attnos.push_back(static_cast<AttrNumber>(lfirst_int(oc)));
+        p.sql = patch_sql(target, pc->select_sql, p.leaves);
+        d.patches.push_back(std::move(p));
+    }
+    return true;
+}
+
+}  // namespace
+
+RefreshTarget refresh_target_of(const TviewDef& d) {
+    return RefreshTarget{d.schema, d.table, d.view, d.key_column, d.columns, d.entity, d.key.sql_type,
+                         d.key.eq_operator, !d.key.integer};
+}
+
+void Catalog::load() {
+    for (auto& [oid, def] : tviews_) superseded_.push_back(def);
+    tviews_.clear();
+    readers_.clear();
+    link_locks_.clear();
+    watched_.clear();
+    graph_ = DepGraph{};
+    ext_present_ = false;
+    // Valid from the start: an invalidation that arrives while loading
+    // (locks taken below accept invalidation messages) marks it stale again.
+    valid_ = true;
+    loading_ = true;
+    try {
+        load_entries();
+    } catch (...) {
+        loading_ = false;
+        valid_ = false;
+        throw;
+    }
+    loading_ = false;
+}
+
+void Catalog::load_entries() {
+
+    Oid nsp = extension_namespace();
+    if (nsp == InvalidOid) return;
+    ext_schema_ = namespace_name(nsp);
+    Oid meta = registry_table(nsp);
+    if (meta == InvalidOid) return;
+    ext_present_ = true;
+    watched_.insert(meta);
+
+    Spi spi;
+    std::vector<RegistryRow> rows;
+    {
+        // Read with the extension's rights: works whatever the DBA granted
+        // on the registry (its view pg_tview_meta is readable by PUBLIC).
+        // With the latest snapshot, like the system catalogs the rest of
+        // the load reads: a flush that waited for a redefinition's lock
+        // must see the registry row it committed (the view's new OID), not
+        // the row of the transaction's older snapshot.
+        struct LatestSnapshot {
+            LatestSnapshot() {
+                pg_call([] { PushActiveSnapshot(GetLatestSnapshot()); });
+            }
+            ~LatestSnapshot() {
+                if (std::uncaught_exceptions() == 0) pg_entry_void([] { PopActiveSnapshot(); });
+            }
+        } latest;
+        rows = registry_rows(spi, true);
+    }
+    for (const auto& row : rows) {
+        auto def = std::make_shared<TviewDef>();
+        def->table_oid = row.table_oid;
+        def->view_oid = row.view_oid;
+        Oid table_oid = def->table_oid;
+        Oid view_oid = def->view_oid;
+        const char* table = pg_call([&] { return static_cast<const char*>(get_rel_name(table_oid)); });
+        const char* view = pg_call([&] { return static_cast<const char*>(get_rel_name(view_oid)); });
+        if (table == nullptr || view == nullptr) continue;  // being dropped
+        def->table = table;
+        def->view = view;
+        def->entity = row.entity;
+        // The key follows the entity recorded at creation, so renaming the
+        // table does not change which column is the key.
+        def->key_column = names_for("tv_" + def->entity).key_column;
+        Oid nsp_oid = pg_call([&] { return get_rel_namespace(table_oid); });
+        def->schema = namespace_name(nsp_oid);
+        def->owner = relation_owner(table_oid);
+        if (!describe(*def)) continue;
+        tviews_[def->table_oid] = def;
+    }
+    for (auto& [oid, def] : tviews_) {
+        for (const auto& [rel, lock] : def->link_locks) link_locks_[rel].push_back(lock);
+    }
+    for (auto& [rel, locks] : link_locks_) {
+        std::sort(locks.begin(), locks.end());
+        locks.erase(std::unique(locks.begin(), locks.end()), locks.end());
+    }
+    for (auto& [oid, def] : tviews_) {
+        graph_.add_node(oid);
+        watched_.insert(def->table_oid);
+        watched_.insert(def->view_oid);
+        for (Oid r : def->relations) {
+            watched_.insert(r);
+            readers_[r].push_back(oid);
+            if (tviews_.count(r)) graph_.add_edge(r, oid);
+        }
+        for (Oid v : def->helper_views) watched_.insert(v);
+    }
+    if (auto cycle = graph_.find_cycle()) {
+        std::string path;
+        for (Oid oid : *cycle) path += tviews_[oid]->table + " -> ";
+        path += tviews_[cycle->front()]->table;
+        throw TviewError(sqlstate::kInvalidRecursion, "TVIEWs read each other in a cycle", "Cycle: " + path + ".",
+                         "A TVIEW cannot read itself, directly or through helper views or other TVIEWs; change "
+                         "the view that closes the cycle.");
+    }
+    for (auto& [oid, level] : graph_.levels()) tviews_[oid]->level = level;
+    spi.finish();
+}
+
+}  // namespace pg_tviews::pg
