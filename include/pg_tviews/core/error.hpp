@@ -31,7 +31,6 @@ inline constexpr const char* kWrongObjectType = "42809";        // wrong_object_
 inline constexpr const char* kFeatureNotSupported = "0A000";    // feature_not_supported
 inline constexpr const char* kInvalidDefinition = "42P17";      // invalid_object_definition
 inline constexpr const char* kDatatypeMismatch = "42804";       // datatype_mismatch
-inline constexpr const char* kSyntaxError = "42601";            // syntax_error
 inline constexpr const char* kUniqueViolation = "23505";        // unique_violation
 inline constexpr const char* kNotNullViolation = "23502";       // not_null_violation
 inline constexpr const char* kInvalidRecursion = "42P19";       // invalid_recursive_definition
@@ -40,13 +39,11 @@ inline constexpr const char* kDependentObjects = "2BP01";    // dependent_object
 inline constexpr const char* kSerializationFailure = "40001";  // serialization_failure
 inline constexpr const char* kNoDataFound = "P0002";           // no_data_found
 inline constexpr const char* kInternalError = "XX000";          // internal_error
-inline constexpr const char* kOutOfMemory = "53200";            // out_of_memory
 inline constexpr const char* kUndefinedObject = "42704";        // undefined_object
 inline constexpr const char* kInsufficientPrivilege = "42501";  // insufficient_privilege
 inline constexpr const char* kNameTooLong = "42622";            // name_too_long
 inline constexpr const char* kInvalidParameterValue = "22023";  // invalid_parameter_value
 inline constexpr const char* kNullValueNotAllowed = "22004";    // null_value_not_allowed
-inline constexpr const char* kObjectInUse = "55006";            // object_in_use
 inline constexpr const char* kQueryCanceled = "57014";          // query_canceled
 }  // namespace sqlstate
 

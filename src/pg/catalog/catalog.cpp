@@ -270,7 +270,6 @@ bool describe_locked(TviewDef& d) {
         s.attno = ks->attno;
         s.sql_old = text_of(ks->sql_old);
         s.sql_new = text_of(ks->sql_new);
-        s.reason = text_of(ks->reason);
         d.sources.push_back(std::move(s));
     }
     RefreshTarget target = refresh_target_of(d);
@@ -309,7 +308,6 @@ void Catalog::load() {
     link_locks_.clear();
     watched_.clear();
     graph_ = DepGraph{};
-    ext_present_ = false;
     // Valid from the start: an invalidation that arrives while loading
     // (locks taken below accept invalidation messages) marks it stale again.
     valid_ = true;
@@ -328,10 +326,8 @@ void Catalog::load_entries() {
 
     Oid nsp = extension_namespace();
     if (nsp == InvalidOid) return;
-    ext_schema_ = namespace_name(nsp);
     Oid meta = registry_table(nsp);
     if (meta == InvalidOid) return;
-    ext_present_ = true;
     watched_.insert(meta);
 
     Spi spi;

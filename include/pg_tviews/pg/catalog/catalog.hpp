@@ -30,7 +30,6 @@ struct KeySource {
     AttrNumber attno = 0;
     std::string sql_old;
     std::string sql_new;
-    std::string reason;
     SPIPlanPtr plan_old = nullptr;
     SPIPlanPtr plan_new = nullptr;
     bool columns_known = false;
@@ -127,8 +126,6 @@ public:
     // (pg_tviews_cache_stats).
     void publish_entries() const noexcept;
     std::vector<TviewPtr> all() const;
-    const std::string& extension_schema() const { return ext_schema_; }
-    bool extension_present() const { return ext_present_; }
 
 private:
     void load();
@@ -137,8 +134,6 @@ private:
     bool valid_ = false;
     bool loaded_once_ = false;  // this backend loaded the definitions before
     bool loading_ = false;  // any invalidation while loading makes it stale
-    bool ext_present_ = false;
-    std::string ext_schema_;
     std::map<Oid, TviewPtr> tviews_;
     std::map<Oid, std::vector<Oid>> readers_;  // relid -> TVIEW table oids
     std::map<Oid, std::vector<LinkLock>> link_locks_;
