@@ -24,6 +24,18 @@ bool is_tview_table_name(const std::string& table) {
     return starts_with(table, kPrefix) && table.size() > 3;
 }
 
+TviewNames names_for_entity(const std::string& entity) { return names_for(std::string(kPrefix) + entity); }
+
+std::string entity_of_key_column(const std::string& column) {
+    return column.size() > 3 && column.compare(0, 3, "pk_") == 0 ? column.substr(3) : std::string();
+}
+
+bool is_fk_column(const std::string& column) { return column.rfind("fk_", 0) == 0; }
+
+bool is_id_suffixed_column(const std::string& column) {
+    return column.size() > 3 && column.compare(column.size() - 3, 3, "_id") == 0;
+}
+
 TviewNames names_for(const std::string& table_or_entity) {
     if (table_or_entity.empty())
         throw TviewError(sqlstate::kInvalidName, "TVIEW name must not be empty",

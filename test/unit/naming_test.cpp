@@ -216,3 +216,17 @@ TEST(SplitQualifiedName, RefusesMalformedNames) {
         }
     }
 }
+
+TEST(Naming, EntityNamesAndConventionColumns) {
+    EXPECT_EQ(names_for_entity("post").table, "tv_post");
+    EXPECT_EQ(names_for_entity("tv_x").table, "tv_tv_x");  // an entity that starts with tv_ stays whole
+    EXPECT_EQ(names_for_entity("tv_x").key_column, "pk_tv_x");
+    EXPECT_EQ(entity_of_key_column("pk_post"), "post");
+    EXPECT_EQ(entity_of_key_column("pk_"), "");
+    EXPECT_EQ(entity_of_key_column("post_pk"), "");
+    EXPECT_TRUE(is_fk_column("fk_user"));
+    EXPECT_FALSE(is_fk_column("user_fk"));
+    EXPECT_TRUE(is_id_suffixed_column("author_id"));
+    EXPECT_FALSE(is_id_suffixed_column("_id"));
+    EXPECT_FALSE(is_id_suffixed_column("id"));
+}

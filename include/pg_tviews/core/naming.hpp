@@ -23,6 +23,17 @@ struct TviewNames {
 // Throws TviewError (42602) for names that cannot name a TVIEW.
 TviewNames names_for(const std::string& table_or_entity);
 
+// The names of entity `entity` exactly (even one that starts with tv_).
+TviewNames names_for_entity(const std::string& entity);
+
+// The entity of a key column pk_<entity>; "" when `column` is not one.
+std::string entity_of_key_column(const std::string& column);
+
+// Convention columns: fk_<x> (an integer link), <x>_id (a uuid link when
+// of type uuid).
+bool is_fk_column(const std::string& column);
+bool is_id_suffixed_column(const std::string& column);
+
 // True when `table` is a name of the form tv_<entity> with a non-empty entity.
 bool is_tview_table_name(const std::string& table);
 

@@ -363,7 +363,7 @@ void Catalog::load_entries() {
         def->entity = row.entity;
         // The key follows the entity recorded at creation, so renaming the
         // table does not change which column is the key.
-        def->key_column = names_for("tv_" + def->entity).key_column;
+        def->key_column = names_for_entity(def->entity).key_column;
         Oid nsp_oid = pg_call([&] { return get_rel_namespace(table_oid); });
         def->schema = namespace_name(nsp_oid);
         def->owner = relation_owner(table_oid);

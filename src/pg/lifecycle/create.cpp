@@ -310,9 +310,9 @@ ConventionColumns convention_columns(const ViewShapeC* shape) {
     int i = 0;
     foreach (lc, shape->column_names) {
         std::string c = strVal(lfirst(lc));
-        if (c.rfind("fk_", 0) == 0) fk_columns.push_back(c);
+        if (is_fk_column(c)) fk_columns.push_back(c);
         Oid type = list_nth_oid(shape->column_types, i++);
-        if (type == UUIDOID && c.size() > 3 && c.compare(c.size() - 3, 3, "_id") == 0) uuid_fk_columns.push_back(c);
+        if (type == UUIDOID && is_id_suffixed_column(c)) uuid_fk_columns.push_back(c);
     }
     return {text_array_literal(fk_columns), text_array_literal(uuid_fk_columns)};
 }

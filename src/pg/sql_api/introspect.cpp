@@ -58,8 +58,7 @@ std::string find_key_column(Query* q) {
     ListCell* lc;
     foreach (lc, q->targetList) {
         auto* tle = static_cast<TargetEntry*>(lfirst(lc));
-        if (!tle->resjunk && tle->resname && strncmp(tle->resname, "pk_", 3) == 0 && strlen(tle->resname) > 3)
-            return tle->resname;
+        if (!tle->resjunk && tle->resname && !entity_of_key_column(tle->resname).empty()) return tle->resname;
     }
     return "";
 }
@@ -71,7 +70,7 @@ void analyze(const std::string& sql, json& out) {
     if (key.empty())
         throw TviewError(sqlstate::kUndefinedColumn, "the SELECT has no key column pk_<entity>", "",
                          "Select the entity's key as pk_<entity>, for example p.pk_post.");
-    TviewNames names = names_for("tv_" + key.substr(3));
+    TviewNames names = names_for_entity(entity_of_key_column(key));
     out["entity"] = names.entity;
     out["table"] = names.table;
     out["view"] = names.view;
