@@ -35,7 +35,14 @@ ISOLATION_OPTS = --inputdir=test/isolation --load-extension=pg_tviews
 # inlining into JIT-compiled expressions, so switch bitcode generation off.
 override with_llvm = no
 
-PG_CPPFLAGS = -I$(CURDIR)/include
+# One version source: the control file's default_version names the install
+# script (sql/pg_tviews--<version>.sql) and is what pg_tviews_version() says.
+TVIEWS_VERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+ifeq ($(wildcard sql/$(EXTENSION)--$(TVIEWS_VERSION).sql),)
+$(error $(EXTENSION).control names version "$(TVIEWS_VERSION)" but sql/$(EXTENSION)--$(TVIEWS_VERSION).sql does not exist)
+endif
+
+PG_CPPFLAGS = -I$(CURDIR)/include -DPG_TVIEWS_VERSION='"$(TVIEWS_VERSION)"'
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -Wno-register -fPIC -MMD -MP
 SHLIB_LINK  = -lstdc++ -lfmt
 EXTRA_CLEAN = $(OBJS:.o=.d)

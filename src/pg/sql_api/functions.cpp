@@ -19,7 +19,7 @@ using namespace pg_tviews;
 using namespace pg_tviews::pg;
 
 #ifndef PG_TVIEWS_VERSION
-#define PG_TVIEWS_VERSION "0.2.0"
+#error "PG_TVIEWS_VERSION comes from pg_tviews.control (see the Makefile)"
 #endif
 
 namespace {
