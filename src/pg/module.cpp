@@ -25,17 +25,9 @@ namespace {
 bool g_initialized = false;
 bool g_preloaded = false;
 
+// Each owner ends its own part of the transaction.
 void end_of_transaction() noexcept {
-    BackendState& b = backend();
-    b.queue.clear();
-    b.maintenance_depth = 0;
-    b.maintained_table = InvalidOid;
-    b.internal_ddl = 0;
-    b.redefining = InvalidOid;
-    b.pending_ctas.clear();
-    b.null_key_check.clear();
-    b.patched_under.clear();
-    b.xact = XactFigures{};
+    state_at_eoxact();
     change_feed_end_of_transaction();
     forget_link_lock_counts();
     slot_transaction_end();
@@ -76,22 +68,13 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
     if (b.quiet_subxact > 0) return;  // the engine's own read-only subtransaction
     switch (event) {
         case SUBXACT_EVENT_COMMIT_SUB:
-            pg_entry_void([&] { b.queue.subxact_commit(level); });
+            pg_entry_void([&] { state_at_eosubxact(level, true); });
             pg_entry_void([&] { change_feed_subxact_commit(level); });
             break;
         case SUBXACT_EVENT_ABORT_SUB:
-            // Rows refreshed inside the subtransaction are rolled back with
-            // it: queue their keys again.
-            pg_entry_void([&] { b.queue.subxact_abort(level); });
+            pg_entry_void([&] { state_at_eosubxact(level, false); });
             pg_entry_void([&] { change_feed_subxact_abort(level); });
             statement_snapshots_subxact_abort(level);
-            if (b.maintenance_depth > 0 && b.maintenance_level >= level) {
-                b.maintenance_depth = 0;
-                b.maintained_table = InvalidOid;
-            }
-            b.internal_ddl = 0;
-            b.redefining = InvalidOid;
-            b.pending_ctas.clear();
             break;
         case SUBXACT_EVENT_START_SUB:
         case SUBXACT_EVENT_PRE_COMMIT_SUB:

@@ -23,4 +23,35 @@ MaintenanceScope::~MaintenanceScope() {
     b.maintained_table = b.maintenance_depth > 0 ? previous_ : 0;
 }
 
+void state_at_eoxact() noexcept {
+    BackendState& b = backend();
+    b.queue.clear();
+    b.maintenance_depth = 0;
+    b.maintained_table = InvalidOid;
+    b.internal_ddl = 0;
+    b.redefining = InvalidOid;
+    b.pending_ctas.clear();
+    b.null_key_check.clear();
+    b.patched_under.clear();
+    b.xact = XactFigures{};
+}
+
+void state_at_eosubxact(int level, bool commit) {
+    BackendState& b = backend();
+    if (commit) {
+        b.queue.subxact_commit(level);
+        return;
+    }
+    // Rows refreshed inside the subtransaction are rolled back with it:
+    // queue their keys again.
+    b.queue.subxact_abort(level);
+    if (b.maintenance_depth > 0 && b.maintenance_level >= level) {
+        b.maintenance_depth = 0;
+        b.maintained_table = InvalidOid;
+    }
+    b.internal_ddl = 0;
+    b.redefining = InvalidOid;
+    b.pending_ctas.clear();
+}
+
 }  // namespace pg_tviews::pg

@@ -66,6 +66,14 @@ struct BackendState {
 
 BackendState& backend();
 
+// The end of the transaction (commit or abort): nothing of the queue or the
+// transaction's flags survives.
+void state_at_eoxact() noexcept;
+// The end of subtransaction `level`: its log entries move up (commit), or
+// its refreshed keys are queued again and its flags reset (abort).
+void state_at_eosubxact(int level, bool commit);
+
+
 // Whether the library was loaded by shared_preload_libraries.
 bool library_preloaded();
 
