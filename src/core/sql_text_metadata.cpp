@@ -10,6 +10,13 @@ namespace pg_tviews {
 namespace {
 // The row of table $1.
 constexpr const char* kTableIs = "table_oid::pg_catalog.oid OPERATOR(pg_catalog.=) $1::pg_catalog.oid";
+
+// The definition the registry records for the view `view_oid_sql` names:
+// PostgreSQL's text, without the trailing ';' and newline.
+std::string stored_definition_of(const std::string& view_oid_sql) {
+    return fmt::format("pg_catalog.btrim(pg_catalog.pg_get_viewdef({}), ' ;' OPERATOR(pg_catalog.||) pg_catalog.chr(10))",
+                       view_oid_sql);
+}
 }  // namespace
 
 std::string registry_sql(RegistrySql statement, const std::string& registry) {
@@ -45,10 +52,7 @@ std::string registry_sql(RegistrySql statement, const std::string& registry) {
     return fmt::format(kText[static_cast<int>(statement)], registry, kTableIs);
 }
 
-std::string stored_definition_sql() {
-    return "SELECT pg_catalog.btrim(pg_catalog.pg_get_viewdef($1::pg_catalog.oid), ' ;' OPERATOR(pg_catalog.||) "
-           "pg_catalog.chr(10))";
-}
+std::string stored_definition_sql() { return "SELECT " + stored_definition_of("$1::pg_catalog.oid"); }
 
 std::string registry_update_reads_sql(const std::string& registry, bool definition) {
     return fmt::format(
@@ -59,9 +63,7 @@ std::string registry_update_reads_sql(const std::string& registry, bool definiti
         "AND r.dependencies::pg_catalog.oid[] OPERATOR(pg_catalog.<@) old.dependencies::pg_catalog.oid[] "
         "AND r.definition OPERATOR(pg_catalog.=) old.definition)::pg_catalog.text",
         registry,
-        definition ? ", definition = pg_catalog.btrim(pg_catalog.pg_get_viewdef(r.view_oid::pg_catalog.oid), "
-                     "' ;' OPERATOR(pg_catalog.||) pg_catalog.chr(10))"
-                   : "",
+        definition ? ", definition = " + stored_definition_of("r.view_oid::pg_catalog.oid") : std::string(),
         kTableIs);
 }
 
