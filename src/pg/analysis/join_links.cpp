@@ -76,31 +76,29 @@ void add_link(LinkContext* ctx, Column a, Column b) {
     ctx->links = lappend(ctx->links, link);
 }
 
-void visit_query(Query* q, LinkContext* ctx) {
+// Walks query `q` with the query stack one level deeper.
+bool visit_query(Query* q, LinkContext* ctx) {
     ctx->stack = lappend(ctx->stack, q);
-    query_tree_walker(q, PGTV_WALKER(link_walker), ctx, 0);
+    bool stop = query_tree_walker(q, PGTV_WALKER(link_walker), ctx, 0);
     ctx->stack = list_delete_last(ctx->stack);
+    return stop;
+}
+
+// Records `a = b` when both sides resolve to base table columns.
+void note_equality(const OpExpr* op, LinkContext* ctx) {
+    if (list_length(op->args) != 2 || !is_btree_equality(op->opno)) return;
+    Column a{}, b{};
+    int level = list_length(ctx->stack) - 1;
+    if (resolve_column(static_cast<Node*>(linitial(op->args)), ctx->stack, level, &a, 0) &&
+        resolve_column(static_cast<Node*>(lsecond(op->args)), ctx->stack, level, &b, 0))
+        add_link(ctx, a, b);
 }
 
 bool link_walker(Node* node, void* raw) {
-    if (node == nullptr) return false;
     auto* ctx = static_cast<LinkContext*>(raw);
-    if (IsA(node, Query)) {
-        visit_query(reinterpret_cast<Query*>(node), ctx);
-        return false;
-    }
-    if (IsA(node, OpExpr)) {
-        auto* op = reinterpret_cast<OpExpr*>(node);
-        if (list_length(op->args) == 2) {
-            if (is_btree_equality(op->opno)) {
-                Column a{}, b{};
-                int level = list_length(ctx->stack) - 1;
-                if (resolve_column(static_cast<Node*>(linitial(op->args)), ctx->stack, level, &a, 0) &&
-                    resolve_column(static_cast<Node*>(lsecond(op->args)), ctx->stack, level, &b, 0))
-                    add_link(ctx, a, b);
-            }
-        }
-    }
+    if (node == nullptr) return false;
+    if (IsA(node, Query)) return visit_query(reinterpret_cast<Query*>(node), ctx);
+    if (IsA(node, OpExpr)) note_equality(reinterpret_cast<OpExpr*>(node), ctx);
     return expression_tree_walker(node, PGTV_WALKER(link_walker), raw);
 }
 

@@ -2,6 +2,8 @@
 #include "pg_tviews/pg/analysis/privileges.hpp"
 #include "pg_tviews/pg/border/compat.hpp"
 
+#include <array>
+
 #include <fmt/format.h>
 
 #include "pg_tviews/core/error.hpp"
@@ -19,12 +21,15 @@ namespace pg_tviews::pg {
 
 namespace {
 
-bool owner_check(Oid relid, Oid role) {
-#if PG_VERSION_NUM >= 160000
-    return object_ownercheck(RelationRelationId, relid, role);
-#else
-    return pg_class_ownercheck(relid, role);
-#endif
+// Hands the syscache row of `oid` to `read` (which copies what it needs)
+// and releases it; false when there is no such row.
+template <typename Form, typename Read>
+bool read_catalog_row(SysCacheIdentifier cache, Oid oid, Read&& read) {
+    HeapTuple tup = SearchSysCache1(cache, ObjectIdGetDatum(oid));
+    if (!HeapTupleIsValid(tup)) return false;
+    read(*reinterpret_cast<const Form*>(GETSTRUCT(tup)));
+    ReleaseSysCache(tup);
+    return true;
 }
 
 std::string role_name(Oid role) {
@@ -35,18 +40,14 @@ std::string role_name(Oid role) {
 }  // namespace
 
 bool owns_relation(Oid relid) {
-    return pg_call([&] { return owner_check(relid, GetUserId()); });
+    return pg_call([&] { return owns_object(RelationRelationId, relid, GetUserId()); });
 }
 
 void require_tview_owner(Oid table_oid, const std::string& table, const char* action) {
     if (owns_relation(table_oid)) return;
     Oid owner = pg_call([&] {
-        HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(table_oid));
         Oid o = InvalidOid;
-        if (HeapTupleIsValid(tup)) {
-            o = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
-            ReleaseSysCache(tup);
-        }
+        read_catalog_row<FormData_pg_class>(RELOID, table_oid, [&](const FormData_pg_class& c) { o = c.relowner; });
         return o;
     });
     throw TviewError(sqlstate::kInsufficientPrivilege,
@@ -119,21 +120,21 @@ bool trusted_role(Oid role, const TrustContext* ctx) { return role == ctx->owner
 }
 
 void check_function(Oid funcid, const TrustContext* ctx) {
-    HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-    if (!HeapTupleIsValid(tup)) return;
-    auto* proc = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tup));
-    Oid owner = proc->proowner;
-    char kind = proc->prokind;
-    ReleaseSysCache(tup);
+    Oid owner = InvalidOid;
+    char kind = 0;
+    if (!read_catalog_row<FormData_pg_proc>(PROCOID, funcid, [&](const FormData_pg_proc& p) {
+            owner = p.proowner;
+            kind = p.prokind;
+        }))
+        return;
     if (!trusted_role(owner, ctx)) untrusted(ctx, psprintf("function %s", format_procedure(funcid)), owner);
     if (kind != PROKIND_AGGREGATE) return;
     // An aggregate's support functions run too.
-    HeapTuple agg = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(funcid));
-    if (!HeapTupleIsValid(agg)) return;
-    auto* a = reinterpret_cast<Form_pg_aggregate>(GETSTRUCT(agg));
-    Oid support[] = {a->aggtransfn, a->aggfinalfn, a->aggcombinefn, a->aggserialfn, a->aggdeserialfn,
-                     a->aggmtransfn, a->aggminvtransfn, a->aggmfinalfn};
-    ReleaseSysCache(agg);
+    std::array<Oid, 8> support{};
+    read_catalog_row<FormData_pg_aggregate>(AGGFNOID, funcid, [&](const FormData_pg_aggregate& a) {
+        support = {a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn, a.aggdeserialfn,
+                   a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn};
+    });
     for (Oid f : support)
         if (OidIsValid(f)) check_function(f, ctx);
 }
@@ -151,35 +152,39 @@ void check_operator(Oid opno, const TrustContext* ctx) {
 
 void check_type(Oid type, const TrustContext* ctx) {
     // A domain's CHECK constraints run whenever a value is coerced to it.
-    HeapTuple tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
-    if (!HeapTupleIsValid(tup)) return;
-    auto* t = reinterpret_cast<Form_pg_type>(GETSTRUCT(tup));
-    char typtype = t->typtype;
-    Oid owner = t->typowner;
-    Oid base = t->typbasetype;
-    ReleaseSysCache(tup);
+    char typtype = 0;
+    Oid owner = InvalidOid;
+    Oid base = InvalidOid;
+    read_catalog_row<FormData_pg_type>(TYPEOID, type, [&](const FormData_pg_type& t) {
+        typtype = t.typtype;
+        owner = t.typowner;
+        base = t.typbasetype;
+    });
     if (typtype != TYPTYPE_DOMAIN) return;
     if (!trusted_role(owner, ctx)) untrusted(ctx, psprintf("domain %s", format_type_be(type)), owner);
     check_type(base, ctx);
 }
 
+void check_sort_clause(const SortGroupClause* sgc, const TrustContext* ctx) {
+    check_operator(sgc->eqop, ctx);
+    check_operator(sgc->sortop, ctx);
+}
+
 void check_sort_clauses(List* clauses, const TrustContext* ctx) {
     ListCell* lc;
-    foreach (lc, clauses) {
-        auto* sgc = static_cast<SortGroupClause*>(lfirst(lc));
-        check_operator(sgc->eqop, ctx);
-        check_operator(sgc->sortop, ctx);
-    }
+    foreach (lc, clauses) check_sort_clause(static_cast<SortGroupClause*>(lfirst(lc)), ctx);
 }
 
 void check_relation(const Query* q, RangeTblEntry* rte, const TrustContext* ctx) {
-    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
-    if (!HeapTupleIsValid(tup)) return;
-    auto* c = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup));
-    char relkind = c->relkind;
-    Oid owner = c->relowner;
-    bool rls = c->relrowsecurity;
-    ReleaseSysCache(tup);
+    char relkind = 0;
+    Oid owner = InvalidOid;
+    bool rls = false;
+    if (!read_catalog_row<FormData_pg_class>(RELOID, rte->relid, [&](const FormData_pg_class& c) {
+            relkind = c.relkind;
+            owner = c.relowner;
+            rls = c.relrowsecurity;
+        }))
+        return;
     const char* name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(rte->relid)),
                                                   get_rel_name(rte->relid));
     // A helper view's expressions run with the rights of whoever reads it.
@@ -223,11 +228,7 @@ bool trust_walker(Node* node, void* raw) {
     }
     (void)check_functions_in_node(node, check_function_cb, raw);
     if (IsA(node, CoerceToDomain)) check_type(reinterpret_cast<CoerceToDomain*>(node)->resulttype, ctx);
-    if (IsA(node, SortGroupClause)) {
-        auto* sgc = reinterpret_cast<SortGroupClause*>(node);
-        check_operator(sgc->eqop, ctx);
-        check_operator(sgc->sortop, ctx);
-    }
+    if (IsA(node, SortGroupClause)) check_sort_clause(reinterpret_cast<SortGroupClause*>(node), ctx);
     return expression_tree_walker(node, PGTV_WALKER(trust_walker), raw);
 }
 

@@ -54,14 +54,11 @@ void check_level(Query* q, CheckContext* ctx) {
     query_tree_walker(q, PGTV_WALKER(check_walker), ctx, 0);
 }
 
+// Every (sub)query level is checked; expressions are walked for sublinks.
 bool check_walker(Node* node, void* raw) {
-    if (node == nullptr) return false;
-    auto* ctx = static_cast<CheckContext*>(raw);
-    if (IsA(node, Query)) {
-        check_level(reinterpret_cast<Query*>(node), ctx);
-        return false;
-    }
-    return expression_tree_walker(node, PGTV_WALKER(check_walker), raw);
+    if (node != nullptr && IsA(node, Query)) check_level(reinterpret_cast<Query*>(node), static_cast<CheckContext*>(raw));
+    else if (node != nullptr) return expression_tree_walker(node, PGTV_WALKER(check_walker), raw);
+    return false;
 }
 
 struct RelContext {

@@ -303,12 +303,17 @@ const char* event_name(TriggerEvent event) {
     return "TRUNCATE";
 }
 
+// The trigger call's data; `function` is refused when called otherwise.
+TriggerData* trigger_data(FunctionCallInfo fcinfo, const char* function) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        throw TviewError(sqlstate::kFeatureNotSupported, fmt::format("{}() must be called as a trigger", function));
+    return reinterpret_cast<TriggerData*>(fcinfo->context);
+}
+
 }  // namespace
 
 PGTV_FUNCTION(pg_tviews_capture) {
-    if (!CALLED_AS_TRIGGER(fcinfo))
-        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture() must be called as a trigger");
-    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    TriggerData* td = trigger_data(fcinfo, "pg_tviews_capture");
     ChangeSet changes{td->tg_relation, td->tg_oldtable, td->tg_newtable,
                       TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)};
     capture_changes(changes);
@@ -319,20 +324,14 @@ PGTV_FUNCTION(pg_tviews_capture) {
 // Row-level capture (pg_tviews_uninstall_stmt_triggers()): the same work for
 // one row; also what logical replication apply workers fire.
 PGTV_FUNCTION(pg_tviews_capture_row) {
-    if (!CALLED_AS_TRIGGER(fcinfo))
-        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture_row() must be called as a trigger");
-    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    TriggerData* td = trigger_data(fcinfo, "pg_tviews_capture_row");
     if (!TRIGGER_FIRED_FOR_ROW(td->tg_event))
         throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_capture_row() must be a FOR EACH ROW trigger");
-    ChangeSet changes{td->tg_relation, nullptr, nullptr, false};
-    if (TRIGGER_FIRED_BY_INSERT(td->tg_event)) {
-        changes.new_rows = one_row_store(td->tg_trigtuple);
-    } else if (TRIGGER_FIRED_BY_DELETE(td->tg_event)) {
-        changes.old_rows = one_row_store(td->tg_trigtuple);
-    } else {
-        changes.old_rows = one_row_store(td->tg_trigtuple);
-        changes.new_rows = one_row_store(td->tg_newtuple);
-    }
+    // INSERT has only a new row, DELETE only an old one, UPDATE both.
+    bool inserted = TRIGGER_FIRED_BY_INSERT(td->tg_event);
+    bool deleted = TRIGGER_FIRED_BY_DELETE(td->tg_event);
+    ChangeSet changes{td->tg_relation, inserted ? nullptr : one_row_store(td->tg_trigtuple),
+                      deleted ? nullptr : one_row_store(inserted ? td->tg_trigtuple : td->tg_newtuple), false};
     capture_changes(changes);
     maintain_now_if_immediate();
     return PointerGetDatum(nullptr);
@@ -342,18 +341,14 @@ PGTV_FUNCTION(pg_tviews_capture_row) {
 // included, which sends no invalidation of its own) makes every backend
 // reload the definitions.
 PGTV_FUNCTION(pg_tviews_registry_changed) {
-    if (!CALLED_AS_TRIGGER(fcinfo))
-        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_registry_changed() must be called as a trigger");
-    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    TriggerData* td = trigger_data(fcinfo, "pg_tviews_registry_changed");
     Oid registry = RelationGetRelid(td->tg_relation);
     pg_call([&] { CacheInvalidateRelcacheByRelid(registry); });
     return PointerGetDatum(nullptr);
 }
 
 PGTV_FUNCTION(pg_tviews_guard) {
-    if (!CALLED_AS_TRIGGER(fcinfo))
-        throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews_guard() must be called as a trigger");
-    auto* td = reinterpret_cast<TriggerData*>(fcinfo->context);
+    TriggerData* td = trigger_data(fcinfo, "pg_tviews_guard");
     const BackendState& b = backend();
     if (b.maintenance_depth > 0 && b.maintained_table == RelationGetRelid(td->tg_relation))
         return PointerGetDatum(nullptr);

@@ -20,6 +20,7 @@
 // DDL that touches no TVIEW costs one look-up in the cached catalog, plus,
 // for CREATE/ALTER TABLE and CREATE TRIGGER, one pg_trigger query for
 // deferrable triggers on TVIEW tables (a foreign key elsewhere can add one).
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -171,34 +172,44 @@ void check_invariants(const TviewDef& t, bool restoring = false) {
                "Writes to a TVIEW go through its base tables; to rebuild it, SELECT pg_tviews_refresh(...).");
 }
 
+// The subcommand kinds of an ALTER TABLE on a table (none for any other
+// statement, or an ALTER TABLE on another kind of relation when
+// `tables_only`).
+std::vector<AlterTableType> alter_table_subcommands(Node* tree, bool tables_only) {
+    std::vector<AlterTableType> out;
+    if (!IsA(tree, AlterTableStmt)) return out;
+    auto* stmt = reinterpret_cast<AlterTableStmt*>(tree);
+    if (tables_only && stmt->objtype != OBJECT_TABLE) return out;
+    ListCell* lc;
+    foreach (lc, stmt->cmds) out.push_back(static_cast<AlterTableCmd*>(lfirst(lc))->subtype);
+    return out;
+}
+
+bool adds_or_removes_columns(AlterTableType kind) {
+    switch (kind) {
+        case AT_AddColumn:
+        case AT_DropColumn:
+        case AT_AlterColumnType:
+        case AT_AddInherit:
+        case AT_DropInherit:
+        case AT_AddOf:
+        case AT_DropOf:
+        case AT_DropExpression:
+            return true;
+        default:
+            return false;
+    }
+}
+
 bool changes_columns(Node* tree) {
     if (IsA(tree, RenameStmt)) return reinterpret_cast<RenameStmt*>(tree)->renameType == OBJECT_COLUMN;
-    if (!IsA(tree, AlterTableStmt)) return false;
-    ListCell* lc;
-    foreach (lc, reinterpret_cast<AlterTableStmt*>(tree)->cmds) {
-        auto* cmd = static_cast<AlterTableCmd*>(lfirst(lc));
-        switch (cmd->subtype) {
-            case AT_AddColumn:
-            case AT_DropColumn:
-            case AT_AlterColumnType:
-            case AT_AddInherit:
-            case AT_DropInherit:
-            case AT_AddOf:
-            case AT_DropOf:
-            case AT_DropExpression:
-                return true;
-            default: break;
-        }
-    }
-    return false;
+    auto kinds = alter_table_subcommands(tree, false);
+    return std::any_of(kinds.begin(), kinds.end(), adds_or_removes_columns);
 }
 
 bool changes_owner(Node* tree) {
-    if (!IsA(tree, AlterTableStmt)) return false;
-    ListCell* lc;
-    foreach (lc, reinterpret_cast<AlterTableStmt*>(tree)->cmds)
-        if (static_cast<AlterTableCmd*>(lfirst(lc))->subtype == AT_ChangeOwner) return true;
-    return false;
+    auto kinds = alter_table_subcommands(tree, false);
+    return std::find(kinds.begin(), kinds.end(), AT_ChangeOwner) != kinds.end();
 }
 
 // Deferrable triggers on any TVIEW table (CREATE TRIGGER on it, or a
@@ -254,34 +265,32 @@ void refuse_newly_broken(const Catalog& cat, const std::set<Oid>& before) {
                              t->broken, "Keep the objects a TVIEW uses owned by its owner (or a superuser).");
 }
 
-// ALTER TABLE whose every subcommand keeps columns, owner, row security,
-// triggers (except enabling them) and storage as maintenance sees them.
-bool is_structure_preserving(Node* tree) {
-    if (!IsA(tree, AlterTableStmt)) return false;
-    auto* stmt = reinterpret_cast<AlterTableStmt*>(tree);
-    if (stmt->objtype != OBJECT_TABLE) return false;
-    ListCell* lc;
-    foreach (lc, stmt->cmds) {
-        auto* cmd = static_cast<AlterTableCmd*>(lfirst(lc));
-        switch (cmd->subtype) {
-            case AT_AddConstraint:
-            case AT_AddIndex:
-            case AT_AddIndexConstraint:
-            case AT_ValidateConstraint:
-            case AT_SetRelOptions:
-            case AT_ResetRelOptions:
-            case AT_ClusterOn:
-            case AT_DropCluster:
-            case AT_SetStatistics:
-            case AT_ReplicaIdentity:
-            case AT_EnableTrig:
-            case AT_EnableAlwaysTrig:
-                break;
-            default:
-                return false;
-        }
+// Subcommands that keep columns, owner, row security, triggers (except
+// enabling them) and storage as maintenance sees them.
+bool keeps_structure(AlterTableType kind) {
+    switch (kind) {
+        case AT_AddConstraint:
+        case AT_AddIndex:
+        case AT_AddIndexConstraint:
+        case AT_ValidateConstraint:
+        case AT_SetRelOptions:
+        case AT_ResetRelOptions:
+        case AT_ClusterOn:
+        case AT_DropCluster:
+        case AT_SetStatistics:
+        case AT_ReplicaIdentity:
+        case AT_EnableTrig:
+        case AT_EnableAlwaysTrig:
+            return true;
+        default:
+            return false;
     }
-    return true;
+}
+
+// ALTER TABLE on a table whose every subcommand keeps the structure.
+bool is_structure_preserving(Node* tree) {
+    auto kinds = alter_table_subcommands(tree, true);
+    return !kinds.empty() && std::all_of(kinds.begin(), kinds.end(), keeps_structure);
 }
 
 // The checks of a structure-preserving ALTER TABLE on `target`, from the

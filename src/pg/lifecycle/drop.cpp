@@ -48,7 +48,7 @@ std::string drop_orphaned_registry_row(const TviewNames& n, RangeVar* rv) {
             spi.finish();
             return view + " (its table had been dropped without pg_tviews)";
         }
-        bool may = pg_call([&] { return superuser() || owns_database(MyDatabaseId, GetUserId()); });
+        bool may = pg_call([&] { return superuser() || owns_object(DatabaseRelationId, MyDatabaseId, GetUserId()); });
         if (!may)
             throw TviewError(sqlstate::kInsufficientPrivilege,
                              fmt::format("only the database owner or a superuser may remove the registry row of "

@@ -147,7 +147,7 @@ void lock_for_drop_schema(const DropStmt* stmt) {
         if (nsp == InvalidOid) continue;
         // PostgreSQL checks the schema's ownership first: no lock of ours
         // queues for a caller it will refuse.
-        if (!pg_call([&] { return owns_namespace(nsp, GetUserId()); })) return;
+        if (!pg_call([&] { return owns_object(NamespaceRelationId, nsp, GetUserId()); })) return;
         schemas.insert(nsp);
     }
     if (schemas.empty()) return;

@@ -48,24 +48,38 @@ Datum text_datum(const char* s) {
     return pg_call([&] { return PointerGetDatum(cstring_to_text(s)); });
 }
 
+
+// One row of N columns per backend that published figures (the last column
+// is the scope): `fill(b, visible, values, nulls)` fills the rest, given
+// whether the caller may see that session's details, and returns false to
+// leave the backend out.
+template <std::size_t N, typename Fill>
+Datum backend_rows(FunctionCallInfo fcinfo, Fill&& fill) {
+    std::vector<BackendFigures> backends = backend_figures();
+    SessionVisibility visibility;
+    ReturnSetInfo* rs = begin_rows(fcinfo);
+    Datum scope_text = text_datum(scope());
+    for (const auto& b : backends) {
+        Datum v[N] = {};
+        bool n[N] = {};
+        if (!fill(b, visibility.sees(b.role), v, n)) continue;
+        v[N - 1] = scope_text;
+        put_row(rs, v, n);
+    }
+    return PointerGetDatum(nullptr);
+}
+
 }  // namespace
 
 // One row per backend that published anything: its queue and its flush.
 // Like pg_stat_activity, the application name and transaction of other
 // roles' sessions are shown to members of pg_read_all_stats only.
 PGTV_FUNCTION(pg_tviews_backend_queues) {
-    std::vector<BackendFigures> rows = backend_figures();
-    SessionVisibility visibility;
-    ReturnSetInfo* rs = begin_rows(fcinfo);
-    Datum scope_text = text_datum(scope());
-    for (const auto& b : rows) {
-        bool visible = visibility.sees(b.role);
-        Datum v[10];
-        bool n[10] = {};
+    return backend_rows<10>(fcinfo, [](const BackendFigures& b, bool visible, Datum* v, bool* n) {
         v[0] = Int32GetDatum(b.pid);
         v[1] = ObjectIdGetDatum(b.database);
         v[2] = ObjectIdGetDatum(b.role);
-        v[3] = visible ? text_datum(b.application_name.c_str()) : Datum(0);
+        if (visible) v[3] = text_datum(b.application_name.c_str());
         n[3] = !visible;
         v[4] = TransactionIdGetDatum(b.xid);
         n[4] = !visible || b.xid == InvalidTransactionId;
@@ -75,25 +89,16 @@ PGTV_FUNCTION(pg_tviews_backend_queues) {
         n[7] = b.last_enqueued == 0;
         v[8] = TimestampTzGetDatum(b.flushing_since);
         n[8] = b.flushing_since == 0;
-        v[9] = scope_text;
-        put_row(rs, v, n);
-    }
-    return PointerGetDatum(nullptr);
+        return true;
+    });
 }
 
 // Long steps under way in every backend (this one alone without preload).
 // As in pg_stat_progress_*, other roles' rows show only session and
 // database, unless the caller has the privileges of pg_read_all_stats.
 PGTV_FUNCTION(pg_tviews_progress_figures) {
-    std::vector<BackendFigures> rows = backend_figures();
-    SessionVisibility visibility;
-    ReturnSetInfo* rs = begin_rows(fcinfo);
-    Datum scope_text = text_datum(scope());
-    for (const auto& b : rows) {
-        if (b.progress_tview == InvalidOid) continue;
-        bool visible = visibility.sees(b.role);
-        Datum v[8] = {};
-        bool n[8] = {};
+    return backend_rows<8>(fcinfo, [](const BackendFigures& b, bool visible, Datum* v, bool* n) {
+        if (b.progress_tview == InvalidOid) return false;
         v[0] = Int32GetDatum(b.pid);
         v[1] = ObjectIdGetDatum(b.database);
         if (visible) {
@@ -106,10 +111,8 @@ PGTV_FUNCTION(pg_tviews_progress_figures) {
         } else {
             n[2] = n[3] = n[4] = n[5] = n[6] = true;
         }
-        v[7] = scope_text;
-        put_row(rs, v, n);
-    }
-    return PointerGetDatum(nullptr);
+        return true;
+    });
 }
 
 // Hits and misses per cache (server-wide with preload) and the entries the

@@ -26,23 +26,9 @@ namespace {
 
 struct Slot {
     volatile std::uint32_t changecount;  // odd while its owner writes it
-    int pid;
-    Oid database;
-    Oid role;
+    BackendNumbers numbers;
     char application_name[NAMEDATALEN];
-    TransactionId xid;
-    std::uint64_t keys_pending;
-    std::uint32_t tviews_pending;
-    TimestampTz last_enqueued;
-    TimestampTz flushing_since;
-    std::uint64_t graph_entries;
-    std::uint64_t refresh_plans;
-    std::uint64_t key_plans;
-    Oid progress_tview;  // a long step under way (pg_tviews_progress)
     char progress_phase[24];
-    std::uint64_t progress_done;
-    std::uint64_t progress_total;
-    TimestampTz progress_started;
 };
 
 constexpr int kCaches = 3;
@@ -114,7 +100,7 @@ void clear_slot(int, Datum arg) {
     auto* slot = reinterpret_cast<Slot*>(DatumGetPointer(arg));
     slot->changecount++;
     pg_write_barrier();
-    slot->pid = 0;
+    slot->numbers.pid = 0;
     pg_write_barrier();
     slot->changecount++;
 }
@@ -136,9 +122,9 @@ void write_slot(Fn&& fn) {
     Slot* slot = my_slot();
     slot->changecount++;
     pg_write_barrier();
-    slot->pid = MyProcPid;
-    slot->database = MyDatabaseId;
-    slot->role = GetSessionUserId();
+    slot->numbers.pid = MyProcPid;
+    slot->numbers.database = MyDatabaseId;
+    slot->numbers.role = GetSessionUserId();
     fn(*slot);
     pg_write_barrier();
     slot->changecount++;
@@ -164,10 +150,10 @@ void slot_publish_queue(std::size_t keys, std::size_t tviews) {
     TransactionId xid = GetTopTransactionIdIfAny();
     write_slot([&](Slot& s) {
         if (application_name) strlcpy(s.application_name, application_name, NAMEDATALEN);
-        s.xid = xid;
-        s.keys_pending = keys;
-        s.tviews_pending = static_cast<std::uint32_t>(tviews);
-        if (keys > 0) s.last_enqueued = now;
+        s.numbers.xid = xid;
+        s.numbers.keys_pending = keys;
+        s.numbers.tviews_pending = static_cast<std::uint32_t>(tviews);
+        if (keys > 0) s.numbers.last_enqueued = now;
     });
 }
 
@@ -175,55 +161,55 @@ void slot_flush_begin() {
     if (!settings().track_stats) return;
     TimestampTz now = GetCurrentTimestamp();
     write_slot([&](Slot& s) {
-        if (s.flushing_since == 0) s.flushing_since = now;
+        if (s.numbers.flushing_since == 0) s.numbers.flushing_since = now;
     });
 }
 
 void slot_progress_begin(Oid tview, const char* phase, std::uint64_t total) noexcept {
     TimestampTz now = GetCurrentTimestamp();
     write_slot([&](Slot& sl) {
-        sl.progress_tview = tview;
+        sl.numbers.progress_tview = tview;
         strlcpy(sl.progress_phase, phase, sizeof(sl.progress_phase));
-        sl.progress_done = 0;
-        sl.progress_total = total;
-        sl.progress_started = now;
+        sl.numbers.progress_done = 0;
+        sl.numbers.progress_total = total;
+        sl.numbers.progress_started = now;
     });
 }
 
 void slot_progress_step(std::uint64_t done) noexcept {
-    write_slot([&](Slot& sl) { sl.progress_done = done; });
+    write_slot([&](Slot& sl) { sl.numbers.progress_done = done; });
 }
 
 void slot_progress_end() noexcept {
-    if (my_slot()->progress_tview == InvalidOid) return;
+    if (my_slot()->numbers.progress_tview == InvalidOid) return;
     write_slot([](Slot& sl) {
-        sl.progress_tview = InvalidOid;
+        sl.numbers.progress_tview = InvalidOid;
         sl.progress_phase[0] = '\0';
     });
 }
 
 void slot_flush_end() {
-    if (!settings().track_stats && my_slot()->flushing_since == 0) return;
-    write_slot([](Slot& s) { s.flushing_since = 0; });
+    if (!settings().track_stats && my_slot()->numbers.flushing_since == 0) return;
+    write_slot([](Slot& s) { s.numbers.flushing_since = 0; });
 }
 
 void slot_transaction_end() {
     Slot* slot = my_slot();
-    if (slot->keys_pending == 0 && slot->flushing_since == 0 && slot->xid == InvalidTransactionId) return;
+    if (slot->numbers.keys_pending == 0 && slot->numbers.flushing_since == 0 && slot->numbers.xid == InvalidTransactionId) return;
     write_slot([](Slot& s) {
-        s.xid = InvalidTransactionId;
-        s.keys_pending = 0;
-        s.tviews_pending = 0;
-        s.flushing_since = 0;
+        s.numbers.xid = InvalidTransactionId;
+        s.numbers.keys_pending = 0;
+        s.numbers.tviews_pending = 0;
+        s.numbers.flushing_since = 0;
     });
 }
 
 void slot_cache_entries(std::size_t graph_entries, std::size_t refresh_plans, std::size_t key_plans) noexcept {
     if (!settings().track_stats) return;
     write_slot([&](Slot& s) {
-        s.graph_entries = graph_entries;
-        s.refresh_plans = refresh_plans;
-        s.key_plans = key_plans;
+        s.numbers.graph_entries = graph_entries;
+        s.numbers.refresh_plans = refresh_plans;
+        s.numbers.key_plans = key_plans;
     });
 }
 
@@ -300,27 +286,14 @@ std::vector<BackendFigures> backend_figures() {
     std::vector<BackendFigures> out;
     auto copy = [&](const Slot& s) {
         BackendFigures b;
-        b.pid = s.pid;
-        b.database = s.database;
-        b.role = s.role;
+        static_cast<BackendNumbers&>(b) = s.numbers;
         b.application_name = s.application_name;
-        b.xid = s.xid;
-        b.keys_pending = s.keys_pending;
-        b.tviews_pending = s.tviews_pending;
-        b.last_enqueued = s.last_enqueued;
-        b.flushing_since = s.flushing_since;
-        b.graph_entries = s.graph_entries;
-        b.refresh_plans = s.refresh_plans;
-        b.key_plans = s.key_plans;
-        b.progress_tview = s.progress_tview;
-        b.progress_phase = s.progress_tview == InvalidOid ? "" : std::string(s.progress_phase, strnlen(s.progress_phase, sizeof(s.progress_phase)));
-        b.progress_done = s.progress_done;
-        b.progress_total = s.progress_total;
-        b.progress_started = s.progress_started;
+        if (s.numbers.progress_tview != InvalidOid)
+            b.progress_phase.assign(s.progress_phase, strnlen(s.progress_phase, sizeof(s.progress_phase)));
         return b;
     };
     if (g_shared == nullptr) {
-        if (g_local_slot.pid != 0) out.push_back(copy(g_local_slot));
+        if (g_local_slot.numbers.pid != 0) out.push_back(copy(g_local_slot));
         return out;
     }
     for (int i = 0; i < g_shared->nslots; i++) {
@@ -333,7 +306,7 @@ std::vector<BackendFigures> backend_figures() {
             pg_read_barrier();
             std::uint32_t after = shared->changecount;
             if (before == after && (before & 1) == 0) {
-                if (copy_of.pid != 0) {
+                if (copy_of.numbers.pid != 0) {
                     copy_of.application_name[NAMEDATALEN - 1] = '\0';
                     out.push_back(copy(copy_of));
                 }

@@ -53,44 +53,42 @@ ErrorData* capture_current_error(MemoryContext caller_context);
 // through PG_TRY: the server's PG_exception_stack would keep pointing at
 // this dead frame and the next ereport would longjmp into it. It is caught
 // inside the block and rethrown after PG_END_TRY has restored the stack.
+// `fn` returns a value here; pg_call below also takes bodies returning void.
 template <typename Fn>
-auto pg_call(Fn&& fn) -> decltype(fn()) {
+auto pg_call_value(Fn&& fn) -> decltype(fn()) {
     using Result = decltype(fn());
-    static_assert(std::is_void_v<Result> || std::is_trivially_copyable_v<Result>,
-                  "pg_call bodies return plain values only");
+    static_assert(std::is_trivially_copyable_v<Result>, "pg_call bodies return plain values only");
     MemoryContext caller = CurrentMemoryContext;
     ErrorData* volatile caught = nullptr;
     std::exception_ptr cpp_error;  // set only on the path that did not longjmp
-    if constexpr (std::is_void_v<Result>) {
-        PG_TRY();
-        {
-            try {
-                fn();
-            } catch (...) {
-                cpp_error = std::current_exception();
-            }
+    Result volatile result{};
+    PG_TRY();
+    {
+        try {
+            result = fn();
+        } catch (...) {
+            cpp_error = std::current_exception();
         }
-        PG_CATCH();
-        { caught = capture_current_error(caller); }
-        PG_END_TRY();
-        if (caught) throw PgException(caught);
-        if (cpp_error) std::rethrow_exception(cpp_error);
+    }
+    PG_CATCH();
+    { caught = capture_current_error(caller); }
+    PG_END_TRY();
+    if (caught) throw PgException(caught);
+    if (cpp_error) std::rethrow_exception(cpp_error);
+    return result;
+}
+
+// Runs server code `fn` (returning a plain value or nothing) and turns a
+// PostgreSQL error into a PgException once the server's state is restored.
+template <typename Fn>
+auto pg_call(Fn&& fn) -> decltype(fn()) {
+    if constexpr (std::is_void_v<decltype(fn())>) {
+        pg_call_value([&] {
+            fn();
+            return true;
+        });
     } else {
-        Result volatile result{};
-        PG_TRY();
-        {
-            try {
-                result = fn();
-            } catch (...) {
-                cpp_error = std::current_exception();
-            }
-        }
-        PG_CATCH();
-        { caught = capture_current_error(caller); }
-        PG_END_TRY();
-        if (caught) throw PgException(caught);
-        if (cpp_error) std::rethrow_exception(cpp_error);
-        return result;
+        return pg_call_value(fn);
     }
 }
 

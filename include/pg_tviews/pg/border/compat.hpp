@@ -4,30 +4,30 @@
 
 #include "pg_tviews/pg/border/postgres.hpp"
 
-#if PG_VERSION_NUM >= 160000
 extern "C" {
+#include "catalog/pg_class.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_namespace.h"
-#include "parser/parse_relation.h"
 #include "utils/acl.h"
+}
+
+#if PG_VERSION_NUM >= 160000
+extern "C" {
+#include "parser/parse_relation.h"
 }
 #endif
 
 namespace pg_tviews::pg {
 
-inline bool owns_database(Oid db, Oid role) {
+// Does `role` own the relation, database or schema `object` (class_id,
+// RelationRelationId, DatabaseRelationId or NamespaceRelationId, says which)?
+inline bool owns_object(Oid class_id, Oid object, Oid role) {
 #if PG_VERSION_NUM >= 160000
-    return object_ownercheck(DatabaseRelationId, db, role);
+    return object_ownercheck(class_id, object, role);
 #else
-    return pg_database_ownercheck(db, role);
-#endif
-}
-
-inline bool owns_namespace(Oid nsp, Oid role) {
-#if PG_VERSION_NUM >= 160000
-    return object_ownercheck(NamespaceRelationId, nsp, role);
-#else
-    return pg_namespace_ownercheck(nsp, role);
+    if (class_id == RelationRelationId) return pg_class_ownercheck(object, role);
+    if (class_id == DatabaseRelationId) return pg_database_ownercheck(object, role);
+    return pg_namespace_ownercheck(object, role);
 #endif
 }
 

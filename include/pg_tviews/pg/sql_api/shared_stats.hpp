@@ -56,11 +56,12 @@ struct RefreshFigures {
 void record_refresh(Oid table_oid, const RefreshFigures& f);
 
 // Readers (copies).
-struct BackendFigures {
+// What a backend publishes besides its two texts: plain values, copied as
+// one block between the shared slot and the reader's copy.
+struct BackendNumbers {
     int pid = 0;
     Oid database = InvalidOid;
     Oid role = InvalidOid;
-    std::string application_name;
     TransactionId xid = InvalidTransactionId;
     std::uint64_t keys_pending = 0;
     std::uint32_t tviews_pending = 0;
@@ -69,11 +70,15 @@ struct BackendFigures {
     std::uint64_t graph_entries = 0;
     std::uint64_t refresh_plans = 0;
     std::uint64_t key_plans = 0;
-    Oid progress_tview = InvalidOid;
-    std::string progress_phase;
+    Oid progress_tview = InvalidOid;  // a long step under way (pg_tviews_progress)
     std::uint64_t progress_done = 0;
     std::uint64_t progress_total = 0;
     TimestampTz progress_started = 0;
+};
+
+struct BackendFigures : BackendNumbers {
+    std::string application_name;
+    std::string progress_phase;
 };
 std::vector<BackendFigures> backend_figures();  // the current backend alone without preload
 
