@@ -58,6 +58,12 @@ SELECT check_name, status FROM pg_tviews_health_check() WHERE check_name IN ('tv
 ALTER TABLE tb_book DISABLE TRIGGER tview_capture_upd;
 SELECT check_name, status, details FROM pg_tviews_health_check() WHERE check_name = 'tview:shelf';
 ALTER TABLE tb_book ENABLE TRIGGER tview_capture_upd;
+-- a disabled guard trigger too (a superuser may disable it)
+ALTER TABLE tv_shelf DISABLE TRIGGER tview_guard_truncate;
+SELECT check_name, status, details FROM pg_tviews_health_check() WHERE check_name = 'tview:shelf';
+ALTER TABLE tv_shelf ENABLE TRIGGER tview_guard_truncate;
+-- the list the health check compares pg_trigger with
+SELECT trigger_name, trigger_function, used_for FROM pg_tviews_own_triggers() ORDER BY 1;
 DROP TRIGGER tview_capture_upd ON tb_book;
 SELECT check_name, status, details FROM pg_tviews_health_check() WHERE check_name = 'tview:shelf';
 -- trigger names tview_* are pg_tviews' own: only its own functions may run

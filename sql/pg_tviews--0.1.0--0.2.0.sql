@@ -109,6 +109,12 @@ CREATE FUNCTION @extschema@.pg_tviews_problems()
 RETURNS TABLE(table_oid regclass, problem text)
     LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'pg_tviews_problems';
 
+-- The triggers pg_tviews installs and the function each must run (the
+-- health check compares pg_trigger with this list).
+CREATE FUNCTION @extschema@.pg_tviews_own_triggers()
+RETURNS TABLE(trigger_name name, trigger_function regprocedure, used_for text)
+    LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'pg_tviews_own_triggers';
+
 -- Health: every TVIEW has its table, view, enabled guard triggers, a
 -- capture trigger set (running pg_tviews' own functions) on every relation
 -- it reads, and can be maintained; no capture trigger is orphaned.
@@ -141,7 +147,7 @@ AS $fn$
      WHERE coalesce(current_setting('pg_tviews.change_feed', true), 'off') <> 'off'
   UNION ALL
     SELECT 'tview:' || m.entity,
-           CASE WHEN t.oid IS NULL OR v.oid IS NULL OR missing.rels IS NOT NULL OR g.n OPERATOR(pg_catalog.<) 2
+           CASE WHEN t.oid IS NULL OR v.oid IS NULL OR missing.rels IS NOT NULL OR g.missing OPERATOR(pg_catalog.>) 0
                      OR p.problem IS NOT NULL OR unregistered.rels IS NOT NULL OR NOT keyed.ok
                 THEN 'ERROR' ELSE 'OK' END,
            CASE WHEN t.oid IS NULL
@@ -155,7 +161,7 @@ AS $fn$
                 THEN format('%s has no primary key on %I (refreshes fail): ALTER TABLE %s ADD PRIMARY KEY (%I)',
                             m.table_oid, 'pk_' OPERATOR(pg_catalog.||) m.entity, m.table_oid,
                             'pk_' OPERATOR(pg_catalog.||) m.entity)
-                WHEN g.n OPERATOR(pg_catalog.<) 2 THEN format('guard triggers missing or disabled on %s', m.table_oid)
+                WHEN g.missing OPERATOR(pg_catalog.>) 0 THEN format('guard triggers missing or disabled on %s', m.table_oid)
                 WHEN missing.rels IS NOT NULL THEN format('capture triggers missing or disabled on %s', missing.rels)
                 WHEN unregistered.rels IS NOT NULL
                 THEN format('%s reads %s, which its registry row does not list (its view was replaced while '
@@ -183,29 +189,30 @@ AS $fn$
                                         AND i.indnkeyatts OPERATOR(pg_catalog.=) 1
                                         AND a.attname OPERATOR(pg_catalog.=) ('pk_' OPERATOR(pg_catalog.||) m.entity)) AS ok
                        ) keyed ON true
-    LEFT JOIN LATERAL (SELECT count(*) AS n FROM pg_trigger tg
-                        WHERE tg.tgrelid OPERATOR(pg_catalog.=) m.table_oid::oid
-                          AND tg.tgname OPERATOR(pg_catalog.~~) 'tview\_guard\_%'
-                          AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_guard()'::regprocedure::oid
-                          AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D') g ON true
+    LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT EXISTS (
+                                  SELECT 1 FROM pg_trigger tg
+                                   WHERE tg.tgrelid OPERATOR(pg_catalog.=) m.table_oid::oid
+                                     AND tg.tgname OPERATOR(pg_catalog.=) k.trigger_name
+                                     AND tg.tgfoid OPERATOR(pg_catalog.=) k.trigger_function::oid
+                                     AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D')) AS missing
+                         FROM @extschema@.pg_tviews_own_triggers() k
+                        WHERE k.used_for OPERATOR(pg_catalog.=) 'guard') g ON true
     LEFT JOIN LATERAL (
-        -- statement-level: ins, upd, del and trunc; row-level: row and trunc;
-        -- each must run pg_tviews' own capture function
+        -- covered when, at one level, every capture trigger of that level
+        -- (pg_tviews_own_triggers(): statement-level ins, upd, del and trunc;
+        -- row-level row and trunc) is there, enabled and running its function
         SELECT string_agg(d::text, ', ') AS rels
           FROM unnest(m.dependencies) AS d
-         WHERE NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid OPERATOR(pg_catalog.=) d::oid
-                              AND tg.tgname OPERATOR(pg_catalog.=) 'tview_capture_trunc'
-                              AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_capture()'::regprocedure::oid
-                              AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D')
-            OR (SELECT count(*) FROM pg_trigger tg
-                 WHERE tg.tgrelid OPERATOR(pg_catalog.=) d::oid
-                   AND tg.tgname OPERATOR(pg_catalog.=) ANY ('{tview_capture_ins,tview_capture_upd,tview_capture_del}'::name[])
-                   AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_capture()'::regprocedure::oid
-                   AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D') OPERATOR(pg_catalog.<) 3
-               AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid OPERATOR(pg_catalog.=) d::oid
-                                  AND tg.tgname OPERATOR(pg_catalog.=) 'tview_capture_row'
-                                  AND tg.tgfoid OPERATOR(pg_catalog.=) '@extschema@.pg_tviews_capture_row()'::regprocedure::oid
-                                  AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D')
+         WHERE NOT EXISTS (
+               SELECT 1 FROM (VALUES ('statement capture'), ('row capture')) AS lvl(used_for)
+                WHERE NOT EXISTS (
+                      SELECT 1 FROM @extschema@.pg_tviews_own_triggers() k
+                       WHERE k.used_for OPERATOR(pg_catalog.=) ANY (ARRAY[lvl.used_for, 'statement and row capture'])
+                         AND NOT EXISTS (SELECT 1 FROM pg_trigger tg
+                                          WHERE tg.tgrelid OPERATOR(pg_catalog.=) d::oid
+                                            AND tg.tgname OPERATOR(pg_catalog.=) k.trigger_name
+                                            AND tg.tgfoid OPERATOR(pg_catalog.=) k.trigger_function::oid
+                                            AND tg.tgenabled OPERATOR(pg_catalog.<>) 'D')))
     ) missing ON true
     LEFT JOIN LATERAL (
         -- the tables its view reads now (through helper views, from the
@@ -236,7 +243,8 @@ AS $fn$
                 ELSE 'capture triggers on relations no TVIEW reads: ' ||
                      string_agg(DISTINCT tg.tgrelid::regclass::text, ', ') END
     FROM pg_trigger tg
-   WHERE tg.tgname OPERATOR(pg_catalog.~~) 'tview\_capture\_%'
+   WHERE tg.tgname OPERATOR(pg_catalog.=) ANY (SELECT k.trigger_name FROM @extschema@.pg_tviews_own_triggers() k
+                                                 WHERE k.used_for OPERATOR(pg_catalog.<>) 'guard')
      AND NOT EXISTS (SELECT 1 FROM @extschema@.pg_tview_meta m
                       WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (m.dependencies::oid[])
                          OR EXISTS (SELECT 1 FROM pg_partition_ancestors(tg.tgrelid) a

@@ -1,7 +1,8 @@
-// Capture triggers: the one owner of their names, their installation on
-// the relations TVIEWs read (and on partitions), the switch between
-// statement-level and row-level capture, and their removal when no TVIEW
-// reads a relation any more. Every trigger belongs to the extension: it is
+// The triggers pg_tviews installs: the one owner of their names (the
+// reserved tview_ prefix), of the capture triggers' installation on the
+// relations TVIEWs read (and on partitions), the switch between
+// statement-level and row-level capture and their removal when no TVIEW
+// reads a relation any more, and of the guard triggers on TVIEW tables. Every trigger belongs to the extension: it is
 // created and dropped as the extension's owner. No per-transaction state.
 #include "pg_tviews/pg/capture/capture_triggers.hpp"
 
@@ -55,6 +56,16 @@ bool capture_triggers_complete(const std::map<std::string, char>& have, bool sta
     return row != have.end() && row->second == 'A';
 }
 
+constexpr const char* kGuardDmlTrigger = "tview_guard_dml";
+constexpr const char* kGuardTruncateTrigger = "tview_guard_truncate";
+constexpr const char* kReservedPrefix = "tview_";
+
+bool has_trigger(Spi& spi, Oid relid, const char* name) {
+    // Not read-only: it must see triggers this transaction just dropped or created.
+    auto rows = spi.query(triggers_named_sql(), {arg_oid(relid), arg_text(text_array_literal({name}))});
+    return !rows.empty();
+}
+
 std::vector<std::string> all_names() {
     std::vector<std::string> names;
     for (const auto& t : kCaptureTriggers) names.emplace_back(t[0]);
@@ -65,6 +76,51 @@ std::vector<std::string> all_names() {
 }  // namespace
 
 bool capture_trigger_fires_always(const std::string& name) { return name == kRowTrigger || name == kTruncateTrigger; }
+
+const std::vector<OwnTrigger>& own_triggers() {
+    static const std::vector<OwnTrigger> all = [] {
+        std::vector<OwnTrigger> out;
+        for (const auto& t : kCaptureTriggers)
+            out.push_back({t[0], "pg_tviews_capture",
+                           strcmp(t[0], kTruncateTrigger) == 0 ? "statement and row capture" : "statement capture"});
+        out.push_back({kRowTrigger, "pg_tviews_capture_row", "row capture"});
+        out.push_back({kGuardDmlTrigger, "pg_tviews_guard", "guard"});
+        out.push_back({kGuardTruncateTrigger, "pg_tviews_guard", "guard"});
+        return out;
+    }();
+    return all;
+}
+
+bool is_reserved_trigger_name(const char* name) {
+    return name != nullptr && strncmp(name, kReservedPrefix, strlen(kReservedPrefix)) == 0;
+}
+
+bool is_guard_dml_trigger(const char* name) { return name != nullptr && strcmp(name, kGuardDmlTrigger) == 0; }
+
+bool is_own_trigger_function(const char* function) {
+    if (function == nullptr) return false;
+    for (const auto& t : own_triggers())
+        if (strcmp(t.function, function) == 0) return true;
+    return false;
+}
+
+void install_guard_triggers(Spi& spi, Oid table_oid, const std::string& table, const std::string& ext_schema) {
+    RunAsExtension as_extension;
+    if (!has_trigger(spi, table_oid, kGuardDmlTrigger))
+        spi.exec(create_trigger_sql(kGuardDmlTrigger, true, "INSERT OR UPDATE OR DELETE", table, "", false,
+                                    qualify(ext_schema, "pg_tviews_guard")));
+    if (!has_trigger(spi, table_oid, kGuardTruncateTrigger))
+        spi.exec(create_trigger_sql(kGuardTruncateTrigger, true, "TRUNCATE", table, "", false,
+                                    qualify(ext_schema, "pg_tviews_guard")));
+}
+
+bool guard_trigger_disabled(Spi& spi, Oid table) {
+    auto guards = spi.query(triggers_named_sql(),
+                            {arg_oid(table), arg_text(text_array_literal({kGuardDmlTrigger, kGuardTruncateTrigger}))});
+    for (const auto& g : guards)
+        if (g[1] && (*g[1] == "D" || *g[1] == "R")) return true;
+    return false;
+}
 
 void install_capture_triggers(Spi& spi, Oid relid, const std::string& ext_schema, bool statement_level) {
     // The extension's own work: whoever created the TVIEW, the triggers

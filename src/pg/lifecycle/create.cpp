@@ -28,27 +28,6 @@
 
 namespace pg_tviews::pg {
 
-namespace {
-
-bool has_trigger(Spi& spi, Oid relid, const char* name) {
-    // Not read-only: it must see triggers this transaction just dropped or created.
-    auto rows = spi.query(triggers_named_sql(), {arg_oid(relid), arg_text(text_array_literal({name}))});
-    return !rows.empty();
-}
-
-// The guard triggers that are missing (all of them on a new table).
-void install_guard_triggers(Spi& spi, Oid table_oid, const std::string& table, const std::string& ext_schema) {
-    RunAsExtension as_extension;
-    if (!has_trigger(spi, table_oid, "tview_guard_dml"))
-        spi.exec(create_trigger_sql("tview_guard_dml", true, "INSERT OR UPDATE OR DELETE", table, "", false,
-                                    qualify(ext_schema, "pg_tviews_guard")));
-    if (!has_trigger(spi, table_oid, "tview_guard_truncate"))
-        spi.exec(create_trigger_sql("tview_guard_truncate", true, "TRUNCATE", table, "", false,
-                                    qualify(ext_schema, "pg_tviews_guard")));
-}
-
-}  // namespace
-
 void record_extension_dependency(Oid relid) {
     Oid ext_oid = pg_call([] { return get_extension_oid("pg_tviews", false); });
     {

@@ -160,11 +160,8 @@ void check_invariants(const TviewDef& t, bool restoring = false) {
     // ones are not (a restore adds its constraints before its triggers;
     // pg_restore --clean drops them first): the health check reports them.
     Spi spi;
-    auto guards = spi.query(triggers_named_sql(),
-                            {arg_oid(table), arg_text(text_array_literal({"tview_guard_dml", "tview_guard_truncate"}))});
+    bool disabled = guard_trigger_disabled(spi, table);
     spi.finish();
-    bool disabled = false;
-    for (const auto& g : guards) disabled = disabled || (g[1] && (*g[1] == "D" || *g[1] == "R"));
     // A superuser may (pg_dump --disable-triggers does, around its COPY).
     if (disabled && !pg_call([] { return superuser(); }))
         refuse(fmt::format("TVIEW {} must keep its guard triggers enabled", name),
@@ -250,10 +247,7 @@ void reload(Catalog& cat) {
 bool runs_own_trigger_function(List* funcname, Oid ext_nsp) {
     Oid fn = pg_call([&] { return LookupFuncName(funcname, 0, nullptr, true); });
     if (fn == InvalidOid || pg_call([&] { return get_func_namespace(fn); }) != ext_nsp) return false;
-    const char* fname = pg_call([&] { return static_cast<const char*>(get_func_name(fn)); });
-    if (fname == nullptr) return false;
-    return strcmp(fname, "pg_tviews_capture") == 0 || strcmp(fname, "pg_tviews_capture_row") == 0 ||
-           strcmp(fname, "pg_tviews_guard") == 0;
+    return is_own_trigger_function(pg_call([&] { return static_cast<const char*>(get_func_name(fn)); }));
 }
 
 void refuse_newly_broken(const Catalog& cat, const std::set<Oid>& before) {
@@ -380,14 +374,14 @@ PGTV_FUNCTION(pg_tviews_ddl_guard) {
         const char* name = stmt->trigname;
         // The name is pg_tviews' unless the trigger runs one of pg_tviews'
         // trigger functions: a restored dump recreates its triggers so.
-        bool own_function = name && strncmp(name, "tview_", 6) == 0 && runs_own_trigger_function(stmt->funcname, nsp);
-        if (own_function && strcmp(name, "tview_guard_dml") == 0) {
+        bool own_function = is_reserved_trigger_name(name) && runs_own_trigger_function(stmt->funcname, nsp);
+        if (own_function && is_guard_dml_trigger(name)) {
             // A restore recreating a TVIEW's guard (see restore.cpp).
             RangeVar* rv = stmt->relation;
             Oid rel = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
             if (rel != InvalidOid) adopt_restored_tview(rel);
         }
-        if (name && strncmp(name, "tview_", 6) == 0 && !own_function)
+        if (is_reserved_trigger_name(name) && !own_function)
             throw TviewError(sqlstate::kInvalidName, fmt::format("trigger name \"{}\" is reserved for pg_tviews", name),
                              "pg_tviews finds its capture and guard triggers by these names.",
                              "Choose a name that does not start with tview_.");

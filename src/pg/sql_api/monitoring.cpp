@@ -1,5 +1,6 @@
 // The SQL side of the server-wide figures (shared_stats.hpp): the functions
-// behind pg_tviews_queue_realtime, pg_tviews_cache_stats and pg_tviews_stats.
+// behind pg_tviews_queue_realtime, pg_tviews_cache_stats and pg_tviews_stats,
+// and the list of pg_tviews' own triggers the health check reads.
 // Each row says whether it is server-wide or, without preload, this
 // backend's alone.
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "pg_tviews/core/graph_text.hpp"
 #include "pg_tviews/pg/border/border.hpp"
 #include "pg_tviews/pg/border/fn_args.hpp"
+#include "pg_tviews/pg/capture/capture_triggers.hpp"
 #include "pg_tviews/pg/catalog/catalog.hpp"
 #include "pg_tviews/pg/catalog/metadata.hpp"
 #include "pg_tviews/pg/sql_api/shared_stats.hpp"
@@ -18,6 +20,9 @@
 
 extern "C" {
 #include "catalog/pg_authid.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
 #include "utils/acl.h"
 }
 
@@ -113,6 +118,24 @@ PGTV_FUNCTION(pg_tviews_progress_figures) {
         }
         return true;
     });
+}
+
+// The triggers pg_tviews installs, with the function each must run: what
+// the health check compares pg_trigger with.
+PGTV_FUNCTION(pg_tviews_own_triggers) {
+    std::string schema = namespace_name(extension_namespace());
+    ReturnSetInfo* rs = begin_rows(fcinfo);
+    for (const auto& t : own_triggers()) {
+        Oid function = pg_call([&] {
+            List* name = list_make2(makeString(pstrdup(schema.c_str())), makeString(pstrdup(t.function)));
+            return LookupFuncName(name, 0, nullptr, true);
+        });
+        Datum v[3] = {pg_call([&] { return DirectFunctionCall1(namein, CStringGetDatum(t.name)); }),
+                      ObjectIdGetDatum(function), text_datum(t.used_for)};
+        bool n[3] = {false, function == InvalidOid, false};
+        put_row(rs, v, n);
+    }
+    return PointerGetDatum(nullptr);
 }
 
 // Hits and misses per cache (server-wide with preload) and the entries the
