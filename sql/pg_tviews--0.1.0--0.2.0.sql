@@ -267,6 +267,10 @@ $fn$;
 GRANT SELECT ON @extschema@.pg_tview_meta, @extschema@.pg_tviews_settings TO PUBLIC;
 -- The same for a primary key of another type: pass a uuid, or the key as
 -- text, which the key column's type parses ('A-17', '2024-01-31', '42').
+-- pg_tviews_delete is pg_tviews_cascade under another name (0.1.0 had a
+-- second copy of it); CREATE OR REPLACE keeps its grants.
+CREATE OR REPLACE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
 CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value uuid) RETURNS void
     LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
 CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value text) RETURNS void
@@ -276,9 +280,9 @@ CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value uuid) 
 CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value text) RETURNS void
     LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
 CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value uuid) RETURNS void
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
 CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value text) RETURNS void
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
 
 REVOKE EXECUTE ON FUNCTION
     @extschema@.pg_tviews_cascade(oid, bigint), @extschema@.pg_tviews_insert(oid, bigint),

@@ -10,6 +10,8 @@ DROP FUNCTION @extschema@.pg_tviews_flush_and_report();
 DROP FUNCTION @extschema@.pg_tviews_cascade(oid, uuid), @extschema@.pg_tviews_cascade(oid, text),
     @extschema@.pg_tviews_insert(oid, uuid), @extschema@.pg_tviews_insert(oid, text),
     @extschema@.pg_tviews_delete(oid, uuid), @extschema@.pg_tviews_delete(oid, text);
+CREATE OR REPLACE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value bigint) RETURNS void
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
 DROP FUNCTION @extschema@.pg_tviews_graph(text);
 DROP FUNCTION @extschema@.pg_tviews_create_or_replace(text, text);
 DROP FUNCTION @extschema@.pg_tviews_health_check(boolean);

@@ -343,13 +343,14 @@ CREATE FUNCTION @extschema@.pg_tviews_infer_types(table_name text, columns text[
 -- Refresh everything that depends on one base row, found by its one-column
 -- primary key (for example after changes made with triggers
 -- disabled). pg_tviews_insert requires the row to exist; pg_tviews_delete
--- and pg_tviews_cascade also handle a row that is gone.
+-- and pg_tviews_cascade also handle a row that is gone (they are one
+-- function under two names).
 CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value bigint) RETURNS void
     LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
 CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value bigint) RETURNS void
     LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
 CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value bigint) RETURNS void
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
 -- The same for a primary key of another type: pass a uuid, or the key as
 -- text, which the key column's type parses ('A-17', '2024-01-31', '42').
 CREATE FUNCTION @extschema@.pg_tviews_cascade(base_table_oid oid, pk_value uuid) RETURNS void
@@ -361,9 +362,9 @@ CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value uuid) 
 CREATE FUNCTION @extschema@.pg_tviews_insert(base_table_oid oid, pk_value text) RETURNS void
     LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_insert';
 CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value uuid) RETURNS void
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
 CREATE FUNCTION @extschema@.pg_tviews_delete(base_table_oid oid, pk_value text) RETURNS void
-    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_delete';
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'pg_tviews_cascade';
 
 -- Capture modes: statement-level triggers with transition tables (default,
 -- set-based) or row-level triggers (also fired by logical replication apply

@@ -295,9 +295,11 @@ PGTV_FUNCTION(pg_tviews_insert) {
     PG_RETURN_VOID();
 }
 
-PGTV_FUNCTION(pg_tviews_delete) {
-    cascade_row(oid_arg(fcinfo), fcinfo, false);
-    PG_RETURN_VOID();
+// 0.1.0's script binds pg_tviews_delete to this symbol; from 0.2.0 on the
+// SQL function is bound to pg_tviews_cascade itself.
+extern "C" {
+PG_FUNCTION_INFO_V1(pg_tviews_delete);
+Datum pg_tviews_delete(PG_FUNCTION_ARGS) { return pg_tviews_cascade(fcinfo); }
 }
 
 PGTV_FUNCTION(pg_tviews_install_stmt_triggers) { PG_RETURN_INT32(switch_capture(true)); }
