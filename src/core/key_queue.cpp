@@ -90,8 +90,6 @@ std::vector<TviewId> KeyQueue::pending() const {
     return out;
 }
 
-bool KeyQueue::has_pending(TviewId tview) const { return pending_.count(tview) != 0; }
-
 bool KeyQueue::is_full(TviewId tview) const {
     auto it = pending_.find(tview);
     return it != pending_.end() && it->second.full;

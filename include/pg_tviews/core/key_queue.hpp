@@ -51,7 +51,6 @@ public:
     std::size_t pending_tview_count() const noexcept { return pending_.size(); }
     // TVIEWs with anything pending, in ascending id order.
     std::vector<TviewId> pending() const;
-    bool has_pending(TviewId tview) const;
 
     struct Batch {
         TviewId tview = 0;
@@ -84,8 +83,6 @@ public:
     // as the queue's contents, to the end of the transaction.
     KeyDictionary& dictionary() noexcept { return dictionary_; }
     const KeyDictionary& dictionary() const noexcept { return dictionary_; }
-
-    std::size_t flushed_log_size() const { return flushed_.size(); }
 
 private:
     struct KeySet {
