@@ -14,6 +14,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/pg/border/border.hpp"
 #include "pg_tviews/pg/catalog/catalog.hpp"
+#include "pg_tviews/pg/catalog/plan_cache.hpp"
 #include "pg_tviews/pg/flush/change_feed.hpp"
 #include "pg_tviews/pg/flush/flush.hpp"
 #include "pg_tviews/pg/flush/key_locks.hpp"
@@ -49,38 +50,22 @@ bool read_direct(const KeyCodec& codec, Tuplestorestate* rows, TupleDesc desc, A
 }
 
 
-// Runs a key query over the registered changed rows; true when a key came out NULL.
-SPIPlanPtr key_plan(KeySource& src, bool old_rows) {
-    SPIPlanPtr& plan = old_rows ? src.plan_old : src.plan_new;
-    if (plan == nullptr) {
-        plan = prepare_kept(old_rows ? src.sql_old : src.sql_new, 0, nullptr);
-        count_cache(CacheKind::kPlans, false);
-    } else {
-        count_cache(CacheKind::kPlans, true);
-    }
-    return plan;
-}
-
 // An UPDATE that left every column the key query reads as it was: the
 // query over the OLD rows would find what the one over the NEW rows finds.
-bool old_rows_find_nothing_new(KeySource& src, const ChangeSet& changes, TupleDesc desc) {
+bool old_rows_find_nothing_new(const TviewDef& tview, std::size_t source, const ChangeSet& changes, TupleDesc desc) {
     if (changes.old_rows == nullptr || changes.new_rows == nullptr) return false;
-    if (!src.columns_known) {
-        src.columns = read_columns(key_plan(src, true));
-        src.columns_known = true;
-    }
-    return same_rows_in(changes.old_rows, changes.new_rows, desc, src.columns);
+    return same_rows_in(changes.old_rows, changes.new_rows, desc, plan_cache().key_columns(tview, source));
 }
 
 // The patch plan that handles this change of `relid` for `tview`, or
 // nullptr: patching on, an UPDATE, and the columns the TVIEW reads other
 // than its leaves the same before and after (as multisets).
-PatchPlan* patch_applies(TviewDef& tview, Oid relid, const ChangeSet& changes, TupleDesc desc) {
+const PatchPlan* patch_applies(const TviewDef& tview, Oid relid, const ChangeSet& changes, TupleDesc desc) {
     if (!settings().patching || changes.old_rows == nullptr || changes.new_rows == nullptr) return nullptr;
     // The feed reports what refresh statements write: with it on, recompute
     // (the flush would otherwise merge the patches back into the keys).
     if (change_feed_detail() != FeedMode::kOff) return nullptr;
-    PatchPlan* plan = tview.patch_for(relid);
+    const PatchPlan* plan = tview.patch_for(relid);
     if (plan == nullptr) return nullptr;
     // Comparing the rows costs memory in proportion to them: a statement
     // changing more rows recomputes (its documents are many anyway).
@@ -91,8 +76,11 @@ PatchPlan* patch_applies(TviewDef& tview, Oid relid, const ChangeSet& changes, T
     return plan;
 }
 
-bool read_query(const KeyCodec& codec, KeySource& src, bool old_rows, bool current_too, std::vector<Key>& out) {
-    SPIPlanPtr plan = key_plan(src, old_rows);
+// Runs key query `source` of `tview` over the registered changed rows (old
+// or new); true when a key came out NULL.
+bool read_query(const TviewDef& tview, std::size_t source, bool old_rows, bool current_too, std::vector<Key>& out) {
+    const KeyCodec& codec = tview.key;
+    SPIPlanPtr plan = plan_cache().get(tview, old_rows ? PlanKind::kKeyOld : PlanKind::kKeyNew, source);
     KeyDictionary& dict = backend().queue.dictionary();
     // Not read-only: the key query sees the other tables as they are now,
     // including changes earlier in this statement (cascaded actions).
@@ -229,13 +217,14 @@ void capture_changes(const ChangeSet& given) {
     for (auto& r : readers) require_maintainable(*r.tview);
     for (auto& r : readers) {
         std::vector<Key> keys;
-        const KeyCodec& codec = r.tview->key;
+        const TviewDef& tview = *r.tview;
+        const KeyCodec& codec = tview.key;
         // An UPDATE that changed only columns reaching the documents as
         // leaves: their keys are queued to be patched (found through the
         // NEW rows alone: the rows build the same documents as before).
-        PatchPlan* patch = patch_applies(*r.tview, relid, changes, desc);
+        const PatchPlan* patch = patch_applies(tview, relid, changes, desc);
         for (std::size_t i : r.sources) {
-            KeySource& src = r.tview->sources[i];
+            const KeySource& src = tview.sources[i];
             if (src.mode == kKeyFull) {
                 b.queue.mark_full(r.tview->table_oid);
             } else if (src.mode == kKeyDirect) {
@@ -249,12 +238,12 @@ void capture_changes(const ChangeSet& given) {
                     spi_ready = true;
                 }
                 RunAs as_owner(r.tview->owner);
-                if (changes.old_rows && !patch && !old_rows_find_nothing_new(src, changes, desc))
-                    read_query(codec, src, true, changes.new_rows == nullptr, keys);
+                if (changes.old_rows && !patch && !old_rows_find_nothing_new(tview, i, changes, desc))
+                    read_query(tview, i, true, changes.new_rows == nullptr, keys);
                 // A NULL key from the new rows may be a view row the table
                 // cannot hold (key queries can also return rows the view
                 // filters out): the flush checks the view itself.
-                if (changes.new_rows && read_query(codec, src, false, true, keys))
+                if (changes.new_rows && read_query(tview, i, false, true, keys))
                     b.null_key_check.insert(r.tview->table_oid);
             }
         }

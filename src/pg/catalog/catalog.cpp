@@ -12,6 +12,7 @@
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border/border.hpp"
 #include "pg_tviews/pg/catalog/metadata.hpp"
+#include "pg_tviews/pg/catalog/plan_cache.hpp"
 #include "pg_tviews/pg/analysis/privileges.hpp"
 #include "pg_tviews/pg/border/run_as.hpp"
 #include "pg_tviews/pg/sql_api/shared_stats.hpp"
@@ -27,24 +28,10 @@ Catalog& catalog() {
     return instance;
 }
 
-TviewDef::~TviewDef() {
-    SPIPlanPtr plans[] = {probe_plan, probe_all_plan, upsert_plan, upsert_one_plan, all_keys_plan, null_key_plan};
-    for (SPIPlanPtr p : plans)
-        if (p) SPI_freeplan(p);
-    for (int i = 0; i < 3; i++) {
-        if (feed_upsert_plan[i]) SPI_freeplan(feed_upsert_plan[i]);
-        if (feed_upsert_one_plan[i]) SPI_freeplan(feed_upsert_one_plan[i]);
-    }
-    for (auto& s : sources) {
-        if (s.plan_old) SPI_freeplan(s.plan_old);
-        if (s.plan_new) SPI_freeplan(s.plan_new);
-    }
-    for (auto& p : patches)
-        if (p.plan) SPI_freeplan(p.plan);
-}
+TviewDef::~TviewDef() { plan_cache().release(this); }
 
-PatchPlan* TviewDef::patch_for(Oid relid) {
-    for (auto& p : patches)
+const PatchPlan* TviewDef::patch_for(Oid relid) const {
+    for (const auto& p : patches)
         if (p.relid == relid) return &p;
     return nullptr;
 }
@@ -119,16 +106,8 @@ void require_maintainable(const TviewDef& d) {
 }
 
 void Catalog::publish_entries() const noexcept {
-    std::size_t refresh = 0;
-    std::size_t key = 0;
-    for (const auto& [oid, d] : tviews_) {
-        for (SPIPlanPtr p : {d->probe_plan, d->probe_all_plan, d->upsert_plan, d->upsert_one_plan, d->all_keys_plan,
-                             d->null_key_plan})
-            if (p) refresh++;
-        for (int i = 0; i < 3; i++) refresh += (d->feed_upsert_plan[i] ? 1 : 0) + (d->feed_upsert_one_plan[i] ? 1 : 0);
-        for (const auto& s : d->sources) key += (s.plan_old ? 1 : 0) + (s.plan_new ? 1 : 0);
-    }
-    slot_cache_entries(tviews_.size(), refresh, key);
+    PlanCache::Counts plans = plan_cache().counts();
+    slot_cache_entries(tviews_.size(), plans.refresh, plans.key);
 }
 
 void Catalog::on_relcache(Oid relid) noexcept {

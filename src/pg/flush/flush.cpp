@@ -18,6 +18,7 @@
 #include "pg_tviews/pg/border/run_as.hpp"
 #include "pg_tviews/pg/sql_api/shared_stats.hpp"
 #include "pg_tviews/pg/border/spi.hpp"
+#include "pg_tviews/pg/catalog/plan_cache.hpp"
 #include "pg_tviews/pg/catalog/state.hpp"
 
 namespace pg_tviews::pg {
@@ -113,32 +114,9 @@ private:
     std::chrono::steady_clock::time_point last_;
 };
 
-void prepare_plans(TviewDef& d) {
-    if (d.upsert_plan) return;
-    RefreshTarget t = refresh_target_of(d);
-    Oid key_array[1] = {d.key.array_type};
-    d.upsert_plan = prepare_kept(upsert_changed_sql(t), 1, key_array);
-    Oid one_key[1] = {d.key.param_type};
-    d.upsert_one_plan = prepare_kept(upsert_one_sql(t), 1, one_key);
-    count_cache(CacheKind::kTable, false);
-}
-
-// The upsert plans of the change feed's detail `feed` (prepared on first use).
-void prepare_feed_plans(TviewDef& d, FeedMode feed) {
-    int i = static_cast<int>(feed) - 1;
-    if (d.feed_upsert_plan[i]) return;
-    RefreshTarget t = refresh_target_of(d);
-    auto detail = static_cast<FeedDetail>(feed);
-    Oid key_array[1] = {d.key.array_type};
-    d.feed_upsert_plan[i] = prepare_kept(upsert_changed_sql(t, detail), 1, key_array);
-    Oid one_key[1] = {d.key.param_type};
-    d.feed_upsert_one_plan[i] = prepare_kept(upsert_one_sql(t, detail), 1, one_key);
-}
-
 // Every key of the view and of the table, ascending (a full refresh).
-std::vector<Key> all_keys(TviewDef& d) {
-    if (!d.all_keys_plan) d.all_keys_plan = prepare_kept(all_keys_sql(refresh_target_of(d)), 0, nullptr);
-    uint64 n = execute_plan(d.all_keys_plan, nullptr, nullptr, false);
+std::vector<Key> all_keys(const TviewDef& d) {
+    uint64 n = execute_plan(plan_cache().get(d, PlanKind::kAllKeys), nullptr, nullptr, false);
     std::vector<Key> keys;
     read_keys(d.key, backend().queue.dictionary(), n, keys);  // the query leaves NULL keys out
     return keys;
@@ -209,9 +187,8 @@ Written run_upsert(const TviewDef& d, SPIPlanPtr plan, Datum* args) {
 }
 
 // A row of the view without a key cannot be stored: fail like creation does.
-void check_null_keys(TviewDef& d) {
-    if (!d.null_key_plan) d.null_key_plan = prepare_kept(null_key_sql(refresh_target_of(d)), 0, nullptr);
-    if (execute_plan(d.null_key_plan, nullptr, nullptr, false) > 0)
+void check_null_keys(const TviewDef& d) {
+    if (execute_plan(plan_cache().get(d, PlanKind::kNullKey), nullptr, nullptr, false) > 0)
         throw TviewError(sqlstate::kNotNullViolation,
                          fmt::format("key column \"{}\" of TVIEW \"{}\" is null in a row of {}", d.key_column,
                                      d.table, d.view),
@@ -233,17 +210,14 @@ void for_each_slice(const std::vector<Key>& keys, std::size_t chunk, Fn&& fn) {
 
 // Sets the leaves of the documents of `keys` again (a patch plan), in
 // slices of `chunk` keys; returns rows written.
-std::uint64_t run_patch(TviewDef& d, PatchPlan& plan, const std::vector<Key>& keys, std::size_t chunk) {
-    if (plan.plan == nullptr) {
-        Oid types[1] = {d.key.array_type};
-        plan.plan = prepare_kept(plan.sql, 1, types);
-    }
+std::uint64_t run_patch(const TviewDef& d, const PatchPlan& patch, const std::vector<Key>& keys, std::size_t chunk) {
+    SPIPlanPtr plan = plan_cache().get(d, PlanKind::kPatch, static_cast<std::size_t>(&patch - d.patches.data()));
     const KeyDictionary& dict = backend().queue.dictionary();
     std::uint64_t written = 0;
     for_each_slice(keys, chunk, [&](const std::vector<Key>& slice, std::size_t) {
         check_not_stale(d, slice, false);
         Datum arg[1] = {key_array(d.key, dict, slice)};
-        execute_plan(plan.plan, arg, nullptr, false);
+        execute_plan(plan, arg, nullptr, false);
         pg_call([&] {
             bool isnull = true;
             Datum n = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -296,11 +270,11 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     // reload), their keys are recomputed instead.
     std::vector<Key> merged_keys;  // batch.keys and the patches recomputed instead, when there are such
     const std::vector<Key>* recompute = &batch.keys;
-    std::vector<std::pair<PatchPlan*, const std::vector<Key>*>> patches;
+    std::vector<std::pair<const PatchPlan*, const std::vector<Key>*>> patches;
     auto decided = b.patched_under.find(def->table_oid);
     bool same_definition = decided != b.patched_under.end() && decided->second == def.get();
     for (const auto& [relid, patch_keys] : batch.patches) {
-        PatchPlan* plan = feed == FeedMode::kOff && same_definition ? def->patch_for(relid) : nullptr;
+        const PatchPlan* plan = feed == FeedMode::kOff && same_definition ? def->patch_for(relid) : nullptr;
         if (plan) {
             patches.emplace_back(plan, &patch_keys);
             continue;
@@ -315,14 +289,14 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
     std::vector<Key> full_keys;
     if (batch.full) full_keys = all_keys(*def);
     const std::vector<Key>& keys = batch.full ? full_keys : *recompute;
-    if (def->upsert_plan)
-        count_cache(CacheKind::kTable, true);
-    else
-        prepare_plans(*def);
-    if (feed != FeedMode::kOff) prepare_feed_plans(*def, feed);
-    SPIPlanPtr many_plan = feed == FeedMode::kOff ? def->upsert_plan : def->feed_upsert_plan[static_cast<int>(feed) - 1];
-    SPIPlanPtr one_plan =
-        feed == FeedMode::kOff ? def->upsert_one_plan : def->feed_upsert_one_plan[static_cast<int>(feed) - 1];
+    PlanCache& plans = plan_cache();
+    SPIPlanPtr many_plan = plans.get(*def, PlanKind::kUpsert);
+    SPIPlanPtr one_plan = plans.get(*def, PlanKind::kUpsertOne);
+    if (feed != FeedMode::kOff) {
+        auto detail = static_cast<std::size_t>(feed);
+        many_plan = plans.get(*def, PlanKind::kFeedUpsert, detail);
+        one_plan = plans.get(*def, PlanKind::kFeedUpsertOne, detail);
+    }
     if (!whole) lock_keys(*def, patches.empty() ? keys : batch.all_keys());
     // Large key sets go in slices of pg_tviews.flush_chunk_keys keys: one
     // statement's materialized rows, hash tables and captured changes stay

@@ -14,6 +14,7 @@
 #include "pg_tviews/pg/border/border.hpp"
 #include "pg_tviews/pg/flush/flush.hpp"
 #include "pg_tviews/pg/border/spi.hpp"
+#include "pg_tviews/pg/catalog/plan_cache.hpp"
 #include "pg_tviews/pg/catalog/state.hpp"
 #include "pg_tviews/pg/capture/transition_rows.hpp"
 
@@ -155,12 +156,9 @@ void lock_links(TupleDesc desc, Tuplestorestate* old_rows, Tuplestorestate* new_
     }
 }
 
-void check_not_stale(TviewDef& tview, const std::vector<Key>& keys, bool full) {
+void check_not_stale(const TviewDef& tview, const std::vector<Key>& keys, bool full) {
     if (!pg_call([] { return IsolationUsesXactSnapshot(); })) return;
-    RefreshTarget t = refresh_target_of(tview);
-    SPIPlanPtr& plan = full ? tview.probe_all_plan : tview.probe_plan;
-    Oid array_type[1] = {tview.key.array_type};
-    if (!plan) plan = full ? prepare_kept(probe_rows_all_sql(t), 0, nullptr) : prepare_kept(probe_rows_sql(t), 1, array_type);
+    SPIPlanPtr plan = plan_cache().get(tview, full ? PlanKind::kProbeAll : PlanKind::kProbe);
     Datum args[1] = {full ? Datum(0) : key_array(tview.key, backend().queue.dictionary(), keys)};
     auto mine = probe(plan, full ? nullptr : args, nullptr);
     Snapshot latest = pg_call([] {

@@ -1,5 +1,6 @@
 // The per-backend cache of TVIEW metadata: for each TVIEW its names,
-// columns, owner, level and prepared refresh plans; for each base relation
+// columns, owner, level and the statements its plans are prepared from
+// (the plans themselves: plan_cache.hpp); for each base relation
 // the key sources (how its changes find keys) of every TVIEW reading it.
 //
 // Built lazily from pg_tview_meta and the views' rewritten queries, and
@@ -7,7 +8,7 @@
 // (tables, views, base relations, helper views, pg_tview_meta) — DDL from
 // any session reaches every backend this way. Entries are shared_ptr so a
 // reload never frees a plan that is executing; superseded entries are kept
-// until the transaction ends.
+// until the transaction ends. Entries do not change once loaded.
 #pragma once
 
 #include <map>
@@ -28,12 +29,8 @@ struct KeySource {
     Oid relid = InvalidOid;
     int mode = 0;  // KeyMode
     AttrNumber attno = 0;
-    std::string sql_old;
+    std::string sql_old;  // the key queries (their plans: plan_cache.hpp)
     std::string sql_new;
-    SPIPlanPtr plan_old = nullptr;
-    SPIPlanPtr plan_new = nullptr;
-    bool columns_known = false;
-    ReadColumns columns;  // of the changed rows, read by the key query
 };
 
 // One equality link of a TVIEW's query, as seen from one of its relations:
@@ -50,13 +47,12 @@ struct LinkLock {
 
 // How changes of one base relation that touch only leaves patch documents
 // (patch_analysis.cpp): the leaves, the columns that must not have changed,
-// and the patch statement (prepared on first use).
+// and the patch statement (its plan: plan_cache.hpp).
 struct PatchPlan {
     Oid relid = InvalidOid;
     std::vector<PatchLeaf> leaves;
     ReadColumns others;
     std::string sql;
-    SPIPlanPtr plan = nullptr;
 };
 
 struct TviewDef {
@@ -79,20 +75,10 @@ struct TviewDef {
     // Why the TVIEW cannot be maintained safely any more (empty when it
     // can): maintenance would run code someone else controls as its owner.
     std::string broken;
-    SPIPlanPtr probe_plan = nullptr;
-    SPIPlanPtr probe_all_plan = nullptr;
-    SPIPlanPtr upsert_plan = nullptr;
-    SPIPlanPtr upsert_one_plan = nullptr;
-    SPIPlanPtr all_keys_plan = nullptr;
-    SPIPlanPtr null_key_plan = nullptr;
-    // The upserts that also return what they wrote (pg_tviews.change_feed),
-    // per detail: keys, documents, patches.
-    SPIPlanPtr feed_upsert_plan[3] = {nullptr, nullptr, nullptr};
-    SPIPlanPtr feed_upsert_one_plan[3] = {nullptr, nullptr, nullptr};
 
-    ~TviewDef();
+    ~TviewDef();  // frees its prepared plans (plan_cache.hpp)
     // The patch plan for changes of `relid`, or nullptr.
-    PatchPlan* patch_for(Oid relid);
+    const PatchPlan* patch_for(Oid relid) const;
 };
 
 using TviewPtr = std::shared_ptr<TviewDef>;

@@ -57,6 +57,6 @@ void forget_link_lock_counts() noexcept;
 // REPEATABLE READ / SERIALIZABLE: fails with 40001 when the view's rows for
 // the keys (all rows when `full`) differ between the transaction snapshot
 // and the latest snapshot. No-op under READ COMMITTED.
-void check_not_stale(TviewDef& tview, const std::vector<Key>& keys, bool full);
+void check_not_stale(const TviewDef& tview, const std::vector<Key>& keys, bool full);
 
 }  // namespace pg_tviews::pg
