@@ -84,4 +84,32 @@ UPDATE tb_book SET title = 'four!' WHERE id_book = 4;
 SELECT * FROM tv_shelf ORDER BY 1;
 SELECT * FROM tv_check();
 
+-- invalidation is narrow: a change to one base table makes another
+-- session analyze again only the TVIEWs that depend on it (and creating an
+-- unrelated table, here the temporary one, with its row type, none)
+CREATE TABLE tb_left (pk_left bigint PRIMARY KEY, v text);
+CREATE TABLE tb_right (pk_right bigint PRIMARY KEY, v text);
+INSERT INTO tb_left VALUES (1, 'a');
+INSERT INTO tb_right VALUES (1, 'b');
+CREATE TABLE tv_left AS SELECT l.pk_left, l.v FROM tb_left l;
+CREATE TABLE tv_right AS SELECT r.pk_right, r.v FROM tb_right r;
+SELECT dblink_connect('other', 'dbname=' || current_database() || ' port=' || current_setting('port')
+                      || ' host=' || current_setting('unix_socket_directories'));
+SELECT dblink_exec('other', 'SET search_path = caches, public');
+SELECT dblink_exec('other', 'UPDATE tb_left SET v = ''a1''');  -- warm: everything loaded
+CREATE TEMP TABLE analyzed AS
+  SELECT (s->>'definitions_analyzed')::int AS n FROM dblink('other', 'SELECT pg_tviews_queue_stats()') AS t(s jsonb);
+ALTER TABLE tb_left ADD COLUMN note text;
+SELECT dblink_exec('other', 'UPDATE tb_left SET v = ''a2''');
+SELECT (s->>'definitions_analyzed')::int - (SELECT n FROM analyzed) AS analyzed_again
+FROM dblink('other', 'SELECT pg_tviews_queue_stats()') AS t(s jsonb);
+-- the other TVIEW's entry was kept, and both are maintained there
+SELECT dblink_exec('other', 'UPDATE tb_right SET v = ''b1''');
+SELECT (s->>'definitions_analyzed')::int - (SELECT n FROM analyzed) AS analyzed_again
+FROM dblink('other', 'SELECT pg_tviews_queue_stats()') AS t(s jsonb);
+SELECT * FROM tv_left;
+SELECT * FROM tv_right;
+SELECT dblink_disconnect('other');
+SELECT * FROM tv_check();
+
 DROP SCHEMA caches CASCADE;

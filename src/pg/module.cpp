@@ -84,9 +84,9 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
 
 void on_relcache(Datum, Oid relid) { catalog().on_relcache(relid); }
 
-// A function's or type's owner or definition changed: whether TVIEWs may
-// still run them as their owners is decided again (catalog.cpp).
-void on_code_change(Datum, int, uint32) { catalog().invalidate(); }
+// A function's or type's owner or definition changed: whether the TVIEWs
+// that use it may still run it as their owners is decided again (catalog.cpp).
+void on_code_change(Datum, int cache_id, uint32 hash) { catalog().on_code_change(cache_id, hash); }
 
 ExecutorStart_hook_type prev_executor_start = nullptr;
 

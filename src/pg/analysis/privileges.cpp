@@ -100,6 +100,7 @@ bool select_walker(Node* node, void* raw) {
 struct TrustContext {
     Oid owner;
     const char* tview;
+    CodeUsed* code;  // nullptr: not collected
 };
 
 bool trusted_role(Oid role, const TrustContext* ctx) { return role == ctx->owner || superuser_arg(role); }
@@ -120,6 +121,7 @@ bool trusted_role(Oid role, const TrustContext* ctx) { return role == ctx->owner
 }
 
 void check_function(Oid funcid, const TrustContext* ctx) {
+    if (ctx->code) ctx->code->functions = lappend_oid(ctx->code->functions, GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(funcid)));
     Oid owner = InvalidOid;
     char kind = 0;
     if (!read_catalog_row<FormData_pg_proc>(PROCOID, funcid, [&](const FormData_pg_proc& p) {
@@ -152,6 +154,7 @@ void check_operator(Oid opno, const TrustContext* ctx) {
 
 void check_type(Oid type, const TrustContext* ctx) {
     // A domain's CHECK constraints run whenever a value is coerced to it.
+    if (ctx->code) ctx->code->types = lappend_oid(ctx->code->types, GetSysCacheHashValue1(TYPEOID, ObjectIdGetDatum(type)));
     char typtype = 0;
     Oid owner = InvalidOid;
     Oid base = InvalidOid;
@@ -238,8 +241,8 @@ void require_select_rights(Query* rewritten) {
     pg_call([&] { (void)select_walker(reinterpret_cast<Node*>(rewritten), nullptr); });
 }
 
-void check_trusted_code(Query* rewritten, Oid owner, const char* tview) {
-    TrustContext ctx{owner, tview};
+void check_trusted_code(Query* rewritten, Oid owner, const char* tview, CodeUsed* code) {
+    TrustContext ctx{owner, tview, code};
     (void)trust_walker(reinterpret_cast<Node*>(rewritten), &ctx);
 }
 

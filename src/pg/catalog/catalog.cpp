@@ -111,7 +111,33 @@ void Catalog::publish_entries() const noexcept {
 }
 
 void Catalog::on_relcache(Oid relid) noexcept {
-    if (loading_ || relid == InvalidOid || watched_.count(relid)) valid_ = false;
+    // While loading, the relations an entry depends on are not all known
+    // yet: any message reloads everything at the next lookup.
+    if (loading_ || relid == InvalidOid || relid == registry_) {
+        valid_ = false;
+        return;
+    }
+    auto it = dependents_.find(relid);
+    if (it == dependents_.end()) return;
+    try {
+        stale_.insert(it->second.begin(), it->second.end());
+    } catch (...) {
+        valid_ = false;  // out of memory: reload everything
+    }
+}
+
+void Catalog::on_code_change(int cache_id, uint32 hash) noexcept {
+    if (loading_ || hash == 0) {
+        valid_ = false;
+        return;
+    }
+    auto it = code_dependents_.find({cache_id, hash});
+    if (it == code_dependents_.end()) return;
+    try {
+        stale_.insert(it->second.begin(), it->second.end());
+    } catch (...) {
+        valid_ = false;
+    }
 }
 
 void Catalog::release_superseded() noexcept {
@@ -153,13 +179,17 @@ std::vector<Catalog::Reader> Catalog::readers_of(Oid relid) const {
 
 void Catalog::ensure_loaded() {
     BackendState& b = backend();
-    if (b.xact.graph_first < 0) b.xact.graph_first = valid_ ? 1 : 0;
+    bool fresh = is_valid();
+    if (b.xact.graph_first < 0) b.xact.graph_first = fresh ? 1 : 0;
     // A backend's first load is not a miss: the hit rate then measures how
     // often DDL makes the definitions reload, not how many connections
     // were opened (a pooler-less application opens one per request).
-    if (valid_ || loaded_once_) count_cache(CacheKind::kGraph, valid_);
-    if (valid_) return;
-    load();
+    if (fresh || loaded_once_) count_cache(CacheKind::kGraph, fresh);
+    if (fresh) return;
+    if (valid_)
+        reload_stale();
+    else
+        load();
     loaded_once_ = true;
     publish_entries();
 }
@@ -178,7 +208,30 @@ bool describe_locked(TviewDef& d);
 bool describe(TviewDef& d) {
     bool exists = false;
     with_locks_released([&] { exists = describe_locked(d); });
+    backend().stats.definitions_analyzed++;
     return exists;
+}
+
+// A catalog entry for a registry row, analyzed; nullptr when its table or
+// view is being dropped.
+TviewPtr build_entry(Oid table_oid, Oid view_oid, const std::string& entity) {
+    auto def = std::make_shared<TviewDef>();
+    def->table_oid = table_oid;
+    def->view_oid = view_oid;
+    const char* table = pg_call([&] { return static_cast<const char*>(get_rel_name(table_oid)); });
+    const char* view = pg_call([&] { return static_cast<const char*>(get_rel_name(view_oid)); });
+    if (table == nullptr || view == nullptr) return nullptr;  // being dropped
+    def->table = table;
+    def->view = view;
+    def->entity = entity;
+    // The key follows the entity recorded at creation, so renaming the
+    // table does not change which column is the key.
+    def->key_column = names_for_entity(def->entity).key_column;
+    Oid nsp_oid = pg_call([&] { return get_rel_namespace(table_oid); });
+    def->schema = namespace_name(nsp_oid);
+    def->owner = relation_owner(table_oid);
+    if (!describe(*def)) return nullptr;
+    return def;
 }
 
 bool describe_locked(TviewDef& d) {
@@ -203,11 +256,15 @@ bool describe_locked(TviewDef& d) {
     // domains, and row-level security, can change after creation. A TVIEW
     // that fails is not maintained (writers of its tables get the error).
     Oid owner = d.owner;
+    CodeUsed code;
     try {
-        pg_call([&] { check_trusted_code(query, owner, table); });
+        pg_call([&] { check_trusted_code(query, owner, table, &code); });
     } catch (const PgException& e) {
         d.broken = e.what();
     }
+    ListCell* hc;
+    foreach (hc, code.functions) d.function_hashes.push_back(lfirst_oid(hc));
+    foreach (hc, code.types) d.type_hashes.push_back(lfirst_oid(hc));
     // Link locks make a key query see the other side's concurrent change. A
     // link between two relations whose changes both find their keys without
     // a query (the key table and a child carrying its key, such as tv_post
@@ -285,7 +342,10 @@ void Catalog::load() {
     tviews_.clear();
     readers_.clear();
     link_locks_.clear();
-    watched_.clear();
+    dependents_.clear();
+    code_dependents_.clear();
+    stale_.clear();
+    registry_ = InvalidOid;
     graph_ = DepGraph{};
     // Valid from the start: an invalidation that arrives while loading
     // (locks taken below accept invalidation messages) marks it stale again.
@@ -307,7 +367,7 @@ void Catalog::load_entries() {
     if (nsp == InvalidOid) return;
     Oid meta = registry_table(nsp);
     if (meta == InvalidOid) return;
-    watched_.insert(meta);
+    registry_ = meta;
 
     Spi spi;
     std::vector<RegistryRow> rows;
@@ -328,27 +388,47 @@ void Catalog::load_entries() {
         } latest;
         rows = registry_rows(spi, true);
     }
-    for (const auto& row : rows) {
-        auto def = std::make_shared<TviewDef>();
-        def->table_oid = row.table_oid;
-        def->view_oid = row.view_oid;
-        Oid table_oid = def->table_oid;
-        Oid view_oid = def->view_oid;
-        const char* table = pg_call([&] { return static_cast<const char*>(get_rel_name(table_oid)); });
-        const char* view = pg_call([&] { return static_cast<const char*>(get_rel_name(view_oid)); });
-        if (table == nullptr || view == nullptr) continue;  // being dropped
-        def->table = table;
-        def->view = view;
-        def->entity = row.entity;
-        // The key follows the entity recorded at creation, so renaming the
-        // table does not change which column is the key.
-        def->key_column = names_for_entity(def->entity).key_column;
-        Oid nsp_oid = pg_call([&] { return get_rel_namespace(table_oid); });
-        def->schema = namespace_name(nsp_oid);
-        def->owner = relation_owner(table_oid);
-        if (!describe(*def)) continue;
-        tviews_[def->table_oid] = def;
+    for (const auto& row : rows)
+        if (TviewPtr def = build_entry(row.table_oid, row.view_oid, row.entity)) tviews_[def->table_oid] = def;
+    index_entries();
+    spi.finish();
+}
+
+// Analyzes the stale TVIEWs again (their registry rows did not change: a
+// change there reloads everything); the other entries stay as they are.
+void Catalog::reload_stale() {
+    std::set<Oid> redo;
+    redo.swap(stale_);
+    loading_ = true;
+    try {
+        Spi spi;
+        for (Oid table_oid : redo) {
+            auto it = tviews_.find(table_oid);
+            if (it == tviews_.end()) continue;
+            TviewPtr old = it->second;
+            superseded_.push_back(old);
+            TviewPtr fresh = build_entry(old->table_oid, old->view_oid, old->entity);
+            if (fresh)
+                it->second = fresh;
+            else
+                tviews_.erase(it);
+        }
+        index_entries();
+        spi.finish();
+    } catch (...) {
+        loading_ = false;
+        valid_ = false;
+        throw;
     }
+    loading_ = false;
+}
+
+void Catalog::index_entries() {
+    readers_.clear();
+    link_locks_.clear();
+    dependents_.clear();
+    code_dependents_.clear();
+    graph_ = DepGraph{};
     for (auto& [oid, def] : tviews_) {
         for (const auto& [rel, lock] : def->link_locks) link_locks_[rel].push_back(lock);
     }
@@ -358,14 +438,16 @@ void Catalog::load_entries() {
     }
     for (auto& [oid, def] : tviews_) {
         graph_.add_node(oid);
-        watched_.insert(def->table_oid);
-        watched_.insert(def->view_oid);
+        dependents_[def->table_oid].insert(oid);
+        dependents_[def->view_oid].insert(oid);
         for (Oid r : def->relations) {
-            watched_.insert(r);
+            dependents_[r].insert(oid);
             readers_[r].push_back(oid);
             if (tviews_.count(r)) graph_.add_edge(r, oid);
         }
-        for (Oid v : def->helper_views) watched_.insert(v);
+        for (Oid v : def->helper_views) dependents_[v].insert(oid);
+        for (uint32 h : def->function_hashes) code_dependents_[{PROCOID, h}].insert(oid);
+        for (uint32 h : def->type_hashes) code_dependents_[{TYPEOID, h}].insert(oid);
     }
     if (auto cycle = graph_.find_cycle()) {
         std::string path;
@@ -376,7 +458,6 @@ void Catalog::load_entries() {
                          "the view that closes the cycle.");
     }
     for (auto& [oid, level] : graph_.levels()) tviews_[oid]->level = level;
-    spi.finish();
 }
 
 }  // namespace pg_tviews::pg

@@ -152,6 +152,7 @@ PGTV_FUNCTION(pg_tviews_queue_stats) {
         {"table_cache_hits", s.table_cache_hits},
         {"table_cache_misses", s.table_cache_misses},
         {"table_cache_hit_rate", rate(s.table_cache_hits, s.table_cache_misses)},
+        {"definitions_analyzed", s.definitions_analyzed},
     };
     return jsonb_result(j);
 }

@@ -29,6 +29,15 @@ void require_select_rights(Query* rewritten);
 // `owner` or by a superuser. Checks functions, operators, aggregates,
 // sort and group operators, helper views, domains, and row-level security
 // policies of the relations read. (C style: runs inside pg_call.)
-void check_trusted_code(Query* rewritten, Oid owner, const char* tview);
+// `code`, when given, collects the syscache hash values (PROCOID, TYPEOID)
+// of the functions and types checked, up to and including one that fails:
+// a change to any of them is what can change the verdict.
+// (Lists of hash values stored as Oids: palloc'd, so that collecting never
+// throws through the server's tree walkers.)
+struct CodeUsed {
+    List* functions = NIL;
+    List* types = NIL;
+};
+void check_trusted_code(Query* rewritten, Oid owner, const char* tview, CodeUsed* code = nullptr);
 
 }  // namespace pg_tviews::pg

@@ -3,10 +3,13 @@
 // (the plans themselves: plan_cache.hpp); for each base relation
 // the key sources (how its changes find keys) of every TVIEW reading it.
 //
-// Built lazily from pg_tview_meta and the views' rewritten queries, and
-// dropped whenever a relcache invalidation names any relation it watches
-// (tables, views, base relations, helper views, pg_tview_meta) — DDL from
-// any session reaches every backend this way. Entries are shared_ptr so a
+// Built lazily from pg_tview_meta and the views' rewritten queries. A
+// relcache invalidation of a relation some TVIEWs depend on (their table,
+// view, base relations, helper views) makes those TVIEWs stale: the next
+// lookup analyzes them again, and only them. One of the registry, of every
+// relation drops the whole cache; a change to a function or type, the
+// TVIEWs whose trust check looked at it. DDL from any
+// session reaches every backend this way. Entries are shared_ptr so a
 // reload never frees a plan that is executing; superseded entries are kept
 // until the transaction ends. Entries do not change once loaded.
 #pragma once
@@ -75,6 +78,10 @@ struct TviewDef {
     // Why the TVIEW cannot be maintained safely any more (empty when it
     // can): maintenance would run code someone else controls as its owner.
     std::string broken;
+    // Syscache hash values of the functions and types that verdict looked
+    // at: a change to one of them makes the entry stale.
+    std::vector<uint32> function_hashes;
+    std::vector<uint32> type_hashes;
 
     ~TviewDef();  // frees its prepared plans (plan_cache.hpp)
     // The patch plan for changes of `relid`, or nullptr.
@@ -90,10 +97,17 @@ class Catalog {
 public:
     // Reloads when stale. Counts a graph cache hit or miss.
     void ensure_loaded();
+    // The whole cache is reloaded at the next lookup.
     void invalidate() noexcept { valid_ = false; }
-    bool is_valid() const noexcept { return valid_; }
-    // Relcache callback: drop the cache if `relid` is watched (or is 0).
+    // Nothing to reload (whole or in part) before the next lookup.
+    bool is_valid() const noexcept { return valid_ && stale_.empty(); }
+    // Relcache callback: the TVIEWs depending on `relid` become stale; the
+    // registry, or 0 (every relation), invalidates the whole cache.
     void on_relcache(Oid relid) noexcept;
+    // Syscache callback (PROCOID, TYPEOID): the TVIEWs whose trust check
+    // looked at that function or type become stale; 0 (every row) invalidates
+    // the whole cache.
+    void on_code_change(int cache_id, uint32 hash) noexcept;
     // Releases entries superseded by reloads (end of transaction).
     void release_superseded() noexcept;
 
@@ -116,6 +130,10 @@ public:
 private:
     void load();
     void load_entries();
+    void reload_stale();
+    // The maps built from the entries: readers, link locks, dependencies,
+    // the graph and its levels (fails on a cycle).
+    void index_entries();
 
     bool valid_ = false;
     bool loaded_once_ = false;  // this backend loaded the definitions before
@@ -123,7 +141,10 @@ private:
     std::map<Oid, TviewPtr> tviews_;
     std::map<Oid, std::vector<Oid>> readers_;  // relid -> TVIEW table oids
     std::map<Oid, std::vector<LinkLock>> link_locks_;
-    std::set<Oid> watched_;
+    Oid registry_ = InvalidOid;
+    std::map<Oid, std::set<Oid>> dependents_;  // relid -> TVIEWs (table oids) whose entry it invalidates
+    std::map<std::pair<int, uint32>, std::set<Oid>> code_dependents_;  // (cache, hash) -> TVIEWs
+    std::set<Oid> stale_;                      // TVIEWs (table oids) to analyze again
     DepGraph graph_;
     std::vector<TviewPtr> superseded_;
 };

@@ -24,6 +24,7 @@ struct Stats {
     std::uint64_t graph_cache_misses = 0;
     std::uint64_t table_cache_hits = 0;
     std::uint64_t table_cache_misses = 0;
+    std::uint64_t definitions_analyzed = 0;  // TVIEW definitions (re)analyzed by cache loads
 };
 
 // A CREATE TABLE tv_x AS seen at ddl_command_start, finished at ddl_command_end.
