@@ -168,100 +168,147 @@ Tuplestorestate* convert_rows(Tuplestorestate* rows, TupleDesc from, TupleDesc t
     });
 }
 
+
+// A write straight into a partition (or a row trigger cloned to one) is a
+// change of the partitioned table a TVIEW reads: the rows, converted to
+// that table's columns. Returns the ancestor opened (closed by the caller),
+// or nullptr when `changes` stays as it is.
+Relation as_partitioned_table_change(Catalog& cat, ChangeSet& changes) {
+    if (!changes.relation->rd_rel->relispartition || !cat.readers_of(RelationGetRelid(changes.relation)).empty())
+        return nullptr;
+    Oid partition = RelationGetRelid(changes.relation);
+    List* ancestors = pg_call([&] { return get_partition_ancestors(partition); });
+    ListCell* lc;
+    foreach (lc, ancestors) {
+        Oid a = lfirst_oid(lc);
+        if (cat.readers_of(a).empty()) continue;
+        Relation ancestor = pg_call([&] { return table_open(a, AccessShareLock); });
+        TupleDesc from = RelationGetDescr(changes.relation);
+        TupleDesc to = RelationGetDescr(ancestor);
+        changes.old_rows = convert_rows(changes.old_rows, from, to);
+        changes.new_rows = convert_rows(changes.new_rows, from, to);
+        changes.relation = ancestor;
+        return ancestor;
+    }
+    return nullptr;
+}
+
+// The TVIEWs reading `relid`. A capture trigger exists, so some TVIEW reads
+// the relation: when none is known, the cache predates it (created in
+// another session) and is reloaded once.
+std::vector<Catalog::Reader> readers_reloading_once(Catalog& cat, Oid relid) {
+    auto readers = cat.readers_of(relid);
+    if (!readers.empty()) return readers;
+    cat.invalidate();
+    cat.ensure_loaded();
+    return cat.readers_of(relid);
+}
+
+// The SPI connection key queries run in, opened (with the changed rows
+// registered as pg_tviews_old / pg_tviews_new) by the first that needs it.
+class KeyQueryConnection {
+public:
+    explicit KeyQueryConnection(const ChangeSet& changes) : changes_(changes) {}
+    void open() {
+        if (spi_) return;
+        spi_ = std::make_unique<Spi>();
+        register_rows(changes_);
+    }
+    void finish() {
+        if (spi_) spi_->finish();
+    }
+
+private:
+    const ChangeSet& changes_;
+    std::unique_ptr<Spi> spi_;
+};
+
+// The keys of one TVIEW that the changed rows reach, by each of its key
+// sources for the relation: a full refresh, the key columns of the rows
+// themselves, or key queries (run as the TVIEW's owner). A NULL key marks
+// the TVIEW for the flush's check of the view.
+void find_keys(const Catalog::Reader& r, const ChangeSet& changes, TupleDesc desc, const PatchPlan* patch,
+               KeyQueryConnection& connection, std::vector<Key>& keys) {
+    BackendState& b = backend();
+    const TviewDef& tview = *r.tview;
+    for (std::size_t i : r.sources) {
+        const KeySource& src = tview.sources[i];
+        if (src.mode == kKeyFull) {
+            b.queue.mark_full(tview.table_oid);
+        } else if (src.mode == kKeyDirect) {
+            if (!patch) read_direct(tview.key, changes.old_rows, desc, src.attno, keys);
+            if (read_direct(tview.key, changes.new_rows, desc, src.attno, keys)) b.null_key_check.insert(tview.table_oid);
+        } else {
+            connection.open();
+            RunAs as_owner(tview.owner);
+            if (changes.old_rows && !patch && !old_rows_find_nothing_new(tview, i, changes, desc))
+                read_query(tview, i, true, changes.new_rows == nullptr, keys);
+            // A NULL key from the new rows may be a view row the table
+            // cannot hold (key queries can also return rows the view
+            // filters out): the flush checks the view itself.
+            if (changes.new_rows && read_query(tview, i, false, true, keys)) b.null_key_check.insert(tview.table_oid);
+        }
+    }
+}
+
+// Queues what find_keys found: keys to patch (under the definition that
+// decided so) or to recompute.
+void queue_keys(const Catalog::Reader& r, Oid relid, const PatchPlan* patch, const std::vector<Key>& keys) {
+    BackendState& b = backend();
+    Oid table = r.tview->table_oid;
+    if (patch) {
+        auto [at, fresh] = b.patched_under.emplace(table, r.tview.get());
+        if (!fresh && at->second != r.tview.get()) at->second = nullptr;
+        b.queue.add_patch(table, relid, keys);
+    } else if (!keys.empty()) {
+        b.queue.add_all(table, keys);
+    }
+    if (b.null_key_check.count(table)) b.queue.touch(table);
+}
+
+// Exact figures for the monitoring views (an upper bound beyond 4,096
+// keys per TVIEW, where compacting at every statement would cost).
+void publish_queue() {
+    BackendState& b = backend();
+    if (slot_tracking()) b.queue.compact_small(4096);
+    slot_publish_queue(b.queue.queued_count(), b.queue.pending_tview_count());
+}
+
 }  // namespace
 
+// The steps of docs/change-flow.md's capture: find the TVIEWs reading the
+// changed relation, wait for concurrent changes linked to the rows, find
+// the keys each TVIEW must refresh (or patch), queue them.
 void capture_changes(const ChangeSet& given) {
     CaptureScope capturing;
     Catalog& cat = catalog();
     cat.ensure_loaded();
     ChangeSet changes = given;
-    Relation ancestor_rel = nullptr;
-    // A write straight into a partition (or a row trigger cloned to one) is
-    // a change of the partitioned table a TVIEW reads.
-    if (changes.relation->rd_rel->relispartition && cat.readers_of(RelationGetRelid(changes.relation)).empty()) {
-        Oid partition = RelationGetRelid(changes.relation);
-        List* ancestors = pg_call([&] { return get_partition_ancestors(partition); });
-        ListCell* lc;
-        foreach (lc, ancestors) {
-            Oid a = lfirst_oid(lc);
-            if (cat.readers_of(a).empty()) continue;
-            ancestor_rel = pg_call([&] { return table_open(a, AccessShareLock); });
-            TupleDesc from = RelationGetDescr(changes.relation);
-            TupleDesc to = RelationGetDescr(ancestor_rel);
-            changes.old_rows = convert_rows(changes.old_rows, from, to);
-            changes.new_rows = convert_rows(changes.new_rows, from, to);
-            changes.relation = ancestor_rel;
-            break;
-        }
-    }
+    Relation ancestor = as_partitioned_table_change(cat, changes);
     Oid relid = RelationGetRelid(changes.relation);
-    auto readers = cat.readers_of(relid);
-    if (readers.empty()) {
-        // A capture trigger exists, so some TVIEW reads this relation: the
-        // cache predates it (created in another session). Reload once.
-        cat.invalidate();
-        cat.ensure_loaded();
-        readers = cat.readers_of(relid);
-    }
-    BackendState& b = backend();
+    auto readers = readers_reloading_once(cat, relid);
     if (changes.truncate) {
-        for (auto& r : readers) b.queue.mark_full(r.tview->table_oid);
+        for (auto& r : readers) backend().queue.mark_full(r.tview->table_oid);
         return;
     }
     // Before the keys are computed: wait for concurrent changes linked to
     // these rows (then the key queries below see them, READ COMMITTED).
     TupleDesc desc = RelationGetDescr(changes.relation);
     lock_links(desc, changes.old_rows, changes.new_rows, cat.link_locks_of(relid));
-    bool spi_ready = false;
-    std::unique_ptr<Spi> spi;
     for (auto& r : readers) require_maintainable(*r.tview);
+    KeyQueryConnection connection(changes);
     for (auto& r : readers) {
-        std::vector<Key> keys;
-        const TviewDef& tview = *r.tview;
-        const KeyCodec& codec = tview.key;
         // An UPDATE that changed only columns reaching the documents as
         // leaves: their keys are queued to be patched (found through the
         // NEW rows alone: the rows build the same documents as before).
-        const PatchPlan* patch = patch_applies(tview, relid, changes, desc);
-        for (std::size_t i : r.sources) {
-            const KeySource& src = tview.sources[i];
-            if (src.mode == kKeyFull) {
-                b.queue.mark_full(r.tview->table_oid);
-            } else if (src.mode == kKeyDirect) {
-                if (!patch) read_direct(codec, changes.old_rows, desc, src.attno, keys);
-                if (read_direct(codec, changes.new_rows, desc, src.attno, keys))
-                    b.null_key_check.insert(r.tview->table_oid);
-            } else {
-                if (!spi_ready) {
-                    spi = std::make_unique<Spi>();
-                    register_rows(changes);
-                    spi_ready = true;
-                }
-                RunAs as_owner(r.tview->owner);
-                if (changes.old_rows && !patch && !old_rows_find_nothing_new(tview, i, changes, desc))
-                    read_query(tview, i, true, changes.new_rows == nullptr, keys);
-                // A NULL key from the new rows may be a view row the table
-                // cannot hold (key queries can also return rows the view
-                // filters out): the flush checks the view itself.
-                if (changes.new_rows && read_query(tview, i, false, true, keys))
-                    b.null_key_check.insert(r.tview->table_oid);
-            }
-        }
-        if (patch) {
-            auto [at, fresh] = b.patched_under.emplace(r.tview->table_oid, r.tview.get());
-            if (!fresh && at->second != r.tview.get()) at->second = nullptr;
-            b.queue.add_patch(r.tview->table_oid, relid, keys);
-        }
-        else if (!keys.empty())
-            b.queue.add_all(r.tview->table_oid, keys);
-        if (b.null_key_check.count(r.tview->table_oid)) b.queue.touch(r.tview->table_oid);
+        const PatchPlan* patch = patch_applies(*r.tview, relid, changes, desc);
+        std::vector<Key> keys;
+        find_keys(r, changes, desc, patch, connection, keys);
+        queue_keys(r, relid, patch, keys);
     }
-    if (spi) spi->finish();
-    if (ancestor_rel) pg_call([&] { table_close(ancestor_rel, NoLock); });
-    // Exact figures for the monitoring views (an upper bound beyond 4,096
-    // keys per TVIEW, where compacting at every statement would cost).
-    if (slot_tracking()) b.queue.compact_small(4096);
-    slot_publish_queue(b.queue.queued_count(), b.queue.pending_tview_count());
+    connection.finish();
+    if (ancestor) pg_call([&] { table_close(ancestor, NoLock); });
+    publish_queue();
 }
 
 Tuplestorestate* one_row_store(HeapTuple tuple) {

@@ -229,92 +229,94 @@ std::uint64_t run_patch(const TviewDef& d, const PatchPlan& patch, const std::ve
     return written;
 }
 
-// One refresh step of one TVIEW; returns rows written.
-std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
-    // A concurrent DROP may have removed the TVIEW while this transaction
-    // waited: take the table's lock first, then check it still exists.
-    // When the keys do not fit in the transaction's lock budget
-    // (pg_tviews.max_key_locks), and for a full refresh, the whole table is
-    // locked at once, never upgraded from a weaker lock.
+// Locks the TVIEW's table for a refresh step and returns the definition to
+// refresh with, or nullptr when the TVIEW is gone. A concurrent DROP may
+// have removed it while this transaction waited: the lock comes first, then
+// the check that it still exists; a redefinition that committed meanwhile
+// changed what it computes (even its columns): the definition as it is now.
+// `whole`: the table is locked at once (a full refresh, or keys beyond the
+// transaction's lock budget, pg_tviews.max_key_locks), never upgraded from
+// a weaker lock.
+TviewPtr lock_for_refresh(TviewPtr def, bool whole) {
     require_maintainable(*def);
     Oid relid = def->table_oid;
-    bool whole = batch.full || (batch.key_count() > key_lock_budget_left() && !keys_locked_before(def->table_oid));
     LOCKMODE mode = whole ? ExclusiveLock : RowExclusiveLock;
     pg_call([&] { LockRelationOid(relid, mode); });
-    if (!relation_exists(relid)) return 0;
-    // A redefinition that committed while this transaction waited for the
-    // lock changed what the TVIEW computes (even its columns): refresh with
-    // the definition as it is now.
+    if (!relation_exists(relid)) return nullptr;
     Catalog& cat = catalog();
     if (!cat.is_valid()) {
         cat.ensure_loaded();
         def = cat.find(relid);
-        if (!def) return 0;
+        if (!def) return nullptr;
         require_maintainable(*def);
     }
-    auto started = std::chrono::steady_clock::now();
-    RunAs as_owner(def->owner);
-    MaintenanceScope writing(relid);
-    Spi spi;
-    std::uint64_t written = 0;
-    RefreshFigures figures;
-    BackendState& b = backend();
-    if (batch.full || b.null_key_check.count(def->table_oid)) {
-        b.null_key_check.erase(def->table_oid);
-        check_null_keys(*def);
-    }
-    if (batch.full) check_not_stale(*def, batch.keys, true);
-    FeedMode feed = change_feed_detail();
-    // Patches (keys whose documents only need some leaves set again): with
-    // the change feed on, or without a plan for that relation any more (a
-    // reload), their keys are recomputed instead.
-    std::vector<Key> merged_keys;  // batch.keys and the patches recomputed instead, when there are such
-    const std::vector<Key>* recompute = &batch.keys;
+    return def;
+}
+
+// The batch's keys split by how they are brought up to date: recomputed,
+// or patched by one of the definition's patch plans. With the change feed
+// on, or without a plan for that relation any more (a reload), patch keys
+// are recomputed too.
+struct RefreshWork {
+    std::vector<Key> merged;  // batch.keys and the patches recomputed instead, when there are such
+    const std::vector<Key>* recompute = nullptr;
     std::vector<std::pair<const PatchPlan*, const std::vector<Key>*>> patches;
+};
+
+void split_patches(const TviewPtr& def, const KeyQueue::Batch& batch, FeedMode feed, RefreshWork& work) {
+    work.recompute = &batch.keys;
+    BackendState& b = backend();
     auto decided = b.patched_under.find(def->table_oid);
     bool same_definition = decided != b.patched_under.end() && decided->second == def.get();
     for (const auto& [relid, patch_keys] : batch.patches) {
         const PatchPlan* plan = feed == FeedMode::kOff && same_definition ? def->patch_for(relid) : nullptr;
         if (plan) {
-            patches.emplace_back(plan, &patch_keys);
+            work.patches.emplace_back(plan, &patch_keys);
             continue;
         }
         std::vector<Key> merged;
-        std::set_union(recompute->begin(), recompute->end(), patch_keys.begin(), patch_keys.end(),
+        std::set_union(work.recompute->begin(), work.recompute->end(), patch_keys.begin(), patch_keys.end(),
                        std::back_inserter(merged));
-        merged_keys.swap(merged);
-        recompute = &merged_keys;
+        work.merged.swap(merged);
+        work.recompute = &work.merged;
     }
-    // A full refresh goes through every key of the view and of the table.
-    std::vector<Key> full_keys;
-    if (batch.full) full_keys = all_keys(*def);
-    const std::vector<Key>& keys = batch.full ? full_keys : *recompute;
+}
+
+// Recomputes the documents of `keys` in slices of pg_tviews.flush_chunk_keys
+// keys: one statement's materialized rows, hash tables and captured changes
+// stay small (no spill to disk, bounded memory). Every key is in one slice,
+// so a key produced twice is still caught.
+struct UpsertPlans {
+    SPIPlanPtr many = nullptr;  // a key array
+    SPIPlanPtr one = nullptr;   // one key
+};
+
+// The upserts for the change feed's detail `feed` (prepared before any key
+// lock is taken: preparing locks the relations the view reads).
+UpsertPlans upsert_plans(const TviewDef& def, FeedMode feed) {
     PlanCache& plans = plan_cache();
-    SPIPlanPtr many_plan = plans.get(*def, PlanKind::kUpsert);
-    SPIPlanPtr one_plan = plans.get(*def, PlanKind::kUpsertOne);
+    UpsertPlans p{plans.get(def, PlanKind::kUpsert), plans.get(def, PlanKind::kUpsertOne)};
     if (feed != FeedMode::kOff) {
         auto detail = static_cast<std::size_t>(feed);
-        many_plan = plans.get(*def, PlanKind::kFeedUpsert, detail);
-        one_plan = plans.get(*def, PlanKind::kFeedUpsertOne, detail);
+        p = {plans.get(def, PlanKind::kFeedUpsert, detail), plans.get(def, PlanKind::kFeedUpsertOne, detail)};
     }
-    if (!whole) lock_keys(*def, patches.empty() ? keys : batch.all_keys());
-    // Large key sets go in slices of pg_tviews.flush_chunk_keys keys: one
-    // statement's materialized rows, hash tables and captured changes stay
-    // small (no spill to disk, bounded memory). Every key is in one slice,
-    // so a key produced twice is still caught.
-    std::size_t chunk = static_cast<std::size_t>(settings().flush_chunk_keys);
-    Progress progress(relid, batch.full ? "full refresh" : "refresh", keys.size(), def->table);
-    const KeyDictionary& dict = b.queue.dictionary();
+    return p;
+}
+
+void recompute_keys(const TviewDef& def, const std::vector<Key>& keys, bool full, const UpsertPlans& plans,
+                    std::size_t chunk, RefreshFigures& figures, std::uint64_t& written) {
+    Progress progress(def.table_oid, full ? "full refresh" : "refresh", keys.size(), def.table);
+    const KeyDictionary& dict = backend().queue.dictionary();
     for_each_slice(keys, chunk, [&](const std::vector<Key>& slice, std::size_t to) {
-        if (!batch.full) check_not_stale(*def, slice, false);
+        if (!full) check_not_stale(def, slice, false);
         Written w;
         if (slice.size() == 1) {
-            Datum key[1] = {decode_key(def->key, dict, slice[0])};
-            w = run_upsert(*def, one_plan, key);
-            if (!def->key.byval) pg_call([&] { pfree(DatumGetPointer(key[0])); });
+            Datum key[1] = {decode_key(def.key, dict, slice[0])};
+            w = run_upsert(def, plans.one, key);
+            if (!def.key.byval) pg_call([&] { pfree(DatumGetPointer(key[0])); });
         } else {
-            Datum arg[1] = {key_array(def->key, dict, slice)};
-            w = run_upsert(*def, many_plan, arg);
+            Datum arg[1] = {key_array(def.key, dict, slice)};
+            w = run_upsert(def, plans.many, arg);
             pg_call([&] { pfree(DatumGetPointer(arg[0])); });
         }
         written += w.rows;
@@ -323,8 +325,39 @@ std::uint64_t refresh_batch(TviewPtr def, const KeyQueue::Batch& batch) {
         figures.updated += w.rows - w.inserted - w.deleted;
         progress.step(to);
     });
+}
+
+// One refresh step of one TVIEW, as its owner; returns rows written.
+std::uint64_t refresh_batch(TviewPtr given, const KeyQueue::Batch& batch) {
+    bool whole = batch.full || (batch.key_count() > key_lock_budget_left() && !keys_locked_before(given->table_oid));
+    TviewPtr def = lock_for_refresh(given, whole);
+    if (!def) return 0;
+    auto started = std::chrono::steady_clock::now();
+    Oid relid = def->table_oid;
+    RunAs as_owner(def->owner);
+    MaintenanceScope writing(relid);
+    Spi spi;
+    BackendState& b = backend();
+    if (batch.full || b.null_key_check.count(relid)) {
+        b.null_key_check.erase(relid);
+        check_null_keys(*def);
+    }
+    if (batch.full) check_not_stale(*def, batch.keys, true);
+    FeedMode feed = change_feed_detail();
+    RefreshWork work;
+    split_patches(def, batch, feed, work);
+    // A full refresh goes through every key of the view and of the table.
+    std::vector<Key> full_keys;
+    if (batch.full) full_keys = all_keys(*def);
+    const std::vector<Key>& keys = batch.full ? full_keys : *work.recompute;
+    UpsertPlans plans = upsert_plans(*def, feed);
+    if (!whole) lock_keys(*def, work.patches.empty() ? keys : batch.all_keys());
+    std::size_t chunk = static_cast<std::size_t>(settings().flush_chunk_keys);
+    std::uint64_t written = 0;
+    RefreshFigures figures;
+    recompute_keys(*def, keys, batch.full, plans, chunk, figures, written);
     std::size_t patched_keys = 0;
-    for (auto& [plan, patch_keys] : patches) {
+    for (auto& [plan, patch_keys] : work.patches) {
         std::uint64_t rows = run_patch(*def, *plan, *patch_keys, chunk);
         written += rows;
         figures.updated += rows;
