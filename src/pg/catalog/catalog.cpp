@@ -234,28 +234,12 @@ TviewPtr build_entry(Oid table_oid, Oid view_oid, const std::string& entity) {
     return def;
 }
 
-bool describe_locked(TviewDef& d) {
-    const char* table = d.table.c_str();
-    const char* key = d.key_column.c_str();
-    Oid view = d.view_oid;
-    ViewShapeC* shape = nullptr;
-    List* links = NIL;
-    List* patches = NIL;
-    Query* query = nullptr;
-    List* sources = pg_call([&]() -> List* {
-        Query* q = rewritten_view_query_if_exists(view);
-        if (q == nullptr) return NIL;
-        query = q;
-        shape = describe_tview_query(q, table, key, view);
-        links = find_join_links(q);
-        patches = build_patch_plans(q, shape, nullptr);
-        return build_key_sources(q, shape);
-    });
-    if (query == nullptr) return false;
-    // Checked again at every load: ownership of functions, helper views and
-    // domains, and row-level security, can change after creation. A TVIEW
-    // that fails is not maintained (writers of its tables get the error).
+// Checked again at every load: ownership of functions, helper views and
+// domains, and row-level security, can change after creation. A TVIEW
+// that fails is not maintained (writers of its tables get the error).
+void check_trust(TviewDef& d, Query* query) {
     Oid owner = d.owner;
+    const char* table = d.table.c_str();
     CodeUsed code;
     try {
         pg_call([&] { check_trusted_code(query, owner, table, &code); });
@@ -265,22 +249,24 @@ bool describe_locked(TviewDef& d) {
     ListCell* hc;
     foreach (hc, code.functions) d.function_hashes.push_back(lfirst_oid(hc));
     foreach (hc, code.types) d.type_hashes.push_back(lfirst_oid(hc));
-    // Link locks make a key query see the other side's concurrent change. A
-    // link between two relations whose changes both find their keys without
-    // a query (the key table and a child carrying its key, such as tv_post
-    // under tv_user) protects nothing: the key locks serialize those
-    // changes. Such links are not locked (locking them inside a flush, after
-    // key locks, could deadlock).
+}
+
+// Link locks make a key query see the other side's concurrent change. A
+// link between two relations whose changes both find their keys without a
+// query (the key table and a child carrying its key, such as tv_post under
+// tv_user) protects nothing: the key locks serialize those changes. Such
+// links are not locked (locking them inside a flush, after key locks,
+// could deadlock). Each side of a link locks in its own mode: the two
+// modes conflict with each other but not with themselves (a change on one
+// side waits only for changes on the other side of the same value). A link
+// within one relation locks in a mode that conflicts with both.
+void add_link_locks(TviewDef& d, List* links, List* sources) {
     std::set<Oid> queried;
     ListCell* slc;
     foreach (slc, sources) {
         auto* ks = static_cast<KeySourceC*>(lfirst(slc));
         if (ks->mode == kKeyQuery) queried.insert(ks->relid);
     }
-    // Each side of a link locks in its own mode: the two modes conflict with
-    // each other but not with themselves (a change on one side waits only for
-    // changes on the other side of the same value). A link within one
-    // relation locks in a mode that conflicts with both.
     ListCell* llc;
     foreach (llc, links) {
         auto* l = static_cast<JoinLinkC*>(lfirst(llc));
@@ -293,11 +279,19 @@ bool describe_locked(TviewDef& d) {
         d.link_locks.push_back({l->rel_a, LinkLock{id, l->att_a, mode_a}});
         d.link_locks.push_back({l->rel_b, LinkLock{id, l->att_b, mode_b}});
     }
+}
+
+// The shape's key type, columns, relations and helper views.
+void copy_shape(TviewDef& d, const ViewShapeC* shape) {
     d.key = key_codec_for(shape->key_type, shape->key_collation);
     ListCell* lc;
     foreach (lc, shape->column_names) d.columns.push_back(strVal(lfirst(lc)));
     foreach (lc, shape->relations) d.relations.push_back(static_cast<RelationReadC*>(lfirst(lc))->relid);
     foreach (lc, shape->helper_views) d.helper_views.push_back(lfirst_oid(lc));
+}
+
+void copy_key_sources(TviewDef& d, List* sources) {
+    ListCell* lc;
     foreach (lc, sources) {
         auto* ks = static_cast<KeySourceC*>(lfirst(lc));
         KeySource s;
@@ -308,7 +302,12 @@ bool describe_locked(TviewDef& d) {
         s.sql_new = text_of(ks->sql_new);
         d.sources.push_back(std::move(s));
     }
+}
+
+// The patch plans, with their statements (the columns must be known).
+void copy_patches(TviewDef& d, List* patches) {
     RefreshTarget target = refresh_target_of(d);
+    ListCell* lc;
     foreach (lc, patches) {
         auto* pc = static_cast<PatchPlanC*>(lfirst(lc));
         PatchPlan p;
@@ -327,6 +326,31 @@ bool describe_locked(TviewDef& d) {
         p.sql = patch_sql(target, pc->select_sql, p.leaves);
         d.patches.push_back(std::move(p));
     }
+}
+
+bool describe_locked(TviewDef& d) {
+    const char* table = d.table.c_str();
+    const char* key = d.key_column.c_str();
+    Oid view = d.view_oid;
+    ViewShapeC* shape = nullptr;
+    List* links = NIL;
+    List* patches = NIL;
+    Query* query = nullptr;
+    List* sources = pg_call([&]() -> List* {
+        Query* q = rewritten_view_query_if_exists(view);
+        if (q == nullptr) return NIL;
+        query = q;
+        shape = describe_tview_query(q, table, key, view);
+        links = find_join_links(q);
+        patches = build_patch_plans(q, shape, nullptr);
+        return build_key_sources(q, shape);
+    });
+    if (query == nullptr) return false;
+    check_trust(d, query);
+    add_link_locks(d, links, sources);
+    copy_shape(d, shape);
+    copy_key_sources(d, sources);
+    copy_patches(d, patches);
     return true;
 }
 

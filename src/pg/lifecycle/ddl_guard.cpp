@@ -361,6 +361,100 @@ void follow_owner(const TviewDef& t) {
 }  // namespace pg_tviews::pg
 
 
+namespace {
+
+// CREATE TRIGGER with a tview_ name: refused unless it runs one of
+// pg_tviews' trigger functions (a restored dump recreates them so), in
+// which case it runs no one's code and is checked from the registry.
+// True when the statement is handled.
+bool guard_own_trigger(CreateTrigStmt* stmt, Oid nsp) {
+    const char* name = stmt->trigname;
+    bool own_function = is_reserved_trigger_name(name) && runs_own_trigger_function(stmt->funcname, nsp);
+    RangeVar* rv = stmt->relation;
+    if (own_function && is_guard_dml_trigger(name)) {
+        // A restore recreating a TVIEW's guard (see restore.cpp).
+        Oid rel = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
+        if (rel != InvalidOid) adopt_restored_tview(rel);
+    }
+    if (is_reserved_trigger_name(name) && !own_function)
+        throw TviewError(sqlstate::kInvalidName, fmt::format("trigger name \"{}\" is reserved for pg_tviews", name),
+                         "pg_tviews finds its capture and guard triggers by these names.",
+                         "Choose a name that does not start with tview_.");
+    if (!own_function) return false;
+    guard_from_registry(pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); }), nsp);
+    return true;
+}
+
+// The TVIEWs a command touches through the relation it targets.
+struct Touched {
+    Oid target = InvalidOid;
+    bool on_tview_table = false;   // the target is a TVIEW's table
+    TviewPtr by_view;              // the target is this TVIEW's view
+    std::vector<TviewPtr> readers;  // TVIEWs reading the target
+    Oid tview_table = InvalidOid;   // the TVIEW of the table or view
+};
+
+Touched touched_by(const Catalog& cat, Node* tree) {
+    Touched t;
+    t.target = target_of(tree);
+    if (t.target == InvalidOid) return t;
+    t.on_tview_table = cat.is_tview(t.target);
+    t.by_view = tview_by_view(cat, t.target);
+    for (const auto& d : cat.all())
+        if (reads(*d, t.target)) t.readers.push_back(d);
+    t.tview_table = t.on_tview_table ? t.target : t.by_view ? t.by_view->table_oid : InvalidOid;
+    return t;
+}
+
+// After the command, as the reloaded cache sees it: partitions get capture
+// triggers, registered definitions follow renames and view replacements,
+// and documents whose inputs changed are rebuilt at commit.
+void follow_command(Catalog& cat, Node* tree, const Touched& t, const std::string& schema) {
+    // Partitions of a partitioned base table (CREATE TABLE ... PARTITION OF,
+    // ALTER TABLE ... ATTACH PARTITION) get capture triggers.
+    if (!t.readers.empty() && pg_call([&] { return get_rel_relkind(t.target); }) == RELKIND_PARTITIONED_TABLE) {
+        Spi spi;
+        capture_new_partitions(spi, schema, t.target);
+        spi.finish();
+    }
+    if (IsA(tree, RenameStmt) || IsA(tree, AlterObjectSchemaStmt)) {
+        // A relation a TVIEW reads (or the TVIEW itself) was renamed or
+        // moved: its registered definition names it as it is now, so that a
+        // backup of the definitions recreates the same TVIEW.
+        std::vector<Oid> renamed;
+        if (t.tview_table != InvalidOid) renamed.push_back(t.tview_table);
+        for (const auto& r : t.readers) renamed.push_back(r->table_oid);
+        for (Oid oid : renamed)
+            if (TviewPtr d = cat.find(oid)) sync_redefinition(*d, true);
+    }
+    if (IsA(tree, ViewStmt) && (t.by_view || !t.readers.empty())) {
+        // A new definition may read other relations: their owners' rights,
+        // the registry and the capture triggers follow it.
+        std::vector<std::pair<TviewPtr, bool>> redefined_tviews;
+        if (t.by_view)
+            if (TviewPtr d = cat.find(t.by_view->table_oid)) redefined_tviews.emplace_back(d, true);
+        for (const auto& r : t.readers)
+            if (TviewPtr d = cat.find(r->table_oid)) redefined_tviews.emplace_back(d, false);
+        std::vector<TviewPtr> owners_must_read;
+        for (const auto& [d, own] : redefined_tviews) owners_must_read.push_back(d);
+        require_readable_by_owners(owners_must_read, relation_sql_name(t.target));
+        for (const auto& [d, own] : redefined_tviews) sync_redefinition(*d, own);
+    }
+    // What the documents are computed from changed: rebuild them at commit.
+    BackendState& b = backend();
+    bool redefined = IsA(tree, ViewStmt) || (IsA(tree, AlterTableStmt) &&
+                                             reinterpret_cast<AlterTableStmt*>(tree)->objtype == OBJECT_VIEW);
+    if ((redefined && (t.by_view || !t.readers.empty())) || (!t.readers.empty() && changes_columns(tree))) {
+        if (t.by_view) b.queue.mark_full(t.by_view->table_oid);
+        for (const auto& r : t.readers) b.queue.mark_full(r->table_oid);
+    }
+}
+
+}  // namespace
+
+// Every DDL command, at ddl_command_end: refuses what would break a TVIEW's
+// invariants or let it run code its owner does not control, and makes the
+// registry, the capture triggers and the documents follow the rest.
 PGTV_FUNCTION(pg_tviews_ddl_guard) {
     if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
         throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews event functions must be called as event triggers");
@@ -369,29 +463,8 @@ PGTV_FUNCTION(pg_tviews_ddl_guard) {
     Oid nsp = extension_namespace();
     if (nsp == InvalidOid) return PointerGetDatum(nullptr);
     Node* tree = data->parsetree;
-    if (IsA(tree, CreateTrigStmt)) {
-        auto* stmt = reinterpret_cast<CreateTrigStmt*>(tree);
-        const char* name = stmt->trigname;
-        // The name is pg_tviews' unless the trigger runs one of pg_tviews'
-        // trigger functions: a restored dump recreates its triggers so.
-        bool own_function = is_reserved_trigger_name(name) && runs_own_trigger_function(stmt->funcname, nsp);
-        if (own_function && is_guard_dml_trigger(name)) {
-            // A restore recreating a TVIEW's guard (see restore.cpp).
-            RangeVar* rv = stmt->relation;
-            Oid rel = pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); });
-            if (rel != InvalidOid) adopt_restored_tview(rel);
-        }
-        if (is_reserved_trigger_name(name) && !own_function)
-            throw TviewError(sqlstate::kInvalidName, fmt::format("trigger name \"{}\" is reserved for pg_tviews", name),
-                             "pg_tviews finds its capture and guard triggers by these names.",
-                             "Choose a name that does not start with tview_.");
-        if (own_function) {
-            // pg_tviews' own trigger (a restore recreating it) runs no one's code.
-            RangeVar* rv = stmt->relation;
-            guard_from_registry(pg_call([&] { return RangeVarGetRelid(rv, NoLock, true); }), nsp);
-            return PointerGetDatum(nullptr);
-        }
-    }
+    if (IsA(tree, CreateTrigStmt) && guard_own_trigger(reinterpret_cast<CreateTrigStmt*>(tree), nsp))
+        return PointerGetDatum(nullptr);
     // Commands that cannot change what a TVIEW computes, who runs it or what
     // it reads are checked from the registry alone, without loading (and
     // locking) every TVIEW's relations: concurrent DDL on different tables
@@ -407,85 +480,39 @@ PGTV_FUNCTION(pg_tviews_ddl_guard) {
     std::set<Oid> broken_before = broken_tviews(cat);
     cat.ensure_loaded();
     if (cat.all().empty()) return PointerGetDatum(nullptr);
-    Oid target = target_of(tree);
-    bool on_tview_table = target != InvalidOid && cat.is_tview(target);
-    TviewPtr by_view = target != InvalidOid ? tview_by_view(cat, target) : nullptr;
-    std::vector<TviewPtr> readers;
-    if (target != InvalidOid)
-        for (const auto& t : cat.all())
-            if (reads(*t, target)) readers.push_back(t);
+    Touched t = touched_by(cat, tree);
     // A deferrable trigger or foreign key on a TVIEW table can come from
     // DDL on another table (REFERENCES tv_x DEFERRABLE).
     if (IsA(tree, CreateTrigStmt) || IsA(tree, AlterTableStmt) || IsA(tree, CreateStmt)) {
         std::vector<Oid> tables;
-        for (const auto& t : cat.all()) tables.push_back(t->table_oid);
+        for (const auto& d : cat.all()) tables.push_back(d->table_oid);
         refuse_deferrable(tables);
     }
     bool policy_or_owner = data->tag == CMDTAG_ALTER_FUNCTION || data->tag == CMDTAG_ALTER_AGGREGATE ||
                            data->tag == CMDTAG_ALTER_DOMAIN || data->tag == CMDTAG_CREATE_POLICY ||
                            data->tag == CMDTAG_ALTER_POLICY;
-    if (!on_tview_table && !by_view && readers.empty() && !policy_or_owner)
+    if (!t.on_tview_table && !t.by_view && t.readers.empty() && !policy_or_owner)
         return PointerGetDatum(nullptr);  // touches no TVIEW
-
-    std::string schema = namespace_name(nsp);
-    Oid tview_table = on_tview_table ? target : by_view ? by_view->table_oid : InvalidOid;
     if (changes_owner(tree)) {
         // The TVIEW's new owner, and the owners of TVIEWs reading the
         // relation, must be able to read what they read.
-        std::vector<TviewPtr> affected = readers;
-        if (on_tview_table) {
-            follow_owner(*cat.find(target));
-            affected.push_back(cat.find(target));
+        std::vector<TviewPtr> affected = t.readers;
+        if (t.on_tview_table) {
+            follow_owner(*cat.find(t.target));
+            affected.push_back(cat.find(t.target));
         }
-        require_readable_by_owners(affected, relation_sql_name(target));
+        require_readable_by_owners(affected, relation_sql_name(t.target));
     }
-    if (IsA(tree, ViewStmt) && by_view) {
+    if (IsA(tree, ViewStmt) && t.by_view) {
         // CREATE OR REPLACE VIEW v_<e>: the table keeps its columns, or the change is refused.
-        check_same_columns(by_view->table_oid, by_view->view_oid, by_view->table);
+        check_same_columns(t.by_view->table_oid, t.by_view->view_oid, t.by_view->table);
     }
     reload(cat);
-    if (tview_table != InvalidOid) {
-        TviewPtr t = cat.find(tview_table);
-        if (t) check_invariants(*t);
+    if (t.tview_table != InvalidOid) {
+        TviewPtr d = cat.find(t.tview_table);
+        if (d) check_invariants(*d);
     }
     refuse_newly_broken(cat, broken_before);
-    // Partitions of a partitioned base table (CREATE TABLE ... PARTITION OF,
-    // ALTER TABLE ... ATTACH PARTITION) get capture triggers.
-    if (!readers.empty() && pg_call([&] { return get_rel_relkind(target); }) == RELKIND_PARTITIONED_TABLE) {
-        Spi spi;
-        capture_new_partitions(spi, schema, target);
-        spi.finish();
-    }
-    if (IsA(tree, RenameStmt) || IsA(tree, AlterObjectSchemaStmt)) {
-        // A relation a TVIEW reads (or the TVIEW itself) was renamed or
-        // moved: its registered definition names it as it is now, so that a
-        // backup of the definitions recreates the same TVIEW.
-        std::vector<Oid> renamed;
-        if (tview_table != InvalidOid) renamed.push_back(tview_table);
-        for (const auto& r : readers) renamed.push_back(r->table_oid);
-        for (Oid t : renamed)
-            if (TviewPtr d = cat.find(t)) sync_redefinition(*d, true);
-    }
-    if (IsA(tree, ViewStmt) && (by_view || !readers.empty())) {
-        // A new definition may read other relations: their owners' rights,
-        // the registry and the capture triggers follow it.
-        std::vector<std::pair<TviewPtr, bool>> redefined_tviews;
-        if (by_view)
-            if (TviewPtr t = cat.find(by_view->table_oid)) redefined_tviews.emplace_back(t, true);
-        for (const auto& r : readers)
-            if (TviewPtr t = cat.find(r->table_oid)) redefined_tviews.emplace_back(t, false);
-        std::vector<TviewPtr> owners_must_read;
-        for (const auto& [t, own] : redefined_tviews) owners_must_read.push_back(t);
-        require_readable_by_owners(owners_must_read, relation_sql_name(target));
-        for (const auto& [t, own] : redefined_tviews) sync_redefinition(*t, own);
-    }
-    // What the documents are computed from changed: rebuild them at commit.
-    BackendState& b = backend();
-    bool redefined = IsA(tree, ViewStmt) || (IsA(tree, AlterTableStmt) &&
-                                             reinterpret_cast<AlterTableStmt*>(tree)->objtype == OBJECT_VIEW);
-    if ((redefined && (by_view || !readers.empty())) || (!readers.empty() && changes_columns(tree))) {
-        if (by_view) b.queue.mark_full(by_view->table_oid);
-        for (const auto& t : readers) b.queue.mark_full(t->table_oid);
-    }
+    follow_command(cat, tree, t, namespace_name(nsp));
     return PointerGetDatum(nullptr);
 }
