@@ -458,13 +458,11 @@ Node* level_output(Query* q, Locate* loc, Mode mode) {
     return nullptr;
 }
 
-// Returns true when the target occurrence lies within q (then q has been
-// rewritten for `mode`, or loc->fallback is set).
-bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out, Bitmapset** foreign_out) {
-    Index found_rti = 0;
-    bool found_relation = false;
-    Bitmapset* sub_taint = nullptr;
-    Bitmapset* sub_foreign = nullptr;
+// The range table entry of q holding the target occurrence (the relation
+// itself, turned into the transition rows, or a subquery in FROM rewritten
+// to the rows it outputs), or 0. Sets loc->fallback when the occurrence is
+// inside a function call or VALUES list.
+Index find_in_rtable(Query* q, Locate* loc, bool* found_relation, Bitmapset** sub_taint, Bitmapset** sub_foreign) {
     Index rti = 0;
     ListCell* lc;
     foreach (lc, q->rtable) {
@@ -473,21 +471,16 @@ bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out, Bi
         if (rte->rtekind == RTE_RELATION && rte->relid == loc->relid) {
             if (loc->counter++ == loc->target) {
                 to_transition_rows(rte, loc->enrname);
-                found_rti = rti;
-                found_relation = true;
-                break;
+                *found_relation = true;
+                return rti;
             }
         } else if (rte->rtekind == RTE_SUBQUERY && rte->subquery) {
             loc->depth++;
-            bool hit = rewrite_level(rte->subquery, loc, kModeRows, &sub_taint, &sub_foreign);
+            bool hit = rewrite_level(rte->subquery, loc, kModeRows, sub_taint, sub_foreign);
             loc->depth--;
-            if (loc->fallback) return true;
-            if (hit) {
-                found_rti = rti;
-                break;
-            }
-        } else if (rte->rtekind == RTE_FUNCTION || rte->rtekind == RTE_TABLEFUNC ||
-                   rte->rtekind == RTE_VALUES) {
+            if (loc->fallback) return 0;
+            if (hit) return rti;
+        } else if (rte->rtekind == RTE_FUNCTION || rte->rtekind == RTE_TABLEFUNC || rte->rtekind == RTE_VALUES) {
             Locate counter{};
             counter.relid = loc->relid;
             counter.target = -1;
@@ -496,26 +489,103 @@ bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out, Bi
             count_walker(reinterpret_cast<Node*>(rte->values_lists), &counter);
             if (loc->target >= loc->counter && loc->target < loc->counter + counter.counter) {
                 fall_back(loc, "it is read inside a function call or VALUES list in FROM");
-                return true;
+                return 0;
             }
             loc->counter += counter.counter;
         }
     }
+    return 0;
+}
 
-    Query* exists_query = nullptr;
-    if (found_rti == 0) {
-        SublinkSearch s{loc, nullptr};
-        foreach (lc, q->targetList) {
-            sublink_walker(reinterpret_cast<Node*>(static_cast<TargetEntry*>(lfirst(lc))->expr), &s);
-            if (s.found || loc->fallback) break;
-        }
-        search_jointree(reinterpret_cast<Node*>(q->jointree), &s);
-        if (!s.found && !loc->fallback) sublink_walker(q->havingQual, &s);
-        if (loc->fallback) return true;
-        if (!s.found) return false;
-        exists_query = s.found;
+// The sublink (in the target list, the join tree or HAVING) holding the
+// target occurrence, rewritten to an EXISTS query, or nullptr.
+Query* find_in_sublinks(Query* q, Locate* loc) {
+    SublinkSearch s{loc, nullptr};
+    ListCell* lc;
+    foreach (lc, q->targetList) {
+        sublink_walker(reinterpret_cast<Node*>(static_cast<TargetEntry*>(lfirst(lc))->expr), &s);
+        if (s.found || loc->fallback) break;
     }
+    search_jointree(reinterpret_cast<Node*>(q->jointree), &s);
+    if (!s.found && !loc->fallback) sublink_walker(q->havingQual, &s);
+    return loc->fallback ? nullptr : s.found;
+}
 
+// The occurrence is in a sublink: q keeps its rows that the sublink's
+// changed rows correlate with (its other filters dropped, joins loosened).
+// False when it falls back.
+bool keep_rows_through(Query* q, Locate* loc, Mode mode, Query* exists_query) {
+    if (contain_aggs_of_level(reinterpret_cast<Node*>(exists_query), 1)) {
+        fall_back(loc, "it is read in a subquery that uses the enclosing query's aggregates");
+        return false;
+    }
+    drop_filters(q, 0, nullptr);
+    loosen_joins(q, 0, nullptr, reinterpret_cast<Node*>(exists_query), level_output(q, loc, mode));
+    SubLink* sl = makeNode(SubLink);
+    sl->subLinkType = EXISTS_SUBLINK;
+    sl->subLinkId = 0;
+    sl->testexpr = nullptr;
+    sl->operName = NIL;
+    sl->subselect = reinterpret_cast<Node*>(exists_query);
+    sl->location = -1;
+    q->jointree->quals = q->jointree->quals ? make_and_qual(q->jointree->quals, reinterpret_cast<Node*>(sl))
+                                            : reinterpret_cast<Node*>(sl);
+    q->hasSubLinks = true;
+    return true;
+}
+
+// What q outputs for the level above, by mode: the key (recorded at the
+// top), a constant (an EXISTS), or its rows, with the output columns the
+// changed rows reach (`tainted_out`). False when it falls back.
+bool shape_output(Query* q, Locate* loc, Mode mode, Bitmapset* cols, Bitmapset* col_rtis, Index found_rti,
+                  Bitmapset* sub_foreign, Bitmapset** tainted_out, Bitmapset** foreign_out) {
+    switch (mode) {
+        case kModeKey:
+            loc->top_cols = cols;
+            loc->top_col_rtis = col_rtis;
+            return true;
+        case kModeExists:
+            q->targetList = list_make1(makeTargetEntry(
+                reinterpret_cast<Expr*>(makeConst(INT4OID, -1, InvalidOid, 4, Int32GetDatum(1), false, true)), 1,
+                pstrdup("x"), false));
+            strip_to_rows(q);
+            return true;
+        case kModeRows:
+            break;
+    }
+    Bitmapset* tainted = nullptr;
+    ListCell* lc;
+    foreach (lc, q->targetList) {
+        auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+        auto* expr = reinterpret_cast<Node*>(tle->expr);
+        if ((q->hasAggs && contain_aggs_of_level(expr, 0)) || refs(expr, q, nullptr, cols, col_rtis))
+            tainted = bms_add_member(tainted, tle->resno);
+    }
+    q->havingQual = nullptr;
+    q->limitCount = nullptr;
+    q->limitOffset = nullptr;
+    if (!group_by_dependent_columns(q)) {
+        fall_back(loc, "it is read in a grouped subquery whose columns depend on a primary key and "
+                       "have a type without equality");
+        return false;
+    }
+    if (q->hasDistinctOn) {
+        q->distinctClause = NIL;
+        q->hasDistinctOn = false;
+    }
+    if (tainted_out) *tainted_out = tainted;
+    if (foreign_out) *foreign_out = foreign_outputs(q, found_rti, sub_foreign);
+    return true;
+}
+
+// Returns true when the target occurrence lies within q (then q has been
+// rewritten for `mode`, or loc->fallback is set).
+bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out, Bitmapset** foreign_out) {
+    bool found_relation = false;
+    Bitmapset* sub_taint = nullptr;
+    Bitmapset* sub_foreign = nullptr;
+    Index found_rti = find_in_rtable(q, loc, &found_relation, &sub_taint, &sub_foreign);
+    if (loc->fallback) return true;
     Bitmapset* cols = nullptr;
     Bitmapset* col_rtis = nullptr;
     if (found_rti) {
@@ -530,67 +600,18 @@ bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out, Bi
         drop_filters(q, found_rti, sub_foreign);
         loosen_joins(q, found_rti, sub_foreign, nullptr, level_output(q, loc, mode));
     } else {
-        if (contain_aggs_of_level(reinterpret_cast<Node*>(exists_query), 1)) {
-            fall_back(loc, "it is read in a subquery that uses the enclosing query's aggregates");
-            return true;
-        }
-        drop_filters(q, 0, nullptr);
-        loosen_joins(q, 0, nullptr, reinterpret_cast<Node*>(exists_query), level_output(q, loc, mode));
-        SubLink* sl = makeNode(SubLink);
-        sl->subLinkType = EXISTS_SUBLINK;
-        sl->subLinkId = 0;
-        sl->testexpr = nullptr;
-        sl->operName = NIL;
-        sl->subselect = reinterpret_cast<Node*>(exists_query);
-        sl->location = -1;
-        q->jointree->quals = q->jointree->quals
-                                 ? make_and_qual(q->jointree->quals, reinterpret_cast<Node*>(sl))
-                                 : reinterpret_cast<Node*>(sl);
-        q->hasSubLinks = true;
+        Query* exists_query = find_in_sublinks(q, loc);
+        if (loc->fallback) return true;
+        if (exists_query == nullptr) return false;
+        if (!keep_rows_through(q, loc, mode, exists_query)) return true;
     }
-
     if (q->setOperations) {
         // Found in one branch: output columns are positional.
         if (tainted_out) *tainted_out = sub_taint;
         if (foreign_out) *foreign_out = sub_foreign;
         return true;
     }
-    switch (mode) {
-        case kModeKey:
-            loc->top_cols = cols;
-            loc->top_col_rtis = col_rtis;
-            break;
-        case kModeExists:
-            q->targetList = list_make1(makeTargetEntry(
-                reinterpret_cast<Expr*>(makeConst(INT4OID, -1, InvalidOid, 4, Int32GetDatum(1), false, true)),
-                1, pstrdup("x"), false));
-            strip_to_rows(q);
-            break;
-        case kModeRows: {
-            Bitmapset* tainted = nullptr;
-            foreach (lc, q->targetList) {
-                auto* tle = static_cast<TargetEntry*>(lfirst(lc));
-                auto* expr = reinterpret_cast<Node*>(tle->expr);
-                if ((q->hasAggs && contain_aggs_of_level(expr, 0)) || refs(expr, q, nullptr, cols, col_rtis))
-                    tainted = bms_add_member(tainted, tle->resno);
-            }
-            q->havingQual = nullptr;
-            q->limitCount = nullptr;
-            q->limitOffset = nullptr;
-            if (!group_by_dependent_columns(q)) {
-                fall_back(loc, "it is read in a grouped subquery whose columns depend on a primary key and "
-                               "have a type without equality");
-                return true;
-            }
-            if (q->hasDistinctOn) {
-                q->distinctClause = NIL;
-                q->hasDistinctOn = false;
-            }
-            if (tainted_out) *tainted_out = tainted;
-            if (foreign_out) *foreign_out = foreign_outputs(q, found_rti, sub_foreign);
-            break;
-        }
-    }
+    (void)shape_output(q, loc, mode, cols, col_rtis, found_rti, sub_foreign, tainted_out, foreign_out);
     return true;
 }
 

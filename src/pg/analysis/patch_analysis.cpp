@@ -222,6 +222,73 @@ char* select_sql_of(Query* q, const ViewShapeC* shape, List* values) {
     return sql;
 }
 
+// The occurrence of `relid` that can patch: the only one in the whole
+// query, in the top level's FROM (0: none).
+Index top_occurrence(Query* q, Oid relid) {
+    if (occurrences_of(q, relid) != 1) return 0;
+    Index rti = 0;
+    Index i = 0;
+    ListCell* lc;
+    foreach (lc, q->rtable) {
+        i++;
+        auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
+        if (rte->rtekind == RTE_RELATION && rte->relid == relid) rti = i;
+    }
+    return rti;
+}
+
+// Counts every reference to the occurrence's columns (`refs`) and collects
+// the document leaves among them (`leaves`, counted in leaf_refs): output
+// columns, and values of jsonb_build_object, nested or not. The key is
+// never a leaf.
+void find_leaves(Query* q, const ViewShapeC* shape, int natts, int* refs, Leaves* leaves) {
+    RefCount counts{q, leaves->rti, 0, natts, refs};
+    (void)query_tree_walker(q, PGTV_WALKER(ref_walker), &counts, QTW_IGNORE_JOINALIASES);
+    int column = 0;
+    ListCell* lc;
+    foreach (lc, q->targetList) {
+        auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+        if (tle->resjunk) continue;
+        int here = column++;
+        if (here == shape->key_index) continue;
+        Node* bare = strip_relabel(reinterpret_cast<Node*>(tle->expr));
+        if (AttrNumber attno = leaf_column(reinterpret_cast<Node*>(tle->expr), leaves))
+            add_leaf(leaves, attno, here, NIL, reinterpret_cast<Node*>(tle->expr));
+        else if (is_build_object(bare))
+            object_leaves(reinterpret_cast<FuncExpr*>(bare), here, NIL, leaves);
+    }
+}
+
+// What pg_tviews_analyze_select() shows for the relation: per column read,
+// whether its changes patch (and which paths) or recompute, and why.
+template <typename Patchable>
+void add_uses(List** uses, Oid relid, int natts, Index rti, const int* refs, bool whole_row, const char* refusal,
+              const ViewShapeC* shape, List* kept_leaves, Patchable&& patchable) {
+    for (AttrNumber a = 1; a <= natts; a++) {
+        if (rti != 0 && refs[a] == 0 && !whole_row) continue;  // not read: changes do nothing
+        if (rti == 0) {
+            // Not known which columns are read: one row for the relation.
+            *uses = lappend(*uses, use(relid, 0, false, "the relation is read more than once, or inside a subquery"));
+            return;
+        }
+        if (patchable(a)) {
+            ColumnUseC* u = use(relid, a, true, nullptr);
+            ListCell* lc;
+            foreach (lc, kept_leaves) {
+                auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
+                if (leaf->attno == a) u->paths = lappend(u->paths, makeString(leaf_text(shape, leaf)));
+            }
+            *uses = lappend(*uses, u);
+        } else {
+            const char* why = refusal      ? refusal
+                              : whole_row ? "the relation's rows are read whole"
+                                          : "read outside a document leaf (the key, a join, a filter, an "
+                                            "expression, an ordering or an aggregate)";
+            *uses = lappend(*uses, use(relid, a, false, why));
+        }
+    }
+}
+
 }  // namespace
 
 List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
@@ -236,37 +303,11 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
             natts = RelationGetNumberOfAttributes(rel);
             relation_close(rel, NoLock);
         }
-        // The occurrence: once in the whole query, in the top level's FROM.
-        Index rti = 0;
-        if (occurrences_of(q, relid) == 1) {
-            Index i = 0;
-            ListCell* lc;
-            foreach (lc, q->rtable) {
-                i++;
-                auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
-                if (rte->rtekind == RTE_RELATION && rte->relid == relid) rti = i;
-            }
-        }
+        Index rti = top_occurrence(q, relid);
         int* refs = static_cast<int*>(palloc0(sizeof(int) * (natts + 1)));
         int* leaf_refs = static_cast<int*>(palloc0(sizeof(int) * (natts + 1)));
         Leaves leaves{q, rti, leaf_refs, NIL, NIL};
-        if (rti != 0) {
-            RefCount counts{q, rti, 0, natts, refs};
-            (void)query_tree_walker(q, PGTV_WALKER(ref_walker), &counts, QTW_IGNORE_JOINALIASES);
-            int column = 0;
-            ListCell* lc;
-            foreach (lc, q->targetList) {
-                auto* tle = static_cast<TargetEntry*>(lfirst(lc));
-                if (tle->resjunk) continue;
-                int here = column++;
-                if (here == shape->key_index) continue;  // the key is never a leaf
-                Node* bare = strip_relabel(reinterpret_cast<Node*>(tle->expr));
-                if (AttrNumber attno = leaf_column(reinterpret_cast<Node*>(tle->expr), &leaves))
-                    add_leaf(&leaves, attno, here, NIL, reinterpret_cast<Node*>(tle->expr));
-                else if (is_build_object(bare))
-                    object_leaves(reinterpret_cast<FuncExpr*>(bare), here, NIL, &leaves);
-            }
-        }
+        if (rti != 0) find_leaves(q, shape, natts, refs, &leaves);
         // Which columns patch: read only as leaves (and no whole-row use).
         bool whole_row = rti != 0 && refs[0] > 0;
         auto patchable = [&](AttrNumber a) {
@@ -287,31 +328,7 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
             if (rti == 0 || refs[a] == 0 || patchable(a)) continue;
             others = lappend_int(others, a);
         }
-        if (uses) {
-            for (AttrNumber a = 1; a <= natts; a++) {
-                if (rti != 0 && refs[a] == 0 && !whole_row) continue;  // not read: changes do nothing
-                if (rti == 0) {
-                    // Not known which columns are read: one row for the relation.
-                    *uses = lappend(*uses, use(relid, 0, false,
-                                               "the relation is read more than once, or inside a subquery"));
-                    break;
-                }
-                if (patchable(a)) {
-                    ColumnUseC* u = use(relid, a, true, nullptr);
-                    foreach (lc, kept_leaves) {
-                        auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
-                        if (leaf->attno == a) u->paths = lappend(u->paths, makeString(leaf_text(shape, leaf)));
-                    }
-                    *uses = lappend(*uses, u);
-                } else {
-                    const char* why = refusal      ? refusal
-                                      : whole_row ? "the relation's rows are read whole"
-                                                  : "read outside a document leaf (the key, a join, a filter, an "
-                                                    "expression, an ordering or an aggregate)";
-                    *uses = lappend(*uses, use(relid, a, false, why));
-                }
-            }
-        }
+        if (uses) add_uses(uses, relid, natts, rti, refs, whole_row, refusal, shape, kept_leaves, patchable);
         if (kept_leaves == NIL) continue;
         auto* plan = static_cast<PatchPlanC*>(palloc0(sizeof(PatchPlanC)));
         plan->relid = relid;

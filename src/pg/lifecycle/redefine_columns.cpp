@@ -84,14 +84,11 @@ std::vector<std::string> grants_of(Spi& spi, Oid view_oid, const std::string& vi
     return out;
 }
 
-}  // namespace
-
-void replace_definition(const TviewDef& given, const std::string& select_sql) {
-    Oid table_oid = given.table_oid;
-    std::string table = relation_sql_name(table_oid);
+// The TVIEW's definition after its table's lock (taken first, as a flush
+// takes it: then its view, then what the TVIEWs built on it write),
+// reloaded after the wait.
+TviewPtr locked_definition(Oid table_oid, const std::string& table) {
     require_tview_owner(table_oid, table, "redefine it");
-    // The table first, as a flush takes it (then its view, then what the
-    // TVIEWs built on it write); reloaded after the wait.
     pg_call([&] { LockRelationOid(table_oid, AccessExclusiveLock); });
     Catalog& cat = catalog();
     cat.invalidate();
@@ -100,79 +97,64 @@ void replace_definition(const TviewDef& given, const std::string& select_sql) {
     if (!def)
         throw TviewError(sqlstate::kUndefinedTable, fmt::format("TVIEW {} was dropped meanwhile", table), "",
                          "Create it with pg_tviews_create().");
-    const char* tname = def->table.c_str();
-    const char* text = select_sql.c_str();
-    pg_call([&] { (void)parse_tview_select(text, tname); });
-    Oid old_view = def->view_oid;
-    std::string view = relation_sql_name(old_view);
-    ColumnChange change =
-        plan_column_change(table_columns(table_oid), select_columns(select_sql), def->key_column, table);
+    return def;
+}
 
-    if (change.appends_only()) {
-        // New columns at the end only: the table gets them, then CREATE OR
-        // REPLACE VIEW does the rest as if the user had run it (same view,
-        // its privileges; registry, capture triggers, rebuild at commit).
-        if (!change.added.empty()) {
-            InternalDdlScope internal_ddl;
-            Spi spi;
-            spi.exec(alter_columns_sql(table, change));
-            use_document_storage(spi, table, table_oid);
-            spi.finish();
-        }
-        Spi caller_sql(Spi::Path::kCaller);
-        caller_sql.exec(create_view_sql(view, select_sql, true));
-        caller_sql.finish();
-        return;
-    }
-
-    // Columns go or change type: the view is dropped and created again (a
-    // view cannot lose columns), with its owner and privileges.
-    Oid view_owner = relation_owner(old_view);
-    BackendState& b = backend();
-    Oid redefining_before = b.redefining;
-    b.redefining = table_oid;  // cleanup_dropped: this DROP VIEW keeps the TVIEW
-    struct Restore {
-        BackendState& b;
-        Oid before;
-        ~Restore() { b.redefining = before; }
-    } restore{b, redefining_before};
-    InternalDdlScope internal_ddl;
-    std::vector<std::string> grants;
-    {
+// New columns at the end only: the table gets them, then CREATE OR REPLACE
+// VIEW does the rest as if the user had run it (same view, its privileges;
+// registry, capture triggers, rebuild at commit).
+void redefine_appending(Oid table_oid, const std::string& table, const std::string& view, const ColumnChange& change,
+                        const std::string& select_sql) {
+    if (!change.added.empty()) {
+        InternalDdlScope internal_ddl;
         Spi spi;
-        grants = grants_of(spi, old_view, view);
-        try {
-            spi.exec(drop_view_sql(view));
-        } catch (const PgException& e) {
-            if (e.sqlerrcode() != ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST) throw;
-            refuse_dependent(e, table, "view");
-        }
-        try {
-            spi.exec(alter_columns_sql(table, change));
-        } catch (const PgException& e) {
-            if (e.sqlerrcode() != ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST &&
-                e.sqlerrcode() != ERRCODE_FEATURE_NOT_SUPPORTED)
-                throw;
-            refuse_dependent(e, table, "columns");
-        }
+        spi.exec(alter_columns_sql(table, change));
+        use_document_storage(spi, table, table_oid);
         spi.finish();
     }
-    {
-        // The definition is the caller's SQL: names resolve with the
-        // caller's search_path, once, as at creation.
-        Spi caller_sql(Spi::Path::kCaller);
-        caller_sql.exec(create_view_sql(view, select_sql, false));
-        caller_sql.finish();
+    Spi caller_sql(Spi::Path::kCaller);
+    caller_sql.exec(create_view_sql(view, select_sql, true));
+    caller_sql.finish();
+}
+
+// Drops the view and changes the table's columns; returns the GRANTs that
+// give the new view the old one's privileges. What depends on either is
+// refused by name.
+std::vector<std::string> drop_view_and_change_columns(Oid old_view, const std::string& view, const std::string& table,
+                                                      const ColumnChange& change) {
+    Spi spi;
+    std::vector<std::string> grants = grants_of(spi, old_view, view);
+    try {
+        spi.exec(drop_view_sql(view));
+    } catch (const PgException& e) {
+        if (e.sqlerrcode() != ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST) throw;
+        refuse_dependent(e, table, "view");
     }
+    try {
+        spi.exec(alter_columns_sql(table, change));
+    } catch (const PgException& e) {
+        if (e.sqlerrcode() != ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST && e.sqlerrcode() != ERRCODE_FEATURE_NOT_SUPPORTED)
+            throw;
+        refuse_dependent(e, table, "columns");
+    }
+    spi.finish();
+    return grants;
+}
+
+// The new view, created from the caller's SQL, gets the same refusals as at
+// creation, the old view's owner and privileges, and its registry row.
+void adopt_new_view(const TviewDef& def, const std::string& table, const std::string& view, Oid view_owner,
+                    const std::vector<std::string>& grants) {
+    Oid table_oid = def.table_oid;
     Spi spi;
     Oid nsp = pg_call([&] { return get_rel_namespace(table_oid); });
-    std::string view_name = names_for(def->table).view;
+    std::string view_name = names_for(def.table).view;
     const char* vname = view_name.c_str();
     Oid view_oid = pg_call([&] { return get_relname_relid(vname, nsp); });
-    // The same refusals as creation, on the new view.
-    const char* key = def->key_column.c_str();
+    const char* tname = def.table.c_str();
+    const char* key = def.key_column.c_str();
     ViewShapeC* shape = pg_call([&] { return analyze_tview_view(view_oid, tname, key); });
-    check_same_columns(table_oid, view_oid, def->table);
+    check_same_columns(table_oid, view_oid, def.table);
     if (view_owner != pg_call([] { return GetUserId(); })) {
         const char* role = pg_call([&] { return static_cast<const char*>(GetUserNameFromId(view_owner, false)); });
         spi.exec(alter_view_owner_sql(view, role));
@@ -186,7 +168,48 @@ void replace_definition(const TviewDef& given, const std::string& select_sql) {
     record_extension_dependency(view_oid);
     use_document_storage(spi, table, table_oid);
     spi.finish();
+}
+
+}  // namespace
+
+void replace_definition(const TviewDef& given, const std::string& select_sql) {
+    Oid table_oid = given.table_oid;
+    std::string table = relation_sql_name(table_oid);
+    TviewPtr def = locked_definition(table_oid, table);
+    const char* tname = def->table.c_str();
+    const char* text = select_sql.c_str();
+    pg_call([&] { (void)parse_tview_select(text, tname); });
+    Oid old_view = def->view_oid;
+    std::string view = relation_sql_name(old_view);
+    ColumnChange change =
+        plan_column_change(table_columns(table_oid), select_columns(select_sql), def->key_column, table);
+    if (change.appends_only()) {
+        redefine_appending(table_oid, table, view, change, select_sql);
+        return;
+    }
+    // Columns go or change type: the view is dropped and created again (a
+    // view cannot lose columns), with its owner and privileges.
+    Oid view_owner = relation_owner(old_view);
+    BackendState& b = backend();
+    Oid redefining_before = b.redefining;
+    b.redefining = table_oid;  // cleanup_dropped: this DROP VIEW keeps the TVIEW
+    struct Restore {
+        BackendState& b;
+        Oid before;
+        ~Restore() { b.redefining = before; }
+    } restore{b, redefining_before};
+    InternalDdlScope internal_ddl;
+    std::vector<std::string> grants = drop_view_and_change_columns(old_view, view, table, change);
+    {
+        // The definition is the caller's SQL: names resolve with the
+        // caller's search_path, once, as at creation.
+        Spi caller_sql(Spi::Path::kCaller);
+        caller_sql.exec(create_view_sql(view, select_sql, false));
+        caller_sql.finish();
+    }
+    adopt_new_view(*def, table, view, view_owner, grants);
     pg_call([] { CommandCounterIncrement(); });  // the load below must see the registry row written above
+    Catalog& cat = catalog();
     cat.invalidate();
     cat.ensure_loaded();
     TviewPtr now = cat.find(table_oid);
