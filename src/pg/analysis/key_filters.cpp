@@ -234,6 +234,8 @@ Bitmapset* foreign_outputs(Query* q, Index target_rti, Bitmapset* foreign_attnos
     return out;
 }
 
+// (view_analysis.hpp.) Long because the breadth-first walk over the
+// equality links keeps its queue, parents and goals in one frame.
 bool needed_rtis(Query* q, Index target_rti, Bitmapset* foreign_attnos, Node* held, Node* wanted, Bitmapset** out) {
     Target target{target_rti, foreign_attnos};
     Conditions c{NIL, nullptr};

@@ -781,6 +781,9 @@ Query* inline_ctes_copy(Query* query) {
     return copy;
 }
 
+// The key sources of every relation occurrence of the definition. (Long:
+// the deparse needs a saved search_path and a CTE-free copy around the
+// per-occurrence loop; the loop's steps are the functions above.)
 List* build_key_sources(Query* rewritten, const ViewShapeC* shape) {
     int nest = NewGUCNestLevel();
     (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,

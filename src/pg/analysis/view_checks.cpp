@@ -199,6 +199,9 @@ void check_tview_query(Query* q, const char* tview) {
     check_level(q, &ctx);
 }
 
+// The shape of a checked definition: output columns and types, the key
+// and its type, relations and helper views read. (Long: one pass over the
+// target list and one over the relations, each recording its findings.)
 ViewShapeC* describe_tview_query(Query* q, const char* tview, const char* key_column, Oid self_oid) {
     auto* shape = static_cast<ViewShapeC*>(palloc0(sizeof(ViewShapeC)));
     shape->key_index = -1;

@@ -46,6 +46,8 @@ Settings& settings() {
     return s;
 }
 
+// Defines every GUC (one call each, with its description: the table of
+// settings is long because the settings are many, not because it branches).
 void define_settings(bool preloaded) {
     Settings& s = settings();
     DefineCustomBoolVariable("pg_tviews.track_stats",

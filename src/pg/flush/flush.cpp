@@ -397,6 +397,9 @@ std::int64_t flush_queue() {
 
 namespace {
 
+// Applies the whole queue, level by level, until it is empty. (Long: the
+// snapshot, figures and timeout bookkeeping around the loop must stay in
+// one frame with it.)
 std::int64_t flush_all() {
     BackendState& b = backend();
     auto started = std::chrono::steady_clock::now();

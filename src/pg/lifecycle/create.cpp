@@ -189,6 +189,9 @@ void verify_key_queries(List* sources) {
     }
 }
 
+// Every refusal creation makes before it writes anything, in the order
+// docs/sql-reference.md lists them (long: one refusal after another, each
+// with its message; no branch depends on another).
 void precheck_definition(const TviewLocation& where, const std::string& select_sql) {
     Oid nsp = where.namespace_oid;
     const char* table_name = where.names.table.c_str();

@@ -101,6 +101,7 @@ bool reads(const TviewDef& t, Oid rel) {
 }
 
 // What must stay true of a TVIEW's table and view after any DDL on them.
+// (Long: one check after another, each with its own message and hint.)
 void check_invariants(const TviewDef& t, bool restoring = false) {
     Oid table = t.table_oid;
     Oid view = t.view_oid;
@@ -454,7 +455,8 @@ void follow_command(Catalog& cat, Node* tree, const Touched& t, const std::strin
 
 // Every DDL command, at ddl_command_end: refuses what would break a TVIEW's
 // invariants or let it run code its owner does not control, and makes the
-// registry, the capture triggers and the documents follow the rest.
+// registry, the capture triggers and the documents follow the rest. (About
+// 60 lines: the order of its checks is the order of the guarantees.)
 PGTV_FUNCTION(pg_tviews_ddl_guard) {
     if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
         throw TviewError(sqlstate::kFeatureNotSupported, "pg_tviews event functions must be called as event triggers");

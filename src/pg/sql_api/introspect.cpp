@@ -63,6 +63,66 @@ std::string find_key_column(Query* q) {
     return "";
 }
 
+// How changes to `relid` find keys: per occurrence, from the rows' own key
+// column, by a key query (both texts shown), or by a full refresh (a
+// warning saying why).
+json key_sources_json(Oid relid, List* sources, json& warnings) {
+    json out = json::array();
+    ListCell* sc;
+    foreach (sc, sources) {
+        auto* ks = static_cast<KeySourceC*>(lfirst(sc));
+        if (ks->relid != relid) continue;
+        json s = {{"occurrence", ks->occurrence}};
+        if (ks->mode == kKeyDirect) {
+            s["mode"] = "direct";
+            s["key_column"] = column_name(ks->relid, ks->attno);
+        } else if (ks->mode == kKeyQuery) {
+            s["mode"] = "key query";
+            s["key_query_old"] = ks->sql_old ? ks->sql_old : "";
+            s["key_query_new"] = ks->sql_new ? ks->sql_new : "";
+        } else {
+            s["mode"] = "full refresh";
+            s["reason"] = ks->reason ? ks->reason : "";
+            warnings.push_back(fmt::format("changes to {} refresh every row: {}", relation_name(ks->relid),
+                                           ks->reason ? ks->reason : ""));
+        }
+        out.push_back(s);
+    }
+    return out;
+}
+
+// What a change to each column of `relid` the definition reads does: patch
+// the leaves it reaches, or recompute the documents (and why).
+json column_uses_json(Oid relid, List* uses) {
+    json out = json::array();
+    ListCell* uc;
+    foreach (uc, uses) {
+        auto* u = static_cast<ColumnUseC*>(lfirst(uc));
+        if (u->relid != relid) continue;
+        json c = {{"column", u->attno > 0 ? column_name(u->relid, u->attno) : relation_name(u->relid)},
+                  {"change", u->patch ? "patch" : "recompute"}};
+        if (u->patch) {
+            json paths = json::array();
+            ListCell* pc;
+            foreach (pc, u->paths) paths.push_back(strVal(lfirst(pc)));
+            c["leaves"] = paths;
+        } else {
+            c["why"] = u->why ? u->why : "";
+        }
+        out.push_back(c);
+    }
+    return out;
+}
+
+json columns_json(const ViewShapeC* shape) {
+    json columns = json::array();
+    for (int i = 0; i < list_length(shape->column_names); i++)
+        columns.push_back({{"name", strVal(list_nth(shape->column_names, i))},
+                           {"type", type_name(list_nth_oid(shape->column_types, i),
+                                              list_nth_int(shape->column_typmods, i))}});
+    return columns;
+}
+
 void analyze(const std::string& sql, json& out) {
     const char* text = sql.c_str();
     Query* q = pg_call([&] { return parse_tview_select(text, "(definition)"); });
@@ -85,63 +145,16 @@ void analyze(const std::string& sql, json& out) {
     (void)pg_call([&] { return build_patch_plans(q, shape, &uses); });
     // "supported" only if maintenance would work: every key query prepares.
     verify_key_queries(sources);
-
-    json columns = json::array();
-    for (int i = 0; i < list_length(shape->column_names); i++)
-        columns.push_back({{"name", strVal(list_nth(shape->column_names, i))},
-                           {"type", type_name(list_nth_oid(shape->column_types, i),
-                                              list_nth_int(shape->column_typmods, i))}});
-    out["columns"] = columns;
-
+    out["columns"] = columns_json(shape);
     json relations = json::array();
     json warnings = json::array();
     ListCell* lc;
     foreach (lc, shape->relations) {
         auto* rel = static_cast<RelationReadC*>(lfirst(lc));
-        json sources_json = json::array();
-        ListCell* sc;
-        foreach (sc, sources) {
-            auto* ks = static_cast<KeySourceC*>(lfirst(sc));
-            if (ks->relid != rel->relid) continue;
-            json s = {{"occurrence", ks->occurrence}};
-            if (ks->mode == kKeyDirect) {
-                s["mode"] = "direct";
-                s["key_column"] = column_name(ks->relid, ks->attno);
-            } else if (ks->mode == kKeyQuery) {
-                s["mode"] = "key query";
-                s["key_query_old"] = ks->sql_old ? ks->sql_old : "";
-                s["key_query_new"] = ks->sql_new ? ks->sql_new : "";
-            } else {
-                s["mode"] = "full refresh";
-                s["reason"] = ks->reason ? ks->reason : "";
-                warnings.push_back(fmt::format("changes to {} refresh every row: {}", relation_name(ks->relid),
-                                               ks->reason ? ks->reason : ""));
-            }
-            sources_json.push_back(s);
-        }
-        // What a change to each column it reads does: patch the leaves it
-        // reaches, or recompute the documents (and why).
-        json columns_json = json::array();
-        ListCell* uc;
-        foreach (uc, uses) {
-            auto* u = static_cast<ColumnUseC*>(lfirst(uc));
-            if (u->relid != rel->relid) continue;
-            json c = {{"column", u->attno > 0 ? column_name(u->relid, u->attno) : relation_name(u->relid)},
-                      {"change", u->patch ? "patch" : "recompute"}};
-            if (u->patch) {
-                json paths = json::array();
-                ListCell* pc;
-                foreach (pc, u->paths) paths.push_back(strVal(lfirst(pc)));
-                c["leaves"] = paths;
-            } else {
-                c["why"] = u->why ? u->why : "";
-            }
-            columns_json.push_back(c);
-        }
         relations.push_back({{"relation", relation_name(rel->relid)},
                              {"kind", rel->relkind == RELKIND_PARTITIONED_TABLE ? "partitioned table" : "table"},
-                             {"key_sources", sources_json},
-                             {"columns", columns_json}});
+                             {"key_sources", key_sources_json(rel->relid, sources, warnings)},
+                             {"columns", column_uses_json(rel->relid, uses)}});
     }
     out["relations"] = relations;
     json helpers = json::array();
