@@ -15,8 +15,8 @@ namespace {
 // the per-transaction metrics.
 constexpr const char* kRegistryTable = "pg_tviews_registry";
 constexpr const char* kRegistry010 = "pg_tview_meta";  // the 0.1.0 schema's registry table
-constexpr const char* kSettingsTable = "pg_tviews_settings";
-constexpr const char* kMetricsTable = "pg_tviews_metrics";
+constexpr const char* kSettingsTable = kSettingsTableName;
+constexpr const char* kMetricsTable = kMetricsTableName;
 
 // "schema"."registry", or "" when there is none.
 std::string registry_name() {

@@ -1,6 +1,10 @@
 // Every setting of pg_tviews (settings.hpp).
 #include "pg_tviews/pg/catalog/settings.hpp"
 
+#include <string>
+
+#include "pg_tviews/pg/catalog/metadata.hpp"
+
 #include <climits>
 
 #include "pg_tviews/core/change_feed.hpp"
@@ -82,8 +86,13 @@ void define_settings(bool preloaded) {
     DefineCustomIntVariable("pg_tviews.max_propagation_depth",
                             "Most refresh steps of one TVIEW in one flush before the flush fails.", nullptr,
                             &s.max_propagation_depth, 100, 1, 100000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomBoolVariable("pg_tviews.metrics_enabled",
-                             "Record one row in pg_tviews_metrics per committed transaction that refreshed TVIEWs.",
+    // Descriptions naming a metadata table take its name from the metadata
+    // module (they live as long as the GUC: static).
+    static const std::string metrics_text = std::string("Record one row in ") + kMetricsTableName +
+                                            " per committed transaction that refreshed TVIEWs.";
+    static const std::string capture_text = std::string("Capture triggers for TVIEWs created in this session: as ") +
+                                            kSettingsTableName + " says (settings), statement-level or row-level.";
+    DefineCustomBoolVariable("pg_tviews.metrics_enabled", metrics_text.c_str(),
                              nullptr, &s.metrics_enabled, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_tviews.max_key_locks",
                             "Most key and link value locks one transaction takes; beyond them a flush locks the "
@@ -114,9 +123,7 @@ void define_settings(bool preloaded) {
                              "When an UPDATE changes only columns that reach documents as leaf values, set those "
                              "leaves again in place instead of recomputing the documents.",
                              nullptr, &s.patching, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomEnumVariable("pg_tviews.capture_mode",
-                             "Capture triggers for TVIEWs created in this session: as pg_tviews_settings says "
-                             "(settings), statement-level or row-level.",
+    DefineCustomEnumVariable("pg_tviews.capture_mode", capture_text.c_str(),
                              nullptr, &s.capture_mode, 0, kCaptureModes, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 }
 

@@ -63,6 +63,10 @@ void store_setting(Spi& spi, const std::string& name, const std::optional<std::s
 std::string metrics_table_name();
 
 // What an error's HINT tells a user to run to list the TVIEWs.
+// Names of the tables, for texts shown to users (GUC descriptions).
+inline constexpr const char* kSettingsTableName = "pg_tviews_settings";
+inline constexpr const char* kMetricsTableName = "pg_tviews_metrics";
+
 inline constexpr const char* kListTviewsHint = "SELECT entity, table_oid FROM pg_tview_meta lists the TVIEWs.";
 
 }  // namespace pg_tviews::pg
