@@ -9,13 +9,6 @@ SET search_path = ddl_forms, public;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
-CREATE FUNCTION ddl_forms.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE;
-END $$;
 -- Columns of a relation: name and type with its modifier.
 CREATE FUNCTION ddl_forms.columns_of(rel regclass)
 RETURNS TABLE(attnum smallint, attname name, type text) LANGUAGE sql AS $$

@@ -9,14 +9,6 @@ SET search_path = drops, public;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
-CREATE FUNCTION drops.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE;
-END $$;
-
 -- The TVIEWs of this topic's schemas (and any metadata row whose table is gone).
 CREATE VIEW drops.tviews AS
 SELECT m.entity, m.table_oid::text AS tview, m.view_oid::text AS view,

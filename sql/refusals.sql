@@ -7,14 +7,6 @@ SET search_path = refusals, public;
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 
--- The SQLSTATE of a statement (the message is shown by running it directly).
-CREATE FUNCTION refusals.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE sql;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE;
-END $$;
 
 CREATE TABLE tb_user (pk_user bigint PRIMARY KEY, id uuid NOT NULL, name text NOT NULL);
 CREATE TABLE tb_post (pk_post bigint PRIMARY KEY, fk_user bigint REFERENCES tb_user,

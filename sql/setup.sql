@@ -36,6 +36,16 @@ BEGIN
     END LOOP;
 END $$;
 
+-- The SQLSTATE of a statement, or 'no error' (topics show the message by
+-- running the statement directly).
+CREATE FUNCTION sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE sql;
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END $$;
+
 -- Nothing of a TVIEW named e may remain after a failed or dropped creation.
 CREATE FUNCTION tv_leftovers(e text)
 RETURNS TABLE(what text)
