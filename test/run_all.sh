@@ -4,6 +4,8 @@
 #   build      make clean + make + make install (a failed build stops the run)
 #   warnings   the clean build must print no compiler warning
 #   unit       GoogleTest cases (cmake build in build/), one test per case
+#   core-guard every src/core file ends its includes with core/cpp_only.hpp, which
+#              stops a file that includes a server header (2 checks)
 #   regress-*  pg_regress over test/regress_schedule, on a fresh server without
 #              and then with shared_preload_libraries='pg_tviews', then again
 #              with pg_tviews.refresh_mode = immediate, and (topics that do not
@@ -224,6 +226,25 @@ else
     if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
     record unit $((total > bad ? total - bad : 0)) "$bad"
 fi
+
+# --- the core's guard (include/pg_tviews/core/cpp_only.hpp) ----------------
+# Every src/core file includes it last, and it does stop a file that
+# includes a server header.
+guard_ok=0 guard_bad=0
+missing_guard=""
+for f in src/core/*.cpp; do
+    last="$(grep -E '^#include' "$f" | tail -n 1)"
+    [[ "$last" == *'"pg_tviews/core/cpp_only.hpp"'* ]] || missing_guard+=" $f"
+done
+if [ -z "$missing_guard" ]; then guard_ok=$((guard_ok + 1)); else
+    echo "core-guard: not the last include of:$missing_guard"; guard_bad=$((guard_bad + 1)); fi
+probe="$WORK/core_guard_probe.cpp"
+printf '#include "postgres.h"\n#include "pg_tviews/core/cpp_only.hpp"\n' > "$probe"
+if ${CXX:-g++} -std=c++17 -fsyntax-only -I include -I "$("$PG_CONFIG" --includedir-server)" "$probe" 2>"$WORK/core_guard.log"; then
+    echo "core-guard: a core file including postgres.h still compiles"; guard_bad=$((guard_bad + 1))
+elif grep -q 'pure C++' "$WORK/core_guard.log"; then guard_ok=$((guard_ok + 1)); else
+    echo "core-guard: the probe failed for another reason:"; cat "$WORK/core_guard.log"; guard_bad=$((guard_bad + 1)); fi
+record core-guard "$guard_ok" "$guard_bad"
 
 # --- pg_regress, without and with shared_preload_libraries ------------------
 PGXS_DIR="$PG_PKGLIBDIR/pgxs/src/test"

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pg_tviews/core/error.hpp"
+#include "pg_tviews/core/cpp_only.hpp"  // last: no server header above
 
 namespace pg_tviews {
 

@@ -1,6 +1,7 @@
 #include "pg_tviews/core/key_dictionary.hpp"
 
 #include <stdexcept>
+#include "pg_tviews/core/cpp_only.hpp"  // last: no server header above
 
 namespace pg_tviews {
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include "pg_tviews/core/cpp_only.hpp"  // last: no server header above
 
 namespace pg_tviews {
 

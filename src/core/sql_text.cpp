@@ -4,6 +4,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include "pg_tviews/core/cpp_only.hpp"  // last: no server header above
 
 namespace pg_tviews {
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "pg_tviews/core/sql_text.hpp"
+#include "pg_tviews/core/cpp_only.hpp"  // last: no server header above
 
 namespace pg_tviews {
 
