@@ -148,26 +148,19 @@ namespace {
 // Rows of a partition in the layout of an ancestor (columns matched by name).
 Tuplestorestate* convert_rows(Tuplestorestate* rows, TupleDesc from, TupleDesc to) {
     if (rows == nullptr) return nullptr;
-    return pg_call([&] {
-        TupleConversionMap* map = convert_tuples_by_name(from, to);
-        Tuplestorestate* out = tuplestore_begin_heap(false, false, work_mem);
-        TupleTableSlot* slot = MakeSingleTupleTableSlot(from, &TTSOpsMinimalTuple);
-        int ptr = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
-        tuplestore_select_read_pointer(rows, ptr);
-        tuplestore_rescan(rows);
-        while (tuplestore_gettupleslot(rows, true, false, slot)) {
+    TupleConversionMap* map = pg_call([&] { return convert_tuples_by_name(from, to); });
+    Tuplestorestate* out = pg_call([&] { return tuplestore_begin_heap(false, false, work_mem); });
+    for_each_row(rows, from, [&](TupleTableSlot* slot) {
+        pg_call([&] {
             bool should_free = false;
             HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
             HeapTuple converted = map ? execute_attr_map_tuple(tuple, map) : tuple;
             tuplestore_puttuple(out, converted);
             if (should_free) heap_freetuple(tuple);
-        }
-        tuplestore_select_read_pointer(rows, 0);
-        ExecDropSingleTupleTableSlot(slot);
-        return out;
+        });
     });
+    return out;
 }
-
 
 // A write straight into a partition (or a row trigger cloned to one) is a
 // change of the partitioned table a TVIEW reads: the rows, converted to
