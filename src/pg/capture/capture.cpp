@@ -78,7 +78,7 @@ const PatchPlan* patch_applies(const TviewDef& tview, Oid relid, const ChangeSet
 
 // Runs key query `source` of `tview` over the registered changed rows (old
 // or new); true when a key came out NULL.
-bool read_query(const TviewDef& tview, std::size_t source, bool old_rows, bool current_too, std::vector<Key>& out) {
+bool read_query(const TviewDef& tview, std::size_t source, bool old_rows, std::vector<Key>& out) {
     const KeyCodec& codec = tview.key;
     SPIPlanPtr plan = plan_cache().get(tview, old_rows ? PlanKind::kKeyOld : PlanKind::kKeyNew, source);
     KeyDictionary& dict = backend().queue.dictionary();
@@ -86,17 +86,20 @@ bool read_query(const TviewDef& tview, std::size_t source, bool old_rows, bool c
     // including changes earlier in this statement (cascaded actions).
     bool saw_null = false;
     Snapshot before = old_rows ? statement_snapshot() : nullptr;
-    if (!old_rows || current_too || before == nullptr) {
-        uint64 n = execute_plan(plan, nullptr, nullptr, false);
-        saw_null = read_keys(codec, dict, n, out) || saw_null;
-    }
-    // OLD rows are joined with the other tables as they were before the
-    // statement (see statement_snapshots.hpp): a foreign-key cascade deletes both sides of a
-    // link within one statement (a tag and its post_tag rows), and the
-    // current state no longer connects the deleted rows to any document.
-    // (For an UPDATE the NEW rows, joined with the current state, find the
-    // documents concurrent writers linked since; for a DELETE the OLD rows
-    // are joined with the current state as well.)
+    // Every query is joined with the other tables as they are now: the
+    // documents showing the rows now, including what concurrent writers
+    // linked since this statement began (the link locks waited for them).
+    // For OLD rows this matters even when NEW rows exist: a condition on
+    // the changed rows may keep the NEW rows out (a post unpublished), and
+    // the document showing the OLD row is then found by the OLD row alone
+    // (update_update_moved).
+    uint64 n = execute_plan(plan, nullptr, nullptr, false);
+    saw_null = read_keys(codec, dict, n, out) || saw_null;
+    // OLD rows are also joined with the other tables as they were before
+    // the statement (see statement_snapshots.hpp): a foreign-key cascade
+    // deletes both sides of a link within one statement (a tag and its
+    // post_tag rows), and the current state no longer connects the deleted
+    // rows to any document.
     if (old_rows) {
         if (before) {
             // read_only: exactly that snapshot (its command id not advanced).
@@ -235,11 +238,11 @@ void find_keys(const Catalog::Reader& r, const ChangeSet& changes, TupleDesc des
             connection.open();
             RunAs as_owner(tview.owner);
             if (changes.old_rows && !patch && !old_rows_find_nothing_new(tview, i, changes, desc))
-                read_query(tview, i, true, changes.new_rows == nullptr, keys);
+                read_query(tview, i, true, keys);
             // A NULL key from the new rows may be a view row the table
             // cannot hold (key queries can also return rows the view
             // filters out): the flush checks the view itself.
-            if (changes.new_rows && read_query(tview, i, false, true, keys)) b.null_key_check.insert(tview.table_oid);
+            if (changes.new_rows && read_query(tview, i, false, keys)) b.null_key_check.insert(tview.table_oid);
         }
     }
 }
