@@ -361,6 +361,22 @@ RefreshTarget refresh_target_of(const TviewDef& d) {
                          d.key.eq_operator, !d.key.integer};
 }
 
+// Runs a (re)load: any invalidation meanwhile reloads everything at the
+// next lookup (what depends on what is not known until it ends), and so
+// does a load that fails.
+template <typename Fn>
+void Catalog::while_loading(Fn&& fn) {
+    loading_ = true;
+    try {
+        fn();
+    } catch (...) {
+        loading_ = false;
+        valid_ = false;
+        throw;
+    }
+    loading_ = false;
+}
+
 void Catalog::load() {
     for (auto& [oid, def] : tviews_) superseded_.push_back(def);
     tviews_.clear();
@@ -374,15 +390,7 @@ void Catalog::load() {
     // Valid from the start: an invalidation that arrives while loading
     // (locks taken below accept invalidation messages) marks it stale again.
     valid_ = true;
-    loading_ = true;
-    try {
-        load_entries();
-    } catch (...) {
-        loading_ = false;
-        valid_ = false;
-        throw;
-    }
-    loading_ = false;
+    while_loading([&] { load_entries(); });
 }
 
 void Catalog::load_entries() {
@@ -423,8 +431,7 @@ void Catalog::load_entries() {
 void Catalog::reload_stale() {
     std::set<Oid> redo;
     redo.swap(stale_);
-    loading_ = true;
-    try {
+    while_loading([&] {
         Spi spi;
         for (Oid table_oid : redo) {
             auto it = tviews_.find(table_oid);
@@ -439,12 +446,7 @@ void Catalog::reload_stale() {
         }
         index_entries();
         spi.finish();
-    } catch (...) {
-        loading_ = false;
-        valid_ = false;
-        throw;
-    }
-    loading_ = false;
+    });
 }
 
 void Catalog::index_entries() {

@@ -131,6 +131,8 @@ private:
     void load();
     void load_entries();
     void reload_stale();
+    template <typename Fn>
+    void while_loading(Fn&& fn);
     // The maps built from the entries: readers, link locks, dependencies,
     // the graph and its levels (fails on a cycle).
     void index_entries();
