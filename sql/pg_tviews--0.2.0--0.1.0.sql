@@ -49,6 +49,7 @@ TO PUBLIC;
 DROP FUNCTION @extschema@.pg_tviews_health_check();
 DROP FUNCTION @extschema@.pg_tviews_problems();
 DROP FUNCTION @extschema@.pg_tviews_own_triggers();
+DROP FUNCTION @extschema@.pg_tviews_patch_doc(jsonb, jsonb, "any");
 DROP FUNCTION @extschema@.pg_tviews_preloaded();
 
 -- The registry becomes 0.1.0's table again.

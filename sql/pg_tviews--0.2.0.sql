@@ -154,6 +154,13 @@ CREATE FUNCTION @extschema@.pg_tviews_own_triggers()
 RETURNS TABLE(trigger_name name, trigger_function regprocedure, used_for text)
     LANGUAGE c STABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'pg_tviews_own_triggers';
 
+-- What patch statements call to set leaves of one stored document again
+-- (scalar leaves and leaves of array elements): a pure function of its
+-- arguments (docs/sql-reference.md).
+CREATE FUNCTION @extschema@.pg_tviews_patch_doc(stored jsonb, spec jsonb, VARIADIC vals "any",
+                                                 OUT fits boolean, OUT doc jsonb)
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'pg_tviews_patch_doc';
+
 -- Health: every TVIEW has its table, view, enabled guard triggers, a
 -- capture trigger set (running pg_tviews' own functions) on every relation
 -- it reads, and can be maintained; no capture trigger is orphaned.

@@ -177,50 +177,182 @@ std::string all_keys_sql(const RefreshTarget& t) {
         fmt::arg("tbl", qualify(t.schema, t.table)));
 }
 
-std::string patch_sql(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves) {
-    // Per column, in the order leaves name them: its new value (jsonb_set
-    // nested once per leaf), and the old and new leaf images compared.
+namespace {
+
+// A JSON string (the patch specification's paths).
+std::string json_string(const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\')
+            out += std::string("\\") + c;
+        else if (u < 0x20)
+            out += fmt::format("\\u{:04x}", u);
+        else
+            out += c;
+    }
+    return out + "\"";
+}
+
+std::string json_path(const std::vector<std::string>& path) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < path.size(); i++) out += (i ? "," : "") + json_string(path[i]);
+    return out + "]";
+}
+
+// The scalar leaves' part of a patch: per column (in the order leaves name
+// them) its new value, and the old and new leaf images compared; `from`
+// names the relation with the values (s or n). Columns in `skip` are
+// patched by the patch function instead.
+struct ScalarPart {
     std::vector<std::string> order;
     std::map<std::string, std::string> value;
     std::vector<std::string> old_images, new_images;
-    for (std::size_t i = 0; i < leaves.size(); i++) {
-        const PatchLeaf& leaf = leaves[i];
+};
+
+std::string json_value(const std::string& v) {
+    return fmt::format("COALESCE(pg_catalog.to_jsonb({}), 'null'::pg_catalog.jsonb)", v);
+}
+
+ScalarPart scalar_part(const std::vector<PatchLeaf>& leaves, const std::string& from,
+                       const std::map<std::string, int>& skip) {
+    ScalarPart part;
+    std::size_t value_no = 0;
+    for (const PatchLeaf& leaf : leaves) {
+        if (leaf.array >= 0) continue;
+        std::string v = fmt::format("{}.v{}", from, ++value_no);
+        if (skip.count(leaf.column)) continue;
         std::string col = quote_ident(leaf.column);
-        std::string v = fmt::format("s.v{}", i + 1);
-        if (!value.count(leaf.column)) {
-            order.push_back(leaf.column);
-            value[leaf.column] = "t." + col;
+        if (!part.value.count(leaf.column)) {
+            part.order.push_back(leaf.column);
+            part.value[leaf.column] = "t." + col;
         }
         if (leaf.path.empty()) {
-            value[leaf.column] = v;
-            old_images.push_back("t." + col);
-            new_images.push_back(v);
+            part.value[leaf.column] = v;
+            part.old_images.push_back("t." + col);
+            part.new_images.push_back(v);
         } else {
             std::string path = quote_literal(text_array_literal(leaf.path)) + "::pg_catalog.text[]";
-            std::string json = fmt::format("COALESCE(pg_catalog.to_jsonb({}), 'null'::pg_catalog.jsonb)", v);
-            value[leaf.column] = fmt::format("pg_catalog.jsonb_set({}, {}, {})", value[leaf.column], path, json);
-            old_images.push_back(fmt::format("t.{} OPERATOR(pg_catalog.#>) {}", col, path));
-            new_images.push_back(json);
+            part.value[leaf.column] =
+                fmt::format("pg_catalog.jsonb_set({}, {}, {})", part.value[leaf.column], path, json_value(v));
+            part.old_images.push_back(fmt::format("t.{} OPERATOR(pg_catalog.#>) {}", col, path));
+            part.new_images.push_back(json_value(v));
         }
     }
-    std::string set;
-    for (const auto& c : order) {
-        if (!set.empty()) set += ", ";
-        set += quote_ident(c) + " = " + value[c];
-    }
+    return part;
+}
+
+std::string images_differ(const ScalarPart& part) {
     std::string old_row, new_row;
-    for (std::size_t i = 0; i < old_images.size(); i++) {
-        old_row += (i ? ", " : "") + old_images[i];
-        new_row += (i ? ", " : "") + new_images[i];
+    for (std::size_t i = 0; i < part.old_images.size(); i++) {
+        old_row += (i ? ", " : "") + part.old_images[i];
+        new_row += (i ? ", " : "") + part.new_images[i];
     }
+    return fmt::format("ROW({})::pg_catalog.text IS DISTINCT FROM ROW({})::pg_catalog.text", old_row, new_row);
+}
+
+std::string set_list(const ScalarPart& part) {
+    std::string set;
+    for (const auto& c : part.order) set += (set.empty() ? "" : ", ") + quote_ident(c) + " = " + part.value.at(c);
+    return set;
+}
+
+// One call of the patch function per column holding array leaves: its
+// specification (scalar leaves with a path, then arrays) and arguments.
+struct DocCall {
+    std::string column;
+    std::string spec;
+    std::string args;
+};
+
+std::vector<DocCall> doc_calls(const std::vector<PatchLeaf>& leaves, std::map<std::string, int>& index) {
+    std::vector<DocCall> calls;
+    for (const PatchLeaf& leaf : leaves)
+        if (leaf.array >= 0 && !index.count(leaf.column)) {
+            index[leaf.column] = static_cast<int>(calls.size());
+            calls.push_back({leaf.column, "", ""});
+        }
+    auto add = [&](DocCall& c, const std::string& item, const std::string& arg) {
+        c.spec += (c.spec.empty() ? "" : ",") + item;
+        c.args += ", " + arg;
+    };
+    std::size_t value_no = 0;
+    for (const PatchLeaf& leaf : leaves) {
+        if (leaf.array >= 0) continue;
+        ++value_no;
+        auto at = index.find(leaf.column);
+        if (at == index.end()) continue;
+        if (leaf.path.empty()) continue;  // a column that is a leaf holds no array
+        add(calls[at->second], "{\"p\":" + json_path(leaf.path) + "}", json_value(fmt::format("s.v{}", value_no)));
+    }
+    int arrays = 0;
+    for (const PatchLeaf& leaf : leaves) arrays = std::max(arrays, leaf.array + 1);
+    for (int j = 0; j < arrays; j++) {
+        std::string column, elements;
+        std::vector<std::string> path;
+        for (const PatchLeaf& leaf : leaves) {
+            if (leaf.array != j) continue;
+            column = leaf.column;
+            path = leaf.path;
+            elements += (elements.empty() ? "" : ",") + json_path(leaf.element_path);
+        }
+        add(calls[index.at(column)], "{\"a\":" + json_path(path) + ",\"l\":[" + elements + "]}",
+            fmt::format("s.a{}", j + 1));
+    }
+    return calls;
+}
+
+// A patch with array leaves: the new documents are made first (n), then
+// written where anything changed; those that do not fit are returned.
+std::string patch_with_arrays(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves,
+                              const std::string& patch_function) {
+    std::map<std::string, int> index;
+    std::vector<DocCall> calls = doc_calls(leaves, index);
+    ScalarPart part = scalar_part(leaves, "n", index);
+    std::string key = quote_ident(t.key_column);
+    std::string tbl = qualify(t.schema, t.table);
+    std::string values = "s.k";
+    std::size_t scalars = 0;
+    for (const PatchLeaf& leaf : leaves)
+        if (leaf.array < 0) values += fmt::format(", s.v{}", ++scalars);
+    std::string laterals, fits, changed;
+    std::string set = set_list(part);
+    for (std::size_t i = 0; i < calls.size(); i++) {
+        const DocCall& c = calls[i];
+        std::string col = quote_ident(c.column);
+        values += fmt::format(", p{0}.fits AS f{0}, p{0}.doc AS d{0}", i + 1);
+        laterals += fmt::format(" CROSS JOIN LATERAL {}(t.{}, {}::pg_catalog.jsonb{}) p{}", patch_function, col,
+                                quote_literal("[" + c.spec + "]"), c.args, i + 1);
+        fits += fmt::format("{}n.f{}", i ? " AND " : "", i + 1);
+        changed += fmt::format("{}n.d{} IS NOT NULL", i ? " OR " : "", i + 1);
+        set += fmt::format("{}{} = COALESCE(n.d{}, t.{})", set.empty() ? "" : ", ", col, i + 1, col);
+    }
+    if (!part.old_images.empty()) changed += " OR " + images_differ(part);
+    return fmt::format(
+        "WITH s AS MATERIALIZED (SELECT q.* FROM ({select}) q WHERE q.k {eq} ANY ($1)), "
+        "n AS MATERIALIZED (SELECT {values} FROM s JOIN {tbl} t ON t.{key} {eq} s.k{laterals}), "
+        "up AS (UPDATE {tbl} AS t SET {set} FROM n WHERE t.{key} {eq} n.k AND {fits} AND ({changed}) RETURNING 1) "
+        "SELECT f.k, c.n FROM (SELECT pg_catalog.count(*) AS n FROM up) c "
+        "LEFT JOIN (SELECT n.k FROM n WHERE NOT ({fits})) f ON true",
+        fmt::arg("select", select_sql), fmt::arg("eq", t.key_eq), fmt::arg("values", values), fmt::arg("tbl", tbl),
+        fmt::arg("key", key), fmt::arg("laterals", laterals), fmt::arg("set", set), fmt::arg("fits", fits),
+        fmt::arg("changed", changed));
+}
+
+}  // namespace
+
+std::string patch_sql(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves,
+                      const std::string& patch_function) {
+    bool arrays = std::any_of(leaves.begin(), leaves.end(), [](const PatchLeaf& l) { return l.array >= 0; });
+    if (arrays) return patch_with_arrays(t, select_sql, leaves, patch_function);
+    ScalarPart part = scalar_part(leaves, "s", {});
     return fmt::format(
         "WITH s AS MATERIALIZED (SELECT q.* FROM ({select}) q WHERE q.k {eq} ANY ($1)), "
         "up AS (UPDATE {tbl} AS t SET {set} FROM s WHERE t.{key} {eq} s.k "
-        "AND ROW({old})::pg_catalog.text IS DISTINCT FROM ROW({new})::pg_catalog.text RETURNING 1) "
+        "AND {differ} RETURNING 1) "
         "SELECT pg_catalog.count(*) FROM up",
         fmt::arg("select", select_sql), fmt::arg("eq", t.key_eq), fmt::arg("tbl", qualify(t.schema, t.table)),
-        fmt::arg("set", set), fmt::arg("key", quote_ident(t.key_column)), fmt::arg("old", old_row),
-        fmt::arg("new", new_row));
+        fmt::arg("set", set_list(part)), fmt::arg("key", quote_ident(t.key_column)), fmt::arg("differ", images_differ(part)));
 }
 
 std::string null_key_sql(const RefreshTarget& t) {

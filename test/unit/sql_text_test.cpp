@@ -304,10 +304,26 @@ TEST(RefreshSql, KeysOfAnotherTypeUseTheirOperator) {
     EXPECT_TRUE(contains(upsert_changed_sql(t), "(SELECT d.\"pk_post\"::pg_catalog.text FROM dup d)"));
 }
 
+namespace {
+PatchLeaf leaf(const std::string& column, std::vector<std::string> path) {
+    PatchLeaf l;
+    l.column = column;
+    l.path = std::move(path);
+    return l;
+}
+PatchLeaf element_leaf(const std::string& column, std::vector<std::string> path, int array,
+                       std::vector<std::string> element_path) {
+    PatchLeaf l = leaf(column, std::move(path));
+    l.array = array;
+    l.element_path = std::move(element_path);
+    return l;
+}
+}  // namespace
+
 TEST(PatchSql, SetsEachLeafAndWritesOnlyChangedImages) {
     RefreshTarget t = post_target();
     std::string sql = patch_sql(t, "SELECT p.pk_post AS k, u.name AS v1, p.title AS v2 FROM tb_post p",
-                                {{"data", {"author", "name"}}, {"data", {"title"}}, {"id", {}}});
+                                {leaf("data", {"author", "name"}), leaf("data", {"title"}), leaf("id", {})});
     EXPECT_TRUE(contains(sql, "FROM (SELECT p.pk_post AS k, u.name AS v1, p.title AS v2 FROM tb_post p) q "
                               "WHERE q.k OPERATOR(pg_catalog.=) ANY ($1)")) << sql;
     EXPECT_TRUE(contains(sql, "UPDATE \"public\".\"tv_post\" AS t SET \"data\" = pg_catalog.jsonb_set("
@@ -324,9 +340,39 @@ TEST(PatchSql, SetsEachLeafAndWritesOnlyChangedImages) {
 TEST(PatchSql, QuotesPathsAndUsesTheKeyOperator) {
     RefreshTarget t = weird_target();
     t.key_eq = "OPERATOR(\"ext\".=)";
-    std::string sql = patch_sql(t, "SELECT 1 AS k, 2 AS v1", {{"we\"ird", {"it's", "a\"b"}}});
+    std::string sql = patch_sql(t, "SELECT 1 AS k, 2 AS v1", {leaf("we\"ird", {"it's", "a\"b"})});
     EXPECT_TRUE(contains(sql, "'{\"it''s\",\"a\\\"b\"}'::pg_catalog.text[]")) << sql;
     EXPECT_TRUE(contains(sql, "SET \"we\"\"ird\" = pg_catalog.jsonb_set(t.\"we\"\"ird\"")) << sql;
     EXPECT_TRUE(contains(sql, "q.k OPERATOR(\"ext\".=) ANY ($1)")) << sql;
     EXPECT_TRUE(contains(sql, "t.\"pk_Post\" OPERATOR(\"ext\".=) s.k")) << sql;
+}
+
+TEST(PatchSql, ArrayLeavesGoThroughThePatchFunctionAndReturnMisfits) {
+    RefreshTarget t = post_target();
+    std::vector<PatchLeaf> leaves = {leaf("data", {"author", "name"}), leaf("title", {}),
+                                     element_leaf("data", {"comments"}, 0, {"by", "name"}),
+                                     element_leaf("data", {"comments"}, 0, {"by", "score"}),
+                                     element_leaf("data", {"tags"}, 1, {})};
+    std::string sql = patch_sql(t, "SELECT 1 AS k", leaves, "\"ext\".\"pg_tviews_patch_doc\"");
+    // One call for the jsonb column: its scalar leaf, then each array, in
+    // the order of the values (s.v1, s.a1, s.a2); the other column as before.
+    EXPECT_TRUE(contains(sql, "CROSS JOIN LATERAL \"ext\".\"pg_tviews_patch_doc\"(t.\"data\", "
+                              "'[{\"p\":[\"author\",\"name\"]},{\"a\":[\"comments\"],\"l\":[[\"by\",\"name\"],"
+                              "[\"by\",\"score\"]]},{\"a\":[\"tags\"],\"l\":[[]]}]'::pg_catalog.jsonb, "
+                              "COALESCE(pg_catalog.to_jsonb(s.v1), 'null'::pg_catalog.jsonb), s.a1, s.a2) p1"))
+        << sql;
+    EXPECT_TRUE(contains(sql, "SET \"title\" = n.v2, \"data\" = COALESCE(n.d1, t.\"data\") FROM n")) << sql;
+    EXPECT_TRUE(contains(sql, "AND n.f1 AND (n.d1 IS NOT NULL OR ROW(t.\"title\")::pg_catalog.text IS DISTINCT FROM "
+                              "ROW(n.v2)::pg_catalog.text)"))
+        << sql;
+    EXPECT_TRUE(contains(sql, "SELECT f.k, c.n FROM (SELECT pg_catalog.count(*) AS n FROM up) c "
+                              "LEFT JOIN (SELECT n.k FROM n WHERE NOT (n.f1)) f ON true"))
+        << sql;
+}
+
+TEST(PatchSql, SpecificationPathsAreJsonStrings) {
+    RefreshTarget t = post_target();
+    std::string sql = patch_sql(t, "SELECT 1 AS k", {element_leaf("data", {"a\"b", "c\\d"}, 0, {"it's"})}, "f");
+    // JSON escapes inside, then the SQL literal doubles the quote.
+    EXPECT_TRUE(contains(sql, "'[{\"a\":[\"a\\\"b\",\"c\\\\d\"],\"l\":[[\"it''s\"]]}]'::pg_catalog.jsonb")) << sql;
 }

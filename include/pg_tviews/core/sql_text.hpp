@@ -78,11 +78,24 @@ std::string upsert_one_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail:
 // path is empty. Rows whose leaves already print as the new values (the
 // text of the leaves as one record: exact where = is not, 1.0 vs 1.00) are
 // not written. Returns one row: (rows written bigint).
+//
+// Leaves inside array elements (`array` >= 0: the index of the array, whose
+// path is `path`; `element_path` inside each element) come from s.a<j+1>
+// after the scalar leaves' values: a jsonb[] with one entry per element in
+// the array's order (the leaf, or a jsonb array of the leaves of that
+// array). A jsonb column holding such leaves is patched by
+// `patch_function` (pg_tviews_patch_doc, qualified), which also says when
+// a stored document does not have the shape the values describe. Then the
+// statement returns (key, rows written): one row per document to recompute
+// instead (key NULL in a single row when there is none).
 struct PatchLeaf {
     std::string column;
     std::vector<std::string> path;
+    int array = -1;
+    std::vector<std::string> element_path;
 };
-std::string patch_sql(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves);
+std::string patch_sql(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves,
+                      const std::string& patch_function = "");
 // Any row of the view whose key is NULL (one row, or none).
 std::string null_key_sql(const RefreshTarget& t);
 // Every key a full refresh recomputes: those of the view and those of the

@@ -5,20 +5,26 @@
 // A column qualifies when every reference to it in the whole query is a
 // leaf: an output column that is the column itself (through binary casts),
 // or a value of jsonb_build_object, directly or nested in further
-// jsonb_build_object calls with constant, distinct keys. Its relation must
-// occur once in the query, in the top level's FROM, and the top level must
-// not group, aggregate, remove duplicates or combine queries. Then the
-// document's shape (which rows build it, where its leaves are) depends
+// jsonb_build_object calls with constant, distinct keys; or the same inside
+// the elements of an array built by jsonb_agg over a correlated subquery
+// whose ORDER BY fixes every row's position (array_elements.cpp). Its
+// relation must occur at most once in the top level's FROM and once in each
+// such subquery's FROM, nowhere else, and the top level must not group,
+// aggregate, remove duplicates or combine queries. Then the document's
+// shape (which rows build it, in which order, where its leaves are) depends
 // only on the relation's other columns: an UPDATE that left those as they
 // were (as a multiset) changes nothing but leaf values, which the patch
-// reads again from the current state through the view's own FROM and WHERE.
-// Anything else (expressions, filters, joins, ordering, aggregates over the
-// column, DISTINCT) recomputes as before.
+// reads again from the current state through the view's own FROM and WHERE
+// (and the subqueries' own). Anything else (expressions, filters, joins,
+// ordering, aggregates over the column, DISTINCT) recomputes as before.
 //
 // Server C style: palloc, List, ereport; C++ callers run it inside pg_call.
+#include <vector>
+
 #include "pg_tviews/pg/analysis/view_analysis.hpp"
 
 extern "C" {
+#include "nodes/makefuncs.h"
 #include "utils/fmgroids.h"
 }
 
@@ -102,17 +108,16 @@ int occurrences_of(Query* q, Oid relid) {
 
 // ---- leaves ------------------------------------------------------------------
 
-Node* strip_relabel(Node* expr) {
-    while (expr && IsA(expr, RelabelType)) expr = reinterpret_cast<Node*>(reinterpret_cast<RelabelType*>(expr)->arg);
-    return expr;
-}
-
+// Where leaves are collected from: the top level (`array` -1) or the
+// elements of array `array` (its path `array_path`), in query `top`.
 struct Leaves {
     Query* top;
     Index rti;
     int* leaf_refs;  // per attno
     List* found;     // of PatchLeafC*
     List* values;    // the leaf expressions, as written (same order)
+    int array;
+    List* array_path;
 };
 
 // The column of the occurrence that `expr` is, or 0.
@@ -128,58 +133,45 @@ void add_leaf(Leaves* ctx, AttrNumber attno, int column, List* path, Node* value
     auto* leaf = static_cast<PatchLeafC*>(palloc0(sizeof(PatchLeafC)));
     leaf->attno = attno;
     leaf->column = column;
-    leaf->path = list_copy(path);
+    leaf->array = ctx->array;
+    if (ctx->array >= 0) {
+        leaf->path = list_copy(ctx->array_path);
+        leaf->element_path = list_copy(path);
+    } else {
+        leaf->path = list_copy(path);
+    }
     ctx->found = lappend(ctx->found, leaf);
     ctx->values = lappend(ctx->values, value);
     ctx->leaf_refs[attno]++;
 }
 
-const char* object_key(Node* arg) {
-    if (arg == nullptr || !IsA(arg, Const)) return nullptr;
-    auto* c = reinterpret_cast<Const*>(arg);
-    if (c->constisnull) return nullptr;
-    if (c->consttype == TEXTOID || c->consttype == VARCHAROID) return TextDatumGetCString(c->constvalue);
-    if (c->consttype == UNKNOWNOID) return DatumGetCString(c->constvalue);
-    return nullptr;
-}
-
-bool is_build_object(Node* expr) {
-    return expr && IsA(expr, FuncExpr) && reinterpret_cast<FuncExpr*>(expr)->funcid == F_JSONB_BUILD_OBJECT_ANY &&
-           !reinterpret_cast<FuncExpr*>(expr)->funcvariadic;
-}
-
-void object_leaves(FuncExpr* f, int column, List* path, Leaves* ctx) {
-    int n = list_length(f->args);
-    if (n % 2 != 0) return;
-    // Constant keys, distinct at this level (a repeated key keeps the last
-    // value: its path would be ambiguous).
-    List* keys = NIL;
-    for (int i = 0; i < n; i += 2) {
-        const char* key = object_key(static_cast<Node*>(list_nth(f->args, i)));
-        if (key == nullptr) return;
-        ListCell* kc;
-        foreach (kc, keys)
-            if (strcmp(strVal(lfirst(kc)), key) == 0) return;
-        keys = lappend(keys, makeString(pstrdup(key)));
+// The leaves in `value` at `path`: the value itself, or the values of
+// (nested) jsonb_build_object with constant, distinct keys.
+void value_leaves(Node* value, int column, List* path, Leaves* ctx) {
+    if (AttrNumber attno = leaf_column(value, ctx)) {
+        add_leaf(ctx, attno, column, path, value);
+        return;
     }
-    for (int i = 0; i < n; i += 2) {
-        Node* value = static_cast<Node*>(list_nth(f->args, i + 1));
-        List* here = lappend(list_copy(path), list_nth(keys, i / 2));
-        Node* bare = strip_relabel(value);
-        if (AttrNumber attno = leaf_column(value, ctx))
-            add_leaf(ctx, attno, column, here, value);
-        else if (is_build_object(bare))
-            object_leaves(reinterpret_cast<FuncExpr*>(bare), column, here, ctx);
-    }
+    Node* bare = strip_relabel(value);
+    List* keys = constant_object_keys(bare);
+    auto* f = reinterpret_cast<FuncExpr*>(bare);
+    for (int i = 0; i < list_length(keys); i++)
+        value_leaves(static_cast<Node*>(list_nth(f->args, 2 * i + 1)), column,
+                     lappend(list_copy(path), list_nth(keys, i)), ctx);
 }
 
-// "data.author.name", or "title" for a whole output column.
+// "data.author.name", "data.comments[*].author.name", or "title" for a
+// whole output column.
 char* leaf_text(const ViewShapeC* shape, const PatchLeafC* leaf) {
     StringInfoData buf;
     initStringInfo(&buf);
     appendStringInfoString(&buf, strVal(list_nth(shape->column_names, leaf->column)));
     ListCell* lc;
     foreach (lc, leaf->path) appendStringInfo(&buf, ".%s", strVal(lfirst(lc)));
+    if (leaf->array >= 0) {
+        appendStringInfoString(&buf, "[*]");
+        foreach (lc, leaf->element_path) appendStringInfo(&buf, ".%s", strVal(lfirst(lc)));
+    }
     return buf.data;
 }
 
@@ -199,9 +191,23 @@ ColumnUseC* use(Oid relid, AttrNumber attno, bool patch, const char* why) {
     return u;
 }
 
-// The (k, v1..vn) query of a plan: the view's query with only the key and
-// the leaf values as output, deparsed schema-qualified.
-char* select_sql_of(Query* q, const ViewShapeC* shape, List* values) {
+// jsonb for one element's leaves: the leaf (to_jsonb unless it is jsonb),
+// or jsonb_build_array of them.
+Node* element_value(List* values) {
+    if (list_length(values) == 1) {
+        auto* v = static_cast<Node*>(linitial(values));
+        if (exprType(v) == JSONBOID) return v;
+        return reinterpret_cast<Node*>(makeFuncExpr(F_TO_JSONB, JSONBOID, list_make1(v), InvalidOid,
+                                                    exprCollation(v), COERCE_EXPLICIT_CALL));
+    }
+    return reinterpret_cast<Node*>(
+        makeFuncExpr(F_JSONB_BUILD_ARRAY_ANY, JSONBOID, values, InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));
+}
+
+// The (k, v1..vn, a1..am) query of a plan: the view's query with only the
+// key, the scalar leaf values and, per array, its elements' leaves
+// (array_values_link) as output, deparsed schema-qualified.
+char* select_sql_of(Query* q, const ViewShapeC* shape, List* values, List* arrays, List* array_values) {
     auto* copy = static_cast<Query*>(copyObject(q));
     TargetEntry* key = key_entry(copy, shape->key_index);
     List* tlist = list_make1(makeTargetEntry(static_cast<Expr*>(copyObject(key->expr)), 1, pstrdup("k"), false));
@@ -211,6 +217,15 @@ char* select_sql_of(Query* q, const ViewShapeC* shape, List* values) {
         i++;
         tlist = lappend(tlist, makeTargetEntry(static_cast<Expr*>(copyObject(lfirst(lc))), static_cast<AttrNumber>(i),
                                                psprintf("v%d", i - 1), false));
+    }
+    ListCell* ac;
+    ListCell* vc;
+    int j = 0;
+    forboth (ac, arrays, vc, array_values) {
+        i++;
+        Node* link = array_values_link(static_cast<ArrayNodeC*>(lfirst(ac)), element_value(static_cast<List*>(lfirst(vc))));
+        tlist = lappend(tlist, makeTargetEntry(reinterpret_cast<Expr*>(link), static_cast<AttrNumber>(i),
+                                               psprintf("a%d", ++j), false));
     }
     copy->targetList = tlist;
     copy->sortClause = NIL;
@@ -222,28 +237,29 @@ char* select_sql_of(Query* q, const ViewShapeC* shape, List* values) {
     return sql;
 }
 
-// The occurrence of `relid` that can patch: the only one in the whole
-// query, in the top level's FROM (0: none).
-Index top_occurrence(Query* q, Oid relid) {
-    if (occurrences_of(q, relid) != 1) return 0;
-    Index rti = 0;
-    Index i = 0;
+// The occurrence of `relid` in the top level's FROM (0: none; -1: more
+// than one).
+int top_occurrence(Query* q, Oid relid) {
+    int rti = 0;
+    int i = 0;
     ListCell* lc;
     foreach (lc, q->rtable) {
         i++;
         auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
-        if (rte->rtekind == RTE_RELATION && rte->relid == relid) rti = i;
+        if (rte->rtekind == RTE_RELATION && rte->relid == relid) rti = rti == 0 ? i : -1;
     }
     return rti;
 }
 
-// Counts every reference to the occurrence's columns (`refs`) and collects
-// the document leaves among them (`leaves`, counted in leaf_refs): output
-// columns, and values of jsonb_build_object, nested or not. The key is
-// never a leaf.
-void find_leaves(Query* q, const ViewShapeC* shape, int natts, int* refs, Leaves* leaves) {
-    RefCount counts{q, leaves->rti, 0, natts, refs};
-    (void)query_tree_walker(q, PGTV_WALKER(ref_walker), &counts, QTW_IGNORE_JOINALIASES);
+// Counts every reference to the occurrence `rti` of `query` in it (`refs`).
+void count_refs(Query* query, Index rti, int natts, int* refs) {
+    RefCount counts{query, rti, 0, natts, refs};
+    (void)query_tree_walker(query, PGTV_WALKER(ref_walker), &counts, QTW_IGNORE_JOINALIASES);
+}
+
+// The top level's leaves of the occurrence: output columns, and values of
+// jsonb_build_object, nested or not. The key is never a leaf.
+void find_leaves(Query* q, const ViewShapeC* shape, Leaves* leaves) {
     int column = 0;
     ListCell* lc;
     foreach (lc, q->targetList) {
@@ -251,26 +267,50 @@ void find_leaves(Query* q, const ViewShapeC* shape, int natts, int* refs, Leaves
         if (tle->resjunk) continue;
         int here = column++;
         if (here == shape->key_index) continue;
-        Node* bare = strip_relabel(reinterpret_cast<Node*>(tle->expr));
-        if (AttrNumber attno = leaf_column(reinterpret_cast<Node*>(tle->expr), leaves))
-            add_leaf(leaves, attno, here, NIL, reinterpret_cast<Node*>(tle->expr));
-        else if (is_build_object(bare))
-            object_leaves(reinterpret_cast<FuncExpr*>(bare), here, NIL, leaves);
+        value_leaves(reinterpret_cast<Node*>(tle->expr), here, NIL, leaves);
     }
+}
+
+// Where one relation is read: at the top level (`top_rti`) and in the
+// FROM of array subqueries (`in_arrays`: per node, its rti there or 0);
+// `known`: those are all its occurrences.
+struct Occurrence {
+    Index top_rti = 0;
+    std::vector<Index> in_arrays;
+    bool known = false;
+};
+
+Occurrence locate(Query* q, Oid relid, List* nodes) {
+    Occurrence o;
+    int top = top_occurrence(q, relid);
+    if (top < 0) return o;
+    o.top_rti = static_cast<Index>(top);
+    int covered = top > 0 ? 1 : 0;
+    ListCell* lc;
+    foreach (lc, nodes) {
+        int in_node = top_occurrence(static_cast<ArrayNodeC*>(lfirst(lc))->sub, relid);
+        if (in_node < 0) return o;
+        o.in_arrays.push_back(static_cast<Index>(in_node));
+        covered += in_node > 0 ? 1 : 0;
+    }
+    o.known = covered == occurrences_of(q, relid);
+    return o;
 }
 
 // What pg_tviews_analyze_select() shows for the relation: per column read,
 // whether its changes patch (and which paths) or recompute, and why.
 template <typename Patchable>
-void add_uses(List** uses, Oid relid, int natts, Index rti, const int* refs, bool whole_row, const char* refusal,
+void add_uses(List** uses, Oid relid, int natts, bool known, const int* refs, bool whole_row, const char* refusal,
               const ViewShapeC* shape, List* kept_leaves, Patchable&& patchable) {
+    if (!known) {
+        // Not known which columns are read: one row for the relation.
+        *uses = lappend(*uses, use(relid, 0, false,
+                                   "the relation is read more than once at one level, or inside a subquery that is "
+                                   "not an array of the document"));
+        return;
+    }
     for (AttrNumber a = 1; a <= natts; a++) {
-        if (rti != 0 && refs[a] == 0 && !whole_row) continue;  // not read: changes do nothing
-        if (rti == 0) {
-            // Not known which columns are read: one row for the relation.
-            *uses = lappend(*uses, use(relid, 0, false, "the relation is read more than once, or inside a subquery"));
-            return;
-        }
+        if (refs[a] == 0 && !whole_row) continue;  // not read: changes do nothing
         if (patchable(a)) {
             ColumnUseC* u = use(relid, a, true, nullptr);
             ListCell* lc;
@@ -283,10 +323,47 @@ void add_uses(List** uses, Oid relid, int natts, Index rti, const int* refs, boo
             const char* why = refusal      ? refusal
                               : whole_row ? "the relation's rows are read whole"
                                           : "read outside a document leaf (the key, a join, a filter, an "
-                                            "expression, an ordering or an aggregate)";
+                                            "expression, an ordering, an aggregate, an array in no fixed order)";
             *uses = lappend(*uses, use(relid, a, false, why));
         }
     }
+}
+
+// The leaves and references of one relation in the whole query.
+struct RelationLeaves {
+    int natts = 0;
+    int* refs = nullptr;
+    int* leaf_refs = nullptr;
+    List* found = NIL;   // of PatchLeafC* (array: the node's position in `nodes`)
+    List* values = NIL;  // their expressions
+};
+
+RelationLeaves relation_leaves(Query* q, const ViewShapeC* shape, List* nodes, const Occurrence& o, int natts) {
+    RelationLeaves r;
+    r.natts = natts;
+    r.refs = static_cast<int*>(palloc0(sizeof(int) * (natts + 1)));
+    r.leaf_refs = static_cast<int*>(palloc0(sizeof(int) * (natts + 1)));
+    if (o.top_rti != 0) {
+        count_refs(q, o.top_rti, natts, r.refs);
+        Leaves top{q, o.top_rti, r.leaf_refs, NIL, NIL, -1, NIL};
+        find_leaves(q, shape, &top);
+        r.found = top.found;
+        r.values = top.values;
+    }
+    for (std::size_t n = 0; n < o.in_arrays.size(); n++) {
+        Index rti = o.in_arrays[n];
+        if (rti == 0) continue;
+        auto* node = static_cast<ArrayNodeC*>(list_nth(nodes, static_cast<int>(n)));
+        count_refs(node->sub, rti, natts, r.refs);
+        // Elements whose position is not fixed have no leaves: their
+        // columns recompute.
+        if (!node->ordered) continue;
+        Leaves in{node->sub, rti, r.leaf_refs, NIL, NIL, static_cast<int>(n), node->path};
+        value_leaves(node->element, node->column, NIL, &in);
+        r.found = list_concat(r.found, in.found);
+        r.values = list_concat(r.values, in.values);
+    }
+    return r;
 }
 
 }  // namespace
@@ -294,6 +371,7 @@ void add_uses(List** uses, Oid relid, int natts, Index rti, const int* refs, boo
 List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
     List* plans = NIL;
     const char* refusal = top_level_refusal(q);
+    List* nodes = find_array_nodes(q, shape);
     ListCell* rc;
     foreach (rc, shape->relations) {
         Oid relid = static_cast<RelationReadC*>(lfirst(rc))->relid;
@@ -303,38 +381,58 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
             natts = RelationGetNumberOfAttributes(rel);
             relation_close(rel, NoLock);
         }
-        Index rti = top_occurrence(q, relid);
-        int* refs = static_cast<int*>(palloc0(sizeof(int) * (natts + 1)));
-        int* leaf_refs = static_cast<int*>(palloc0(sizeof(int) * (natts + 1)));
-        Leaves leaves{q, rti, leaf_refs, NIL, NIL};
-        if (rti != 0) find_leaves(q, shape, natts, refs, &leaves);
+        Occurrence o = locate(q, relid, nodes);
+        RelationLeaves r;
+        if (o.known) r = relation_leaves(q, shape, nodes, o, natts);
         // Which columns patch: read only as leaves (and no whole-row use).
-        bool whole_row = rti != 0 && refs[0] > 0;
+        bool whole_row = o.known && r.refs[0] > 0;
         auto patchable = [&](AttrNumber a) {
-            return refusal == nullptr && rti != 0 && !whole_row && refs[a] > 0 && refs[a] == leaf_refs[a];
+            return refusal == nullptr && o.known && !whole_row && r.refs[a] > 0 && r.refs[a] == r.leaf_refs[a];
         };
+        if (uses) add_uses(uses, relid, natts, o.known, r.refs, whole_row, refusal, shape, r.found, patchable);
+        if (!o.known) continue;
+        // The kept leaves: scalar ones first (v1..vn), then per array that
+        // has any (a1..am, numbered again).
         List* kept_leaves = NIL;
         List* kept_values = NIL;
-        List* others = NIL;
+        List* arrays = NIL;
+        List* array_values = NIL;
+        std::vector<int> number(static_cast<std::size_t>(list_length(nodes)), -1);
         ListCell* lc;
         ListCell* vc;
-        forboth (lc, leaves.found, vc, leaves.values) {
+        forboth (lc, r.found, vc, r.values) {
             auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
             if (!patchable(leaf->attno)) continue;
-            kept_leaves = lappend(kept_leaves, leaf);
-            kept_values = lappend(kept_values, lfirst(vc));
+            if (leaf->array < 0) {
+                kept_leaves = lappend(kept_leaves, leaf);
+                kept_values = lappend(kept_values, lfirst(vc));
+            }
         }
-        for (AttrNumber a = 1; a <= natts; a++) {
-            if (rti == 0 || refs[a] == 0 || patchable(a)) continue;
-            others = lappend_int(others, a);
+        forboth (lc, r.found, vc, r.values) {
+            auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
+            if (leaf->array < 0 || !patchable(leaf->attno)) continue;
+            auto node = static_cast<std::size_t>(leaf->array);
+            if (number[node] < 0) {
+                number[node] = list_length(arrays);
+                arrays = lappend(arrays, list_nth(nodes, leaf->array));
+                array_values = lappend(array_values, NIL);
+            }
+            ListCell* slot = list_nth_cell(array_values, number[node]);
+            lfirst(slot) = lappend(static_cast<List*>(lfirst(slot)), lfirst(vc));
+            auto* kept = static_cast<PatchLeafC*>(palloc(sizeof(PatchLeafC)));
+            *kept = *leaf;
+            kept->array = number[node];
+            kept_leaves = lappend(kept_leaves, kept);
         }
-        if (uses) add_uses(uses, relid, natts, rti, refs, whole_row, refusal, shape, kept_leaves, patchable);
+        List* others = NIL;
+        for (AttrNumber a = 1; a <= natts; a++)
+            if (r.refs[a] > 0 && !patchable(a)) others = lappend_int(others, a);
         if (kept_leaves == NIL) continue;
         auto* plan = static_cast<PatchPlanC*>(palloc0(sizeof(PatchPlanC)));
         plan->relid = relid;
         plan->leaves = kept_leaves;
         plan->others = others;
-        plan->select_sql = select_sql_of(q, shape, kept_values);
+        plan->select_sql = select_sql_of(q, shape, kept_values, arrays, array_values);
         plans = lappend(plans, plan);
     }
     return plans;

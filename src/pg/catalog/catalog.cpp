@@ -307,6 +307,7 @@ void copy_key_sources(TviewDef& d, List* sources) {
 // The patch plans, with their statements (the columns must be known).
 void copy_patches(TviewDef& d, List* patches) {
     RefreshTarget target = refresh_target_of(d);
+    std::string patch_function = patches == NIL ? "" : qualify(extension_schema_name(), "pg_tviews_patch_doc");
     ListCell* lc;
     foreach (lc, patches) {
         auto* pc = static_cast<PatchPlanC*>(lfirst(lc));
@@ -319,11 +320,13 @@ void copy_patches(TviewDef& d, List* patches) {
             l.column = d.columns.at(static_cast<std::size_t>(leaf->column));
             ListCell* pcell;
             foreach (pcell, leaf->path) l.path.push_back(strVal(lfirst(pcell)));
+            l.array = leaf->array;
+            foreach (pcell, leaf->element_path) l.element_path.push_back(strVal(lfirst(pcell)));
             p.leaves.push_back(std::move(l));
         }
         ListCell* oc;
         foreach (oc, pc->others) p.others.attnos.push_back(static_cast<AttrNumber>(lfirst_int(oc)));
-        p.sql = patch_sql(target, pc->select_sql, p.leaves);
+        p.sql = patch_sql(target, pc->select_sql, p.leaves, patch_function);
         d.patches.push_back(std::move(p));
     }
 }

@@ -209,19 +209,26 @@ void for_each_slice(const std::vector<Key>& keys, std::size_t chunk, Fn&& fn) {
 }
 
 // Sets the leaves of the documents of `keys` again (a patch plan), in
-// slices of `chunk` keys; returns rows written.
-std::uint64_t run_patch(const TviewDef& d, const PatchPlan& patch, const std::vector<Key>& keys, std::size_t chunk) {
+// slices of `chunk` keys; returns rows written. A plan with array leaves
+// also returns the documents that do not have the shape its values
+// describe: their keys go to `recompute`.
+std::uint64_t run_patch(const TviewDef& d, const PatchPlan& patch, const std::vector<Key>& keys, std::size_t chunk,
+                        std::vector<Key>& recompute) {
     SPIPlanPtr plan = plan_cache().get(d, PlanKind::kPatch, static_cast<std::size_t>(&patch - d.patches.data()));
-    const KeyDictionary& dict = backend().queue.dictionary();
+    KeyDictionary& dict = backend().queue.dictionary();
     std::uint64_t written = 0;
     for_each_slice(keys, chunk, [&](const std::vector<Key>& slice, std::size_t) {
         check_not_stale(d, slice, false);
         Datum arg[1] = {key_array(d.key, dict, slice)};
-        execute_plan(plan, arg, nullptr, false);
+        uint64 rows = execute_plan(plan, arg, nullptr, false);
+        int count_column = pg_call([&] { return SPI_tuptable->tupdesc->natts; });
         pg_call([&] {
             bool isnull = true;
-            Datum n = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+            Datum n = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, count_column, &isnull);
             if (!isnull) written += static_cast<std::uint64_t>(DatumGetInt64(n));
+        });
+        if (count_column > 1) (void)read_keys(d.key, dict, rows, recompute);
+        pg_call([&] {
             SPI_freetuptable(SPI_tuptable);
             pfree(DatumGetPointer(arg[0]));
         });
@@ -357,11 +364,20 @@ std::uint64_t refresh_batch(TviewPtr given, const KeyQueue::Batch& batch) {
     RefreshFigures figures;
     recompute_keys(*def, keys, batch.full, plans, chunk, figures, written);
     std::size_t patched_keys = 0;
+    std::vector<Key> misfits;
     for (auto& [plan, patch_keys] : work.patches) {
-        std::uint64_t rows = run_patch(*def, *plan, *patch_keys, chunk);
+        std::uint64_t rows = run_patch(*def, *plan, *patch_keys, chunk, misfits);
         written += rows;
         figures.updated += rows;
         patched_keys += patch_keys->size();
+    }
+    // Documents a patch found in another shape than its values describe
+    // (written by hand, or by an older definition): recomputed, as if never
+    // patched (their keys are locked with the batch's).
+    if (!misfits.empty()) {
+        std::sort(misfits.begin(), misfits.end());
+        misfits.erase(std::unique(misfits.begin(), misfits.end()), misfits.end());
+        recompute_keys(*def, misfits, false, plans, chunk, figures, written);
     }
     spi.finish();
     figures.keys = keys.size() + patched_keys;

@@ -129,11 +129,44 @@ List* build_key_sources(Query* rewritten, const ViewShapeC* shape);
 // Patching (docs/decisions.md): a leaf of the documents that is one column
 // of a base relation, placed by nested jsonb_build_object keys (`path`) in
 // output column `column`, or that output column itself (path NIL).
+// A leaf can also be part of each element of an array built by jsonb_agg
+// over a correlated subquery (`array` >= 0, the plan's array number): then
+// `path` leads to the array and `element_path` inside each element.
 struct PatchLeafC {
-    AttrNumber attno;  // the relation's column
-    int column;        // 0-based output column
-    List* path;        // of String
+    AttrNumber attno;    // the relation's column
+    int column;          // 0-based output column
+    List* path;          // of String
+    int array;           // -1: a scalar leaf
+    List* element_path;  // of String
 };
+
+// An array whose elements patch (array_elements.cpp): the value at `path`
+// of output column `column` is (COALESCE of) a scalar subquery `link`
+// returning jsonb_agg(element ORDER BY ...) over its FROM and WHERE.
+// `ordered`: the ORDER BY puts the subquery's rows in one order (a unique,
+// not null column of a relation whose rows no join multiplies), so the
+// n-th element is always the n-th row.
+struct ArrayNodeC {
+    int column;
+    List* path;
+    SubLink* link;
+    Query* sub;
+    Aggref* agg;
+    Node* element;
+    bool ordered;
+};
+
+// The expression under its binary casts (RelabelType).
+Node* strip_relabel(Node* expr);
+// The keys (of String) of jsonb_build_object(k1, v1, ...) when they are
+// constants and distinct; NIL for anything else.
+List* constant_object_keys(Node* expr);
+// The arrays of the documents of `q` whose elements may patch: values of
+// output columns or of (nested) jsonb_build_object, never the key.
+List* find_array_nodes(Query* q, const ViewShapeC* shape);
+// The same subquery returning array_agg(`value` ORDER BY ...) instead: one
+// jsonb per element, in the elements' order.
+Node* array_values_link(const ArrayNodeC* node, Node* value);
 
 // How changes to one base relation can patch documents: `leaves` hold
 // every column of it that reaches the documents only as leaves; `others`

@@ -1,0 +1,236 @@
+// pg_tviews_patch_doc(stored, spec, VARIADIC values): what a patch
+// statement (sql_text.cpp patch_sql) calls to set the leaves of one stored
+// document column again, scalar leaves and leaves inside array elements.
+//
+// `spec` (a constant of the statement) lists, in the order of `values`:
+//   {"p": [path]}                     a scalar leaf; its value is jsonb
+//   {"a": [path], "l": [[leaf path], ...]}
+//                                     the elements of the array at `path`;
+//                                     its value is jsonb[], one entry per
+//                                     element in the array's order: the leaf
+//                                     itself (one leaf path) or a jsonb array
+//                                     of the leaves' values (several)
+// Returns (fits, doc): doc is the document with every leaf that differs set
+// (NULL: none differs); fits is false when the stored document does not
+// have the shape the values describe (a leaf's path is missing, an array
+// has another number of elements): the caller recomputes that document.
+// A pure function of its arguments: it reads no table and takes no lock.
+//
+// Server C style (palloc, ereport), called inside pg_call.
+#include "pg_tviews/pg/border/border.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+}
+
+using namespace pg_tviews;
+using namespace pg_tviews::pg;
+
+namespace {
+
+struct Path {
+    int n;
+    Datum* steps;  // text
+};
+
+struct SpecItem {
+    Path path;       // of the leaf, or of the array
+    bool array;
+    int nleaves;
+    Path* leaves;    // inside each element
+};
+
+struct Spec {
+    int n;
+    SpecItem* items;
+};
+
+[[noreturn]] void bad_spec() {
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("pg_tviews_patch_doc: the patch specification is not one pg_tviews wrote"),
+                    errhint("Only pg_tviews' patch statements call this function.")));
+}
+
+// A JSON array of strings, as text datums.
+Path path_of(JsonbValue* v) {
+    if (v == nullptr || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data)) bad_spec();
+    JsonbContainer* c = v->val.binary.data;
+    Path p{static_cast<int>(JsonContainerSize(c)), nullptr};
+    p.steps = static_cast<Datum*>(palloc(sizeof(Datum) * (p.n + 1)));
+    for (int i = 0; i < p.n; i++) {
+        JsonbValue* s = getIthJsonbValueFromContainer(c, static_cast<uint32>(i));
+        if (s == nullptr || s->type != jbvString) bad_spec();
+        p.steps[i] = PointerGetDatum(cstring_to_text_with_len(s->val.string.val, s->val.string.len));
+    }
+    return p;
+}
+
+JsonbValue* field(JsonbContainer* obj, const char* key) {
+    JsonbValue k;
+    k.type = jbvString;
+    k.val.string.val = const_cast<char*>(key);
+    k.val.string.len = static_cast<int>(strlen(key));
+    return findJsonbValueFromContainer(obj, JB_FOBJECT, &k);
+}
+
+Spec* parse_spec(Jsonb* spec_doc, MemoryContext cxt) {
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    if (!JB_ROOT_IS_ARRAY(spec_doc) || JB_ROOT_IS_SCALAR(spec_doc)) bad_spec();
+    auto* spec = static_cast<Spec*>(palloc0(sizeof(Spec)));
+    spec->n = static_cast<int>(JB_ROOT_COUNT(spec_doc));
+    spec->items = static_cast<SpecItem*>(palloc0(sizeof(SpecItem) * (spec->n + 1)));
+    for (int i = 0; i < spec->n; i++) {
+        JsonbValue* item = getIthJsonbValueFromContainer(&spec_doc->root, static_cast<uint32>(i));
+        if (item == nullptr || item->type != jbvBinary || !JsonContainerIsObject(item->val.binary.data)) bad_spec();
+        JsonbContainer* obj = item->val.binary.data;
+        SpecItem& it = spec->items[i];
+        if (JsonbValue* p = field(obj, "p")) {
+            it.path = path_of(p);
+            continue;
+        }
+        it.array = true;
+        it.path = path_of(field(obj, "a"));
+        JsonbValue* leaves = field(obj, "l");
+        if (leaves == nullptr || leaves->type != jbvBinary || !JsonContainerIsArray(leaves->val.binary.data))
+            bad_spec();
+        it.nleaves = static_cast<int>(JsonContainerSize(leaves->val.binary.data));
+        if (it.nleaves == 0) bad_spec();
+        it.leaves = static_cast<Path*>(palloc(sizeof(Path) * it.nleaves));
+        for (int j = 0; j < it.nleaves; j++)
+            it.leaves[j] = path_of(getIthJsonbValueFromContainer(leaves->val.binary.data, static_cast<uint32>(j)));
+    }
+    MemoryContextSwitchTo(old);
+    return spec;
+}
+
+Jsonb* json_null() {
+    JsonbValue v;
+    v.type = jbvNull;
+    return JsonbValueToJsonb(&v);
+}
+
+bool same_json(Jsonb* a, Jsonb* b) {
+    // Equal images are equal values; different images may still be equal
+    // (then the deep comparison says so).
+    if (VARSIZE(a) == VARSIZE(b) && memcmp(VARDATA(a), VARDATA(b), VARSIZE(a) - VARHDRSZ) == 0) return true;
+    return compareJsonbContainers(&a->root, &b->root) == 0;
+}
+
+struct Doc {
+    Jsonb* doc;
+    bool changed;
+    bool fits;
+};
+
+// Sets the leaf at `path` (prefix, then index, then rest) to `value` when
+// it differs; a missing leaf means the document has another shape.
+void set_leaf(Doc& d, const Path& prefix, int index, const Path* rest, Jsonb* value) {
+    int n = prefix.n + (index >= 0 ? 1 : 0) + (rest ? rest->n : 0);
+    Datum* steps = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+    int at = 0;
+    for (int i = 0; i < prefix.n; i++) steps[at++] = prefix.steps[i];
+    if (index >= 0) steps[at++] = PointerGetDatum(cstring_to_text(psprintf("%d", index)));
+    if (rest)
+        for (int i = 0; i < rest->n; i++) steps[at++] = rest->steps[i];
+    bool isnull = false;
+    Datum current = n == 0 ? JsonbPGetDatum(d.doc) : jsonb_get_element(d.doc, steps, n, &isnull, false);
+    if (isnull) {
+        d.fits = false;
+        return;
+    }
+    if (same_json(DatumGetJsonbP(current), value)) return;
+    if (n == 0) {
+        d.doc = value;
+    } else {
+        ArrayType* path = construct_array(steps, n, TEXTOID, -1, false, TYPALIGN_INT);
+        d.doc = DatumGetJsonbP(DirectFunctionCall4(jsonb_set, JsonbPGetDatum(d.doc), PointerGetDatum(path),
+                                                   JsonbPGetDatum(value), BoolGetDatum(false)));
+    }
+    d.changed = true;
+}
+
+// The number of elements of the array at `path`, or -1 when it is not an
+// array; a JSON null or a missing array (no rows, no COALESCE) counts 0.
+int array_length_at(Jsonb* doc, const Path& path) {
+    bool isnull = false;
+    Datum v = path.n == 0 ? JsonbPGetDatum(doc) : jsonb_get_element(doc, path.steps, path.n, &isnull, false);
+    if (isnull) return 0;
+    Jsonb* a = DatumGetJsonbP(v);
+    if (JB_ROOT_IS_SCALAR(a)) {
+        JsonbValue* only = getIthJsonbValueFromContainer(&a->root, 0);
+        return only && only->type == jbvNull ? 0 : -1;
+    }
+    if (!JB_ROOT_IS_ARRAY(a)) return -1;
+    return static_cast<int>(JB_ROOT_COUNT(a));
+}
+
+void patch_elements(Doc& d, const SpecItem& it, ArrayType* values) {
+    Datum* elems = nullptr;
+    bool* nulls = nullptr;
+    int n = 0;
+    if (values) {
+        if (ARR_ELEMTYPE(values) != JSONBOID) bad_spec();
+        deconstruct_array(values, JSONBOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+    }
+    int have = array_length_at(d.doc, it.path);
+    if (have != n) {
+        d.fits = false;
+        return;
+    }
+    for (int e = 0; e < n && d.fits; e++) {
+        Jsonb* element = nulls[e] ? json_null() : DatumGetJsonbP(elems[e]);
+        for (int j = 0; j < it.nleaves && d.fits; j++) {
+            Jsonb* value = element;
+            if (it.nleaves > 1) {
+                JsonbValue* v = JB_ROOT_IS_ARRAY(element) && !JB_ROOT_IS_SCALAR(element)
+                                    ? getIthJsonbValueFromContainer(&element->root, static_cast<uint32>(j))
+                                    : nullptr;
+                if (v == nullptr) bad_spec();
+                value = JsonbValueToJsonb(v);
+            }
+            set_leaf(d, it.path, e, &it.leaves[j], value);
+        }
+    }
+}
+
+Datum patch_doc(FunctionCallInfo fcinfo) {
+    TupleDesc result_desc;
+    if (get_call_result_type(fcinfo, nullptr, &result_desc) != TYPEFUNC_COMPOSITE)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("pg_tviews_patch_doc must return a row")));
+    result_desc = BlessTupleDesc(result_desc);
+    if (PG_ARGISNULL(1)) bad_spec();
+    auto* spec = static_cast<Spec*>(fcinfo->flinfo->fn_extra);
+    if (spec == nullptr) {
+        spec = parse_spec(PG_GETARG_JSONB_P(1), fcinfo->flinfo->fn_mcxt);
+        fcinfo->flinfo->fn_extra = spec;
+    }
+    if (PG_NARGS() != 2 + spec->n) bad_spec();
+    Doc d{nullptr, false, !PG_ARGISNULL(0)};
+    if (d.fits) d.doc = PG_GETARG_JSONB_P(0);
+    for (int i = 0; i < spec->n && d.fits; i++) {
+        const SpecItem& it = spec->items[i];
+        Oid type = get_fn_expr_argtype(fcinfo->flinfo, 2 + i);
+        if (it.array) {
+            if (type != JSONBARRAYOID) bad_spec();
+            patch_elements(d, it, PG_ARGISNULL(2 + i) ? nullptr : PG_GETARG_ARRAYTYPE_P(2 + i));
+        } else {
+            if (type != JSONBOID) bad_spec();
+            set_leaf(d, it.path, -1, nullptr, PG_ARGISNULL(2 + i) ? json_null() : PG_GETARG_JSONB_P(2 + i));
+        }
+    }
+    Datum values[2] = {BoolGetDatum(d.fits), d.fits && d.changed ? JsonbPGetDatum(d.doc) : Datum(0)};
+    bool nulls[2] = {false, !(d.fits && d.changed)};
+    return HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls));
+}
+
+}  // namespace
+
+PGTV_FUNCTION(pg_tviews_patch_doc) {
+    return pg_call([&] { return patch_doc(fcinfo); });
+}
