@@ -18,6 +18,7 @@
 //
 // Server C style (palloc, ereport), called inside pg_call.
 #include "pg_tviews/pg/border/border.hpp"
+#include "pg_tviews/pg/flush/jsonb_splice.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"
@@ -36,7 +37,7 @@ namespace {
 
 struct Path {
     int n;
-    Datum* steps;  // text
+    JsonbStep* steps;  // keys
 };
 
 struct SpecItem {
@@ -62,11 +63,11 @@ Path path_of(JsonbValue* v) {
     if (v == nullptr || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data)) bad_spec();
     JsonbContainer* c = v->val.binary.data;
     Path p{static_cast<int>(JsonContainerSize(c)), nullptr};
-    p.steps = static_cast<Datum*>(palloc(sizeof(Datum) * (p.n + 1)));
+    p.steps = static_cast<JsonbStep*>(palloc(sizeof(JsonbStep) * (p.n + 1)));
     for (int i = 0; i < p.n; i++) {
         JsonbValue* s = getIthJsonbValueFromContainer(c, static_cast<uint32>(i));
         if (s == nullptr || s->type != jbvString) bad_spec();
-        p.steps[i] = PointerGetDatum(cstring_to_text_with_len(s->val.string.val, s->val.string.len));
+        p.steps[i] = JsonbStep{pnstrdup(s->val.string.val, s->val.string.len), s->val.string.len, 0};
     }
     return p;
 }
@@ -115,59 +116,45 @@ Jsonb* json_null() {
     return JsonbValueToJsonb(&v);
 }
 
-bool same_json(Jsonb* a, Jsonb* b) {
-    // Equal images are equal values; different images may still be equal
-    // (then the deep comparison says so).
-    if (VARSIZE(a) == VARSIZE(b) && memcmp(VARDATA(a), VARDATA(b), VARSIZE(a) - VARHDRSZ) == 0) return true;
-    return compareJsonbContainers(&a->root, &b->root) == 0;
-}
-
 struct Doc {
     Jsonb* doc;
     bool changed;
     bool fits;
 };
 
-// Sets the leaf at `path` (prefix, then index, then rest) to `value` when
-// it differs; a missing leaf means the document has another shape.
-void set_leaf(Doc& d, const Path& prefix, int index, const Path* rest, Jsonb* value) {
-    int n = prefix.n + (index >= 0 ? 1 : 0) + (rest ? rest->n : 0);
-    Datum* steps = static_cast<Datum*>(palloc(sizeof(Datum) * (n + 1)));
+// The steps prefix, then element `index` (when >= 0), then rest.
+JsonbStep* steps_of(const Path& prefix, int index, const Path* rest, int* n) {
+    *n = prefix.n + (index >= 0 ? 1 : 0) + (rest ? rest->n : 0);
+    auto* steps = static_cast<JsonbStep*>(palloc(sizeof(JsonbStep) * (*n + 1)));
     int at = 0;
     for (int i = 0; i < prefix.n; i++) steps[at++] = prefix.steps[i];
-    if (index >= 0) steps[at++] = PointerGetDatum(cstring_to_text(psprintf("%d", index)));
+    if (index >= 0) steps[at++] = JsonbStep{nullptr, 0, index};
     if (rest)
         for (int i = 0; i < rest->n; i++) steps[at++] = rest->steps[i];
-    bool isnull = false;
-    Datum current = n == 0 ? JsonbPGetDatum(d.doc) : jsonb_get_element(d.doc, steps, n, &isnull, false);
-    if (isnull) {
+    return steps;
+}
+
+// Sets the leaf at `path` (prefix, then index, then rest) to `value` when
+// its image differs; a missing leaf means the document has another shape.
+void set_leaf(Doc& d, const Path& prefix, int index, const Path* rest, Jsonb* value) {
+    int n = 0;
+    JsonbStep* steps = steps_of(prefix, index, rest, &n);
+    JsonbPlace place = jsonb_locate(d.doc, steps, n);
+    if (!place.found) {
         d.fits = false;
         return;
     }
-    if (same_json(DatumGetJsonbP(current), value)) return;
-    if (n == 0) {
-        d.doc = value;
-    } else {
-        ArrayType* path = construct_array(steps, n, TEXTOID, -1, false, TYPALIGN_INT);
-        d.doc = DatumGetJsonbP(DirectFunctionCall4(jsonb_set, JsonbPGetDatum(d.doc), PointerGetDatum(path),
-                                                   JsonbPGetDatum(value), BoolGetDatum(false)));
-    }
+    if (jsonb_same_at(d.doc, place, value)) return;
+    d.doc = jsonb_replace_at(d.doc, place, value);
     d.changed = true;
 }
 
 // The number of elements of the array at `path`, or -1 when it is not an
 // array; a JSON null or a missing array (no rows, no COALESCE) counts 0.
 int array_length_at(Jsonb* doc, const Path& path) {
-    bool isnull = false;
-    Datum v = path.n == 0 ? JsonbPGetDatum(doc) : jsonb_get_element(doc, path.steps, path.n, &isnull, false);
-    if (isnull) return 0;
-    Jsonb* a = DatumGetJsonbP(v);
-    if (JB_ROOT_IS_SCALAR(a)) {
-        JsonbValue* only = getIthJsonbValueFromContainer(&a->root, 0);
-        return only && only->type == jbvNull ? 0 : -1;
-    }
-    if (!JB_ROOT_IS_ARRAY(a)) return -1;
-    return static_cast<int>(JB_ROOT_COUNT(a));
+    JsonbPlace place = jsonb_locate(doc, path.steps, path.n);
+    if (!place.found) return path.n > 0 ? 0 : -1;
+    return jsonb_array_length_at(doc, place);
 }
 
 void patch_elements(Doc& d, const SpecItem& it, ArrayType* values) {
