@@ -303,7 +303,9 @@ std::vector<DocCall> doc_calls(const std::vector<PatchLeaf>& leaves, std::map<st
 }
 
 // A patch with array leaves: the new documents are made first (n), then
-// written where anything changed; those that do not fit are returned.
+// written where anything changed (found again by their tuple id: the key
+// locks keep every other maintainer away, and the guard triggers every
+// other writer); those that do not fit are returned.
 std::string patch_with_arrays(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves,
                               const std::string& patch_function) {
     std::map<std::string, int> index;
@@ -311,7 +313,7 @@ std::string patch_with_arrays(const RefreshTarget& t, const std::string& select_
     ScalarPart part = scalar_part(leaves, "n", index);
     std::string key = quote_ident(t.key_column);
     std::string tbl = qualify(t.schema, t.table);
-    std::string values = "s.k";
+    std::string values = "t.ctid AS tid, s.k";
     std::size_t scalars = 0;
     for (const PatchLeaf& leaf : leaves)
         if (leaf.array < 0) values += fmt::format(", s.v{}", ++scalars);
@@ -331,7 +333,8 @@ std::string patch_with_arrays(const RefreshTarget& t, const std::string& select_
     return fmt::format(
         "WITH s AS MATERIALIZED (SELECT q.* FROM ({select}) q WHERE q.k {eq} ANY ($1)), "
         "n AS MATERIALIZED (SELECT {values} FROM s JOIN {tbl} t ON t.{key} {eq} s.k{laterals}), "
-        "up AS (UPDATE {tbl} AS t SET {set} FROM n WHERE t.{key} {eq} n.k AND {fits} AND ({changed}) RETURNING 1) "
+        "up AS (UPDATE {tbl} AS t SET {set} FROM n WHERE t.ctid OPERATOR(pg_catalog.=) n.tid AND {fits} AND ({changed}) "
+        "RETURNING 1) "
         "SELECT f.k, c.n FROM (SELECT pg_catalog.count(*) AS n FROM up) c "
         "LEFT JOIN (SELECT n.k FROM n WHERE NOT ({fits})) f ON true",
         fmt::arg("select", select_sql), fmt::arg("eq", t.key_eq), fmt::arg("values", values), fmt::arg("tbl", tbl),

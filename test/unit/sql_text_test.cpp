@@ -362,7 +362,7 @@ TEST(PatchSql, ArrayLeavesGoThroughThePatchFunctionAndReturnMisfits) {
                               "COALESCE(pg_catalog.to_jsonb(s.v1), 'null'::pg_catalog.jsonb), s.a1, s.a2) p1"))
         << sql;
     EXPECT_TRUE(contains(sql, "SET \"title\" = n.v2, \"data\" = COALESCE(n.d1, t.\"data\") FROM n")) << sql;
-    EXPECT_TRUE(contains(sql, "AND n.f1 AND (n.d1 IS NOT NULL OR ROW(t.\"title\")::pg_catalog.text IS DISTINCT FROM "
+    EXPECT_TRUE(contains(sql, "FROM n WHERE t.ctid OPERATOR(pg_catalog.=) n.tid AND n.f1 AND (n.d1 IS NOT NULL OR ROW(t.\"title\")::pg_catalog.text IS DISTINCT FROM "
                               "ROW(n.v2)::pg_catalog.text)"))
         << sql;
     EXPECT_TRUE(contains(sql, "SELECT f.k, c.n FROM (SELECT pg_catalog.count(*) AS n FROM up) c "
