@@ -175,6 +175,49 @@ UPDATE tb_user SET score = 31 WHERE pk_user = 3;
 SELECT jsonb_array_length(data->'comments') AS comments FROM tv_feed WHERE pk_feed = 10;
 SELECT * FROM checks();
 
+-- pg_tviews_patch_doc(), which the patch statements call, by hand: a pure
+-- function (the leaves that differ set, NULL when none does, fits false for
+-- another shape); a specification it did not write is refused
+SELECT * FROM pg_tviews_patch_doc('{"a": {"b": 1}, "c": [{"d": 1}, {"d": 2}]}',
+                                  '[{"p": ["a", "b"]}, {"a": ["c"], "l": [["d"]]}]',
+                                  '2'::jsonb, ARRAY['1', '3']::jsonb[]);
+SELECT * FROM pg_tviews_patch_doc('{"a": {"b": 1}}', '[{"p": ["a", "b"]}]', '1'::jsonb);
+SELECT * FROM pg_tviews_patch_doc('{"c": [{"d": 1}]}', '[{"a": ["c"], "l": [["d"]]}]', ARRAY['1', '2']::jsonb[]);
+SELECT * FROM pg_tviews_patch_doc('{"c": 1}', '[{"p": ["c", "x"]}]', '1'::jsonb);
+SELECT sqlstate_of($$SELECT pg_tviews_patch_doc('{}', '{"p": 1}', '1'::jsonb)$$);
+SELECT sqlstate_of($$SELECT pg_tviews_patch_doc('{}', '[{"p": ["a"]}]', 'x'::text)$$);
+SELECT sqlstate_of($$SELECT pg_tviews_patch_doc('{}', '[{"p": ["a"]}]')$$);
+
+-- The splice agrees with jsonb_set(): arrays and objects of 1 to 40
+-- children (every 32nd holds an offset), numerics and containers after
+-- strings of every length (4-byte alignment), each child replaced by values
+-- of every kind; equal as values, as text and in size (both stored alike)
+WITH docs AS (
+    SELECT n, jsonb_build_object('c', jsonb_agg(e ORDER BY g), 'o', jsonb_object_agg('k' || g, e)) AS d
+      FROM generate_series(1, 40) n, generate_series(1, n) g,
+           LATERAL (SELECT CASE g % 5 WHEN 0 THEN to_jsonb(repeat('x', g % 7)) WHEN 1 THEN to_jsonb(g * 1.5)
+                                      WHEN 2 THEN jsonb_build_object('k', g, 's', repeat('y', g % 5))
+                                      WHEN 3 THEN to_jsonb(g % 2 = 0) ELSE jsonb_build_array(g, repeat('z', g % 3)) END) x(e)
+     GROUP BY n),
+values_ AS (
+    SELECT v FROM (VALUES ('12.345'::jsonb), ('"abc"'), ('"de"'), ('{"z": [1, 2.50]}'), ('null'), ('[true, "q"]'), ('7')) t(v)),
+cases AS (
+    SELECT d, i, v,
+           (SELECT array_agg(CASE WHEN o - 1 = i THEN v ELSE e END ORDER BY o)
+              FROM jsonb_array_elements(d->'c') WITH ORDINALITY a(e, o)) AS elements
+      FROM docs, generate_series(0, n - 1) i, values_)
+SELECT count(*) AS cases,
+       count(*) FILTER (WHERE a.doc IS NULL OR o.doc IS NULL) AS unchanged,
+       count(*) FILTER (WHERE NOT a.fits OR NOT o.fits) AS not_fitting,
+       count(*) FILTER (WHERE ad IS DISTINCT FROM ae OR ad::text <> ae::text OR pg_column_size(ROW(ad)) <> pg_column_size(ROW(ae))
+                           OR od IS DISTINCT FROM oe OR od::text <> oe::text OR pg_column_size(ROW(od)) <> pg_column_size(ROW(oe)))
+         AS differing
+  FROM cases,
+       LATERAL pg_tviews_patch_doc(d, '[{"a": ["c"], "l": [[]]}]', elements) a,
+       LATERAL pg_tviews_patch_doc(d, jsonb_build_array(jsonb_build_object('p', jsonb_build_array('o', 'k' || (i + 1)))), v) o,
+       LATERAL (SELECT COALESCE(a.doc, d), jsonb_set(d, ARRAY['c', i::text], v),
+                       COALESCE(o.doc, d), jsonb_set(d, ARRAY['o', 'k' || (i + 1)], v)) r(ad, ae, od, oe);
+
 -- patching off: the same change recomputes
 SET pg_tviews.patching = off;
 UPDATE tb_user SET name = 'cy 2' WHERE pk_user = 3;

@@ -50,6 +50,7 @@ struct SpecItem {
 struct Spec {
     int n;
     SpecItem* items;
+    Jsonb* source;  // a copy of the specification parsed
 };
 
 [[noreturn]] void bad_spec() {
@@ -84,6 +85,8 @@ Spec* parse_spec(Jsonb* spec_doc, MemoryContext cxt) {
     MemoryContext old = MemoryContextSwitchTo(cxt);
     if (!JB_ROOT_IS_ARRAY(spec_doc) || JB_ROOT_IS_SCALAR(spec_doc)) bad_spec();
     auto* spec = static_cast<Spec*>(palloc0(sizeof(Spec)));
+    spec->source = static_cast<Jsonb*>(palloc(VARSIZE(spec_doc)));
+    memcpy(spec->source, spec_doc, VARSIZE(spec_doc));
     spec->n = static_cast<int>(JB_ROOT_COUNT(spec_doc));
     spec->items = static_cast<SpecItem*>(palloc0(sizeof(SpecItem) * (spec->n + 1)));
     for (int i = 0; i < spec->n; i++) {
@@ -192,9 +195,13 @@ Datum patch_doc(FunctionCallInfo fcinfo) {
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("pg_tviews_patch_doc must return a row")));
     result_desc = BlessTupleDesc(result_desc);
     if (PG_ARGISNULL(1)) bad_spec();
+    // The parsed specification is kept for the next row, as long as the
+    // next row passes the same one (a statement's constant always does).
+    Jsonb* spec_doc = PG_GETARG_JSONB_P(1);
     auto* spec = static_cast<Spec*>(fcinfo->flinfo->fn_extra);
-    if (spec == nullptr) {
-        spec = parse_spec(PG_GETARG_JSONB_P(1), fcinfo->flinfo->fn_mcxt);
+    if (spec == nullptr || VARSIZE(spec->source) != VARSIZE(spec_doc) ||
+        memcmp(spec->source, spec_doc, VARSIZE(spec_doc)) != 0) {
+        spec = parse_spec(spec_doc, fcinfo->flinfo->fn_mcxt);
         fcinfo->flinfo->fn_extra = spec;
     }
     if (PG_NARGS() != 2 + spec->n) bad_spec();
