@@ -161,6 +161,21 @@ UPDATE tb_comment SET body = 'c102 v2' WHERE pk_comment = 102;   -- a leaf of tv
 SELECT pk_feed, data - 'check' AS data FROM tv_feed ORDER BY 1;
 SELECT * FROM checks();
 
+-- an array ordered by its own elements: the sorted column is read twice
+-- (element and order), so a change of it recomputes (the element moves)
+CREATE TABLE tv_ids AS
+SELECT p.pk_post AS pk_ids,
+       jsonb_build_object('ids', (SELECT jsonb_agg(c.pk_comment ORDER BY c.pk_comment) FROM tb_comment c
+                                   WHERE c.fk_post = p.pk_post)) AS data
+FROM tb_post p;
+SELECT c->>'column' AS column_name, c->>'change' AS change
+  FROM jsonb_array_elements(pg_tviews_analyze_select(pg_get_viewdef('v_ids'::regclass))->'relations') r,
+       jsonb_array_elements(r->'columns') c
+ WHERE r->>'relation' = 'patching.tb_comment' ORDER BY 1;
+UPDATE tb_comment SET pk_comment = 99 WHERE pk_comment = 103;
+SELECT data FROM tv_ids WHERE pk_ids = 10;
+SELECT * FROM checks();
+
 -- a stored document whose array has another number of elements than the
 -- rows (written behind pg_tviews' back, which takes a superuser) is
 -- recomputed, not patched: 4 comments again, not 5

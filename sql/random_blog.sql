@@ -543,6 +543,14 @@ BEGIN
     SELECT (SELECT count(*) FROM (SELECT * FROM v EXCEPT ALL SELECT * FROM t) d),
            (SELECT count(*) FROM (SELECT * FROM t EXCEPT ALL SELECT * FROM v) d) INTO missing, extra;
     IF missing + extra > 0 THEN RETURN format('tv_board: %s missing, %s extra', missing, extra); END IF;
+    WITH v AS MATERIALIZED (SELECT * FROM v_post_ref), t AS MATERIALIZED (SELECT * FROM tv_post_ref)
+    SELECT (SELECT count(*) FROM (SELECT * FROM v EXCEPT ALL SELECT * FROM t) d),
+           (SELECT count(*) FROM (SELECT * FROM t EXCEPT ALL SELECT * FROM v) d) INTO missing, extra;
+    IF missing + extra > 0 THEN RETURN format('tv_post_ref: %s missing, %s extra', missing, extra); END IF;
+    WITH v AS MATERIALIZED (SELECT * FROM v_user_code), t AS MATERIALIZED (SELECT * FROM tv_user_code)
+    SELECT (SELECT count(*) FROM (SELECT * FROM v EXCEPT ALL SELECT * FROM t) d),
+           (SELECT count(*) FROM (SELECT * FROM t EXCEPT ALL SELECT * FROM v) d) INTO missing, extra;
+    IF missing + extra > 0 THEN RETURN format('tv_user_code: %s missing, %s extra', missing, extra); END IF;
     RETURN NULL;
 END $$;
 
@@ -605,7 +613,7 @@ BEGIN
             RAISE WARNING 'random_blog: seed %, transaction %: %', st.seed, txn, diff
                 USING DETAIL = E'the transaction ran:\n' || log;
             PERFORM pg_tviews_refresh(t)
-               FROM unnest(ARRAY['tv_post', 'tv_user_stats', 'tv_quiet_post', 'tv_user', 'tv_tag', 'tv_board']) t;
+               FROM unnest(ARRAY['tv_post', 'tv_user_stats', 'tv_quiet_post', 'tv_user', 'tv_tag', 'tv_board', 'tv_post_ref', 'tv_user_code']) t;
             UPDATE rb_state SET differences = differences + 1;
             COMMIT;
             diff := rb_diff();

@@ -1,6 +1,7 @@
 // Module initialization: GUCs and the per-backend callbacks (registered
 // once per backend, whether the library is preloaded or loaded on first use).
 #include "pg_tviews/pg/border/border.hpp"
+#include "pg_tviews/pg/capture/patched_rows.hpp"
 #include "pg_tviews/pg/catalog/catalog.hpp"
 #include "pg_tviews/pg/flush/change_feed.hpp"
 #include "pg_tviews/pg/flush/flush.hpp"
@@ -28,6 +29,7 @@ bool g_preloaded = false;
 // Each owner ends its own part of the transaction.
 void end_of_transaction() noexcept {
     state_at_eoxact();
+    patched_rows_at_eoxact();
     change_feed_end_of_transaction();
     forget_link_lock_counts();
     slot_transaction_end();

@@ -144,6 +144,35 @@ bool unique_column(Oid relid, AttrNumber attno, bool not_null, List** opfamilies
     return found;
 }
 
+}  // namespace
+
+AttrNumber identity_column(Oid relid) {
+    Relation rel = relation_open(relid, AccessShareLock);
+    TupleDesc desc = RelationGetDescr(rel);
+    List* indexes = RelationGetIndexList(rel);
+    relation_close(rel, NoLock);
+    AttrNumber best = 0;
+    ListCell* lc;
+    foreach (lc, indexes) {
+        HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+        if (!HeapTupleIsValid(tup)) continue;
+        auto* form = reinterpret_cast<Form_pg_index>(GETSTRUCT(tup));
+        AttrNumber a = form->indnkeyatts == 1 ? form->indkey.values[0] : 0;
+        bool usable = a > 0 && form->indisunique && form->indimmediate && form->indisvalid &&
+                      heap_attisnull(tup, Anum_pg_index_indpred, nullptr) &&
+                      heap_attisnull(tup, Anum_pg_index_indexprs, nullptr) &&
+                      (form->indisprimary || TupleDescAttr(desc, a - 1)->attnotnull);
+        bool primary = form->indisprimary;
+        ReleaseSysCache(tup);
+        if (!usable) continue;
+        if (primary || best == 0) best = a;
+        if (primary) break;
+    }
+    return best;
+}
+
+namespace {
+
 bool deterministic(Oid collation) {
     return !OidIsValid(collation) || collation == C_COLLATION_OID || get_collation_isdeterministic(collation);
 }

@@ -26,6 +26,9 @@
 extern "C" {
 #include "nodes/makefuncs.h"
 #include "utils/fmgroids.h"
+#include "optimizer/tlist.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
 }
 
 namespace pg_tviews::pg {
@@ -204,10 +207,61 @@ Node* element_value(List* values) {
         makeFuncExpr(F_JSONB_BUILD_ARRAY_ANY, JSONBOID, values, InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));
 }
 
+// The relation's identity column `identity` of occurrence `rti`:
+//   CASE WHEN $2 IS NULL OR occ.identity = ANY ($2) THEN COALESCE(value, 'null') END
+// (NULL: a row that did not change, whose element is not read again).
+Node* only_changed(Node* value, Index rti, Oid relid, AttrNumber identity) {
+    Oid type = InvalidOid;
+    int32 typmod = -1;
+    Oid collation = InvalidOid;
+    get_atttypetypmodcoll(relid, identity, &type, &typmod, &collation);
+    auto* rows = makeNode(Param);
+    rows->paramkind = PARAM_EXTERN;
+    rows->paramid = 2;
+    rows->paramtype = get_array_type(type);
+    rows->paramtypmod = -1;
+    rows->paramcollid = InvalidOid;
+    rows->location = -1;
+    TypeCacheEntry* tc = lookup_type_cache(type, TYPECACHE_EQ_OPR);
+    auto* any = makeNode(ScalarArrayOpExpr);
+    any->opno = tc->eq_opr;
+    any->opfuncid = get_opcode(tc->eq_opr);
+    any->useOr = true;
+    any->inputcollid = collation;
+    any->args = list_make2(makeVar(static_cast<int>(rti), identity, type, typmod, collation, 0), rows);
+    any->location = -1;
+    auto* all = makeNode(NullTest);
+    all->arg = static_cast<Expr*>(copyObjectImpl(rows));
+    all->nulltesttype = IS_NULL;
+    all->argisrow = false;
+    all->location = -1;
+    auto* json_null = makeConst(JSONBOID, -1, InvalidOid, -1, DirectFunctionCall1(jsonb_in, CStringGetDatum("null")),
+                                false, false);
+    auto* image = makeNode(CoalesceExpr);
+    image->coalescetype = JSONBOID;
+    image->coalescecollid = InvalidOid;
+    image->args = list_make2(value, json_null);
+    image->location = -1;
+    auto* when = makeNode(CaseWhen);
+    when->expr = reinterpret_cast<Expr*>(makeBoolExpr(OR_EXPR, list_make2(all, any), -1));
+    when->result = reinterpret_cast<Expr*>(image);
+    when->location = -1;
+    auto* c = makeNode(CaseExpr);
+    c->casetype = JSONBOID;
+    c->casecollid = InvalidOid;
+    c->arg = nullptr;
+    c->args = list_make1(when);
+    c->defresult = reinterpret_cast<Expr*>(makeNullConst(JSONBOID, -1, InvalidOid));
+    c->location = -1;
+    return reinterpret_cast<Node*>(c);
+}
+
 // The (k, v1..vn, a1..am) query of a plan: the view's query with only the
 // key, the scalar leaf values and, per array, its elements' leaves
-// (array_values_link) as output, deparsed schema-qualified.
-char* select_sql_of(Query* q, const ViewShapeC* shape, List* values, List* arrays, List* array_values) {
+// (array_values_link; only of the changed rows when the relation has an
+// identity) as output, deparsed schema-qualified.
+char* select_sql_of(Query* q, const ViewShapeC* shape, List* values, List* arrays, List* array_values,
+                    List* array_rtis, Oid relid, AttrNumber identity) {
     auto* copy = static_cast<Query*>(copyObject(q));
     TargetEntry* key = key_entry(copy, shape->key_index);
     List* tlist = list_make1(makeTargetEntry(static_cast<Expr*>(copyObject(key->expr)), 1, pstrdup("k"), false));
@@ -220,10 +274,13 @@ char* select_sql_of(Query* q, const ViewShapeC* shape, List* values, List* array
     }
     ListCell* ac;
     ListCell* vc;
+    ListCell* rc;
     int j = 0;
-    forboth (ac, arrays, vc, array_values) {
+    forthree (ac, arrays, vc, array_values, rc, array_rtis) {
         i++;
-        Node* link = array_values_link(static_cast<ArrayNodeC*>(lfirst(ac)), element_value(static_cast<List*>(lfirst(vc))));
+        Node* value = element_value(static_cast<List*>(lfirst(vc)));
+        if (identity != 0) value = only_changed(value, static_cast<Index>(lfirst_int(rc)), relid, identity);
+        Node* link = array_values_link(static_cast<ArrayNodeC*>(lfirst(ac)), value);
         tlist = lappend(tlist, makeTargetEntry(reinterpret_cast<Expr*>(link), static_cast<AttrNumber>(i),
                                                psprintf("a%d", ++j), false));
     }
@@ -355,6 +412,16 @@ RelationLeaves relation_leaves(Query* q, const ViewShapeC* shape, List* nodes, c
         if (rti == 0) continue;
         auto* node = static_cast<ArrayNodeC*>(list_nth(nodes, static_cast<int>(n)));
         count_refs(node->sub, rti, natts, r.refs);
+        // An ORDER BY of the element itself (jsonb_agg(x ORDER BY x): the
+        // parser gives both one entry) reads its columns a second time, to
+        // order the array: they are not leaves only.
+        ListCell* sc;
+        foreach (sc, node->agg->aggorder) {
+            TargetEntry* tle = get_sortgroupclause_tle(static_cast<SortGroupClause*>(lfirst(sc)), node->agg->args);
+            if (tle->resjunk) continue;
+            RefCount again{node->sub, rti, 0, natts, r.refs};
+            (void)ref_walker(reinterpret_cast<Node*>(tle->expr), &again);
+        }
         // Elements whose position is not fixed have no leaves: their
         // columns recompute.
         if (!node->ordered) continue;
@@ -397,6 +464,7 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
         List* kept_values = NIL;
         List* arrays = NIL;
         List* array_values = NIL;
+        List* array_rtis = NIL;
         std::vector<int> number(static_cast<std::size_t>(list_length(nodes)), -1);
         ListCell* lc;
         ListCell* vc;
@@ -416,6 +484,7 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
                 number[node] = list_length(arrays);
                 arrays = lappend(arrays, list_nth(nodes, leaf->array));
                 array_values = lappend(array_values, NIL);
+                array_rtis = lappend_int(array_rtis, static_cast<int>(o.in_arrays[node]));
             }
             ListCell* slot = list_nth_cell(array_values, number[node]);
             lfirst(slot) = lappend(static_cast<List*>(lfirst(slot)), lfirst(vc));
@@ -432,7 +501,10 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
         plan->relid = relid;
         plan->leaves = kept_leaves;
         plan->others = others;
-        plan->select_sql = select_sql_of(q, shape, kept_values, arrays, array_values);
+        plan->identity = arrays == NIL ? 0 : identity_column(relid);
+        if (plan->identity != 0) plan->identity_type = get_atttype(relid, plan->identity);
+        plan->select_sql =
+            select_sql_of(q, shape, kept_values, arrays, array_values, array_rtis, relid, plan->identity);
         plans = lappend(plans, plan);
     }
     return plans;

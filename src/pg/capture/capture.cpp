@@ -13,6 +13,7 @@
 
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/pg/border/border.hpp"
+#include "pg_tviews/pg/capture/patched_rows.hpp"
 #include "pg_tviews/pg/catalog/catalog.hpp"
 #include "pg_tviews/pg/catalog/plan_cache.hpp"
 #include "pg_tviews/pg/flush/change_feed.hpp"
@@ -249,13 +250,16 @@ void find_keys(const Catalog::Reader& r, const ChangeSet& changes, TupleDesc des
 
 // Queues what find_keys found: keys to patch (under the definition that
 // decided so) or to recompute.
-void queue_keys(const Catalog::Reader& r, Oid relid, const PatchPlan* patch, const std::vector<Key>& keys) {
+void queue_keys(const Catalog::Reader& r, Oid relid, const PatchPlan* patch, const ChangeSet& changes, TupleDesc desc,
+                const std::vector<Key>& keys) {
     BackendState& b = backend();
     Oid table = r.tview->table_oid;
     if (patch) {
         auto [at, fresh] = b.patched_under.emplace(table, r.tview.get());
         if (!fresh && at->second != r.tview.get()) at->second = nullptr;
         b.queue.add_patch(table, relid, keys);
+        if (patch->identity != 0 && !keys.empty())
+            patched_rows_add(table, relid, changes.new_rows, desc, patch->identity, patch->identity_type);
     } else if (!keys.empty()) {
         b.queue.add_all(table, keys);
     }
@@ -300,7 +304,7 @@ void capture_changes(const ChangeSet& given) {
         const PatchPlan* patch = patch_applies(*r.tview, relid, changes, desc);
         std::vector<Key> keys;
         find_keys(r, changes, desc, patch, connection, keys);
-        queue_keys(r, relid, patch, keys);
+        queue_keys(r, relid, patch, changes, desc, keys);
     }
     connection.finish();
     if (ancestor) pg_call([&] { table_close(ancestor, NoLock); });

@@ -327,6 +327,9 @@ void copy_patches(TviewDef& d, List* patches) {
         ListCell* oc;
         foreach (oc, pc->others) p.others.attnos.push_back(static_cast<AttrNumber>(lfirst_int(oc)));
         p.sql = patch_sql(target, pc->select_sql, p.leaves, patch_function);
+        p.identity = pc->identity;
+        p.identity_type = pc->identity_type;
+        if (p.identity != 0) p.identity_array_type = pg_call([&] { return get_array_type(pc->identity_type); });
         d.patches.push_back(std::move(p));
     }
 }

@@ -13,11 +13,12 @@ namespace pg_tviews::pg {
 
 namespace {
 
-// What a plan of `kind` is prepared from: its text and its one parameter's
-// type (InvalidOid: no parameter).
+// What a plan of `kind` is prepared from: its text and its parameters'
+// types (InvalidOid: no such parameter).
 struct Statement {
     std::string sql;
     Oid param = InvalidOid;
+    Oid param2 = InvalidOid;
 };
 
 Statement statement_of(const TviewDef& d, PlanKind kind, std::size_t variant) {
@@ -33,7 +34,10 @@ Statement statement_of(const TviewDef& d, PlanKind kind, std::size_t variant) {
         case PlanKind::kProbeAll: return {probe_rows_all_sql(refresh_target_of(d))};
         case PlanKind::kKeyOld: return {d.sources.at(variant).sql_old};
         case PlanKind::kKeyNew: return {d.sources.at(variant).sql_new};
-        case PlanKind::kPatch: return {d.patches.at(variant).sql, d.key.array_type};
+        case PlanKind::kPatch: {
+            const PatchPlan& p = d.patches.at(variant);
+            return {p.sql, d.key.array_type, p.identity_array_type};
+        }
     }
     return {};
 }
@@ -63,8 +67,8 @@ SPIPlanPtr PlanCache::get(const TviewDef& d, PlanKind kind, std::size_t variant)
         return it->second;
     }
     Statement s = statement_of(d, kind, variant);
-    Oid types[1] = {s.param};
-    SPIPlanPtr plan = prepare_kept(s.sql, s.param == InvalidOid ? 0 : 1, types);
+    Oid types[2] = {s.param, s.param2};
+    SPIPlanPtr plan = prepare_kept(s.sql, s.param == InvalidOid ? 0 : s.param2 == InvalidOid ? 1 : 2, types);
     plans_.emplace(slot, plan);
     if (count) count_cache(cache, false);
     return plan;

@@ -13,6 +13,7 @@
 #include "pg_tviews/core/error.hpp"
 #include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border/border.hpp"
+#include "pg_tviews/pg/capture/patched_rows.hpp"
 #include "pg_tviews/pg/flush/change_feed.hpp"
 #include "pg_tviews/pg/flush/key_locks.hpp"
 #include "pg_tviews/pg/border/run_as.hpp"
@@ -217,10 +218,14 @@ std::uint64_t run_patch(const TviewDef& d, const PatchPlan& patch, const std::ve
     SPIPlanPtr plan = plan_cache().get(d, PlanKind::kPatch, static_cast<std::size_t>(&patch - d.patches.data()));
     KeyDictionary& dict = backend().queue.dictionary();
     std::uint64_t written = 0;
+    // $2: the changed rows' identities (NULL: read every element).
+    bool all_rows = true;
+    Datum changed = patch.identity != 0 ? patched_rows_take(d.table_oid, patch.relid, &all_rows) : Datum(0);
+    const char nulls[3] = {' ', all_rows ? 'n' : ' ', '\0'};
     for_each_slice(keys, chunk, [&](const std::vector<Key>& slice, std::size_t) {
         check_not_stale(d, slice, false);
-        Datum arg[1] = {key_array(d.key, dict, slice)};
-        uint64 rows = execute_plan(plan, arg, nullptr, false);
+        Datum arg[2] = {key_array(d.key, dict, slice), changed};
+        uint64 rows = execute_plan(plan, arg, patch.identity != 0 ? nulls : nullptr, false);
         int count_column = pg_call([&] { return SPI_tuptable->tupdesc->natts; });
         pg_call([&] {
             bool isnull = true;

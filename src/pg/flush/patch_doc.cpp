@@ -9,7 +9,8 @@
 //                                     its value is jsonb[], one entry per
 //                                     element in the array's order: the leaf
 //                                     itself (one leaf path) or a jsonb array
-//                                     of the leaves' values (several)
+//                                     of the leaves' values (several); NULL
+//                                     for an element to leave as it is
 // Returns (fits, doc): doc is the document with every leaf that differs set
 // (NULL: none differs); fits is false when the stored document does not
 // have the shape the values describe (a leaf's path is missing, an array
@@ -174,7 +175,10 @@ void patch_elements(Doc& d, const SpecItem& it, ArrayType* values) {
         return;
     }
     for (int e = 0; e < n && d.fits; e++) {
-        Jsonb* element = nulls[e] ? json_null() : DatumGetJsonbP(elems[e]);
+        // NULL: an element the statement did not read again (its row did
+        // not change); JSON null is written 'null'.
+        if (nulls[e]) continue;
+        Jsonb* element = DatumGetJsonbP(elems[e]);
         for (int j = 0; j < it.nleaves && d.fits; j++) {
             Jsonb* value = element;
             if (it.nleaves > 1) {

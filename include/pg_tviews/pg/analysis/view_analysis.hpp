@@ -161,6 +161,9 @@ Node* strip_relabel(Node* expr);
 // The keys (of String) of jsonb_build_object(k1, v1, ...) when they are
 // constants and distinct; NIL for anything else.
 List* constant_object_keys(Node* expr);
+// A column of `relid` that identifies its rows (a primary key, or a unique,
+// not null column alone), or 0.
+AttrNumber identity_column(Oid relid);
 // The arrays of the documents of `q` whose elements may patch: values of
 // output columns or of (nested) jsonb_build_object, never the key.
 List* find_array_nodes(Query* q, const ViewShapeC* shape);
@@ -173,11 +176,18 @@ Node* array_values_link(const ArrayNodeC* node, Node* value);
 // (attnos) the columns it reads otherwise. An UPDATE that left `others` as
 // they were (as a multiset) changes only leaves: `select_sql` returns (k,
 // v1..vn) for every row of the view, the leaf values in `leaves` order.
+//
+// With array leaves and an identity column (identity_column), the array
+// values read only the rows whose identity is in the parameter $2 (an array
+// of that column's type, the changed rows; NULL: all), NULL for the others:
+// the elements of rows that did not change are not read again.
 struct PatchPlanC {
     Oid relid;
     List* leaves;  // of PatchLeafC*
     List* others;  // of int (AttrNumber)
     char* select_sql;
+    AttrNumber identity;  // 0: $2 not used
+    Oid identity_type;
 };
 
 // Whether changes to one column of a base relation patch or recompute.

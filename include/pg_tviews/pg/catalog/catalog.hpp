@@ -51,11 +51,17 @@ struct LinkLock {
 // How changes of one base relation that touch only leaves patch documents
 // (patch_analysis.cpp): the leaves, the columns that must not have changed,
 // and the patch statement (its plan: plan_cache.hpp).
+// With array leaves, `identity` (0: none) is the relation's column that
+// tells its changed rows apart: the statement takes their values as $2
+// (capture/patched_rows.hpp), of type `identity_array_type`.
 struct PatchPlan {
     Oid relid = InvalidOid;
     std::vector<PatchLeaf> leaves;
     ReadColumns others;
     std::string sql;
+    AttrNumber identity = 0;
+    Oid identity_type = InvalidOid;
+    Oid identity_array_type = InvalidOid;
 };
 
 struct TviewDef {
