@@ -433,6 +433,49 @@ RelationLeaves relation_leaves(Query* q, const ViewShapeC* shape, List* nodes, c
     return r;
 }
 
+// The leaves a plan keeps (those of patchable columns): scalar ones first
+// (v1..vn), then per array that has any (a1..am, numbered again), with
+// each array's leaf values and the relation's occurrence in it.
+struct Kept {
+    List* leaves = NIL;
+    List* values = NIL;
+    List* arrays = NIL;
+    List* array_values = NIL;  // of List*
+    List* array_rtis = NIL;
+};
+
+template <typename Patchable>
+Kept keep_leaves(const RelationLeaves& r, List* nodes, const Occurrence& o, Patchable&& patchable) {
+    Kept k;
+    std::vector<int> number(static_cast<std::size_t>(list_length(nodes)), -1);
+    ListCell* lc;
+    ListCell* vc;
+    forboth (lc, r.found, vc, r.values) {
+        auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
+        if (leaf->array >= 0 || !patchable(leaf->attno)) continue;
+        k.leaves = lappend(k.leaves, leaf);
+        k.values = lappend(k.values, lfirst(vc));
+    }
+    forboth (lc, r.found, vc, r.values) {
+        auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
+        if (leaf->array < 0 || !patchable(leaf->attno)) continue;
+        auto node = static_cast<std::size_t>(leaf->array);
+        if (number[node] < 0) {
+            number[node] = list_length(k.arrays);
+            k.arrays = lappend(k.arrays, list_nth(nodes, leaf->array));
+            k.array_values = lappend(k.array_values, NIL);
+            k.array_rtis = lappend_int(k.array_rtis, static_cast<int>(o.in_arrays[node]));
+        }
+        ListCell* slot = list_nth_cell(k.array_values, number[node]);
+        lfirst(slot) = lappend(static_cast<List*>(lfirst(slot)), lfirst(vc));
+        auto* kept = static_cast<PatchLeafC*>(palloc(sizeof(PatchLeafC)));
+        *kept = *leaf;
+        kept->array = number[node];
+        k.leaves = lappend(k.leaves, kept);
+    }
+    return k;
+}
+
 }  // namespace
 
 List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
@@ -458,53 +501,19 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
         };
         if (uses) add_uses(uses, relid, natts, o.known, r.refs, whole_row, refusal, shape, r.found, patchable);
         if (!o.known) continue;
-        // The kept leaves: scalar ones first (v1..vn), then per array that
-        // has any (a1..am, numbered again).
-        List* kept_leaves = NIL;
-        List* kept_values = NIL;
-        List* arrays = NIL;
-        List* array_values = NIL;
-        List* array_rtis = NIL;
-        std::vector<int> number(static_cast<std::size_t>(list_length(nodes)), -1);
-        ListCell* lc;
-        ListCell* vc;
-        forboth (lc, r.found, vc, r.values) {
-            auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
-            if (!patchable(leaf->attno)) continue;
-            if (leaf->array < 0) {
-                kept_leaves = lappend(kept_leaves, leaf);
-                kept_values = lappend(kept_values, lfirst(vc));
-            }
-        }
-        forboth (lc, r.found, vc, r.values) {
-            auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
-            if (leaf->array < 0 || !patchable(leaf->attno)) continue;
-            auto node = static_cast<std::size_t>(leaf->array);
-            if (number[node] < 0) {
-                number[node] = list_length(arrays);
-                arrays = lappend(arrays, list_nth(nodes, leaf->array));
-                array_values = lappend(array_values, NIL);
-                array_rtis = lappend_int(array_rtis, static_cast<int>(o.in_arrays[node]));
-            }
-            ListCell* slot = list_nth_cell(array_values, number[node]);
-            lfirst(slot) = lappend(static_cast<List*>(lfirst(slot)), lfirst(vc));
-            auto* kept = static_cast<PatchLeafC*>(palloc(sizeof(PatchLeafC)));
-            *kept = *leaf;
-            kept->array = number[node];
-            kept_leaves = lappend(kept_leaves, kept);
-        }
+        Kept kept = keep_leaves(r, nodes, o, patchable);
         List* others = NIL;
         for (AttrNumber a = 1; a <= natts; a++)
             if (r.refs[a] > 0 && !patchable(a)) others = lappend_int(others, a);
-        if (kept_leaves == NIL) continue;
+        if (kept.leaves == NIL) continue;
         auto* plan = static_cast<PatchPlanC*>(palloc0(sizeof(PatchPlanC)));
         plan->relid = relid;
-        plan->leaves = kept_leaves;
+        plan->leaves = kept.leaves;
         plan->others = others;
-        plan->identity = arrays == NIL ? 0 : identity_column(relid);
+        plan->identity = kept.arrays == NIL ? 0 : identity_column(relid);
         if (plan->identity != 0) plan->identity_type = get_atttype(relid, plan->identity);
-        plan->select_sql =
-            select_sql_of(q, shape, kept_values, arrays, array_values, array_rtis, relid, plan->identity);
+        plan->select_sql = select_sql_of(q, shape, kept.values, kept.arrays, kept.array_values, kept.array_rtis, relid,
+                                         plan->identity);
         plans = lappend(plans, plan);
     }
     return plans;
