@@ -391,15 +391,7 @@ void find_in_value(Finder* f, int column, List* path, Node* value) {
 
 List* find_array_nodes(Query* q, const ViewShapeC* shape) {
     Finder f{NIL};
-    int column = 0;
-    ListCell* lc;
-    foreach (lc, q->targetList) {
-        auto* tle = static_cast<TargetEntry*>(lfirst(lc));
-        if (tle->resjunk) continue;
-        int here = column++;
-        if (here == shape->key_index) continue;
-        find_in_value(&f, here, NIL, reinterpret_cast<Node*>(tle->expr));
-    }
+    for_each_document_column(q, shape, [&](int column, Node* expr) { find_in_value(&f, column, NIL, expr); });
     return f.nodes;
 }
 

@@ -317,15 +317,7 @@ void count_refs(Query* query, Index rti, int natts, int* refs) {
 // The top level's leaves of the occurrence: output columns, and values of
 // jsonb_build_object, nested or not. The key is never a leaf.
 void find_leaves(Query* q, const ViewShapeC* shape, Leaves* leaves) {
-    int column = 0;
-    ListCell* lc;
-    foreach (lc, q->targetList) {
-        auto* tle = static_cast<TargetEntry*>(lfirst(lc));
-        if (tle->resjunk) continue;
-        int here = column++;
-        if (here == shape->key_index) continue;
-        value_leaves(reinterpret_cast<Node*>(tle->expr), here, NIL, leaves);
-    }
+    for_each_document_column(q, shape, [&](int column, Node* expr) { value_leaves(expr, column, NIL, leaves); });
 }
 
 // Where one relation is read: at the top level (`top_rti`) and in the

@@ -164,6 +164,19 @@ List* constant_object_keys(Node* expr);
 // A column of `relid` that identifies its rows (a primary key, or a unique,
 // not null column alone), or 0.
 AttrNumber identity_column(Oid relid);
+// Calls fn(column, expr) for every output column of `q` but the key
+// (0-based column numbers, as shape->column_names counts them).
+template <typename Fn>
+void for_each_document_column(Query* q, const ViewShapeC* shape, Fn&& fn) {
+    int column = 0;
+    ListCell* lc;
+    foreach (lc, q->targetList) {
+        auto* tle = static_cast<TargetEntry*>(lfirst(lc));
+        if (tle->resjunk) continue;
+        int here = column++;
+        if (here != shape->key_index) fn(here, reinterpret_cast<Node*>(tle->expr));
+    }
+}
 // The arrays of the documents of `q` whose elements may patch: values of
 // output columns or of (nested) jsonb_build_object, never the key.
 List* find_array_nodes(Query* q, const ViewShapeC* shape);
