@@ -171,11 +171,11 @@ AttrNumber identity_column(Oid relid) {
     return best;
 }
 
-namespace {
-
-bool deterministic(Oid collation) {
+bool deterministic_collation(Oid collation) {
     return !OidIsValid(collation) || collation == C_COLLATION_OID || get_collation_isdeterministic(collation);
 }
+
+namespace {
 
 // The relation and column a level-0 Var of `sub` reads, through join aliases.
 bool base_column(Node* expr, Query* sub, Index* rti, AttrNumber* attno) {
@@ -200,7 +200,7 @@ Index order_driver(Query* sub, Aggref* agg) {
         Index rti = 0;
         AttrNumber attno = 0;
         if (!base_column(reinterpret_cast<Node*>(tle->expr), sub, &rti, &attno)) continue;
-        if (!deterministic(exprCollation(reinterpret_cast<Node*>(tle->expr)))) continue;
+        if (!deterministic_collation(exprCollation(reinterpret_cast<Node*>(tle->expr)))) continue;
         List* families = NIL;
         if (!unique_column(rt_fetch(rti, sub->rtable)->relid, attno, true, &families)) continue;
         ListCell* fc;
@@ -321,7 +321,7 @@ Index placed_by(Node* qual, Query* sub, Bitmapset* placed) {
         ListCell* fc;
         foreach (fc, families)
             if (get_op_opfamily_strategy(op->opno, lfirst_oid(fc)) == BTEqualStrategyNumber &&
-                deterministic(op->inputcollid))
+                deterministic_collation(op->inputcollid))
                 return rti;
     }
     return 0;

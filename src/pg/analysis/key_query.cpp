@@ -768,6 +768,8 @@ char* key_query_sql(Query* inlined, Oid relid, int occurrence, const char* enrna
         return nullptr;
     }
     loc->link_attno = key_via_link(q, key_expr, enrname);
+    if (loc->link_attno == 0)
+        if (Query* sub = key_query_through_sublink(q, key_expr, enrname)) return pg_get_querydef(sub, false);
     q->targetList = list_make1(makeTargetEntry(static_cast<Expr*>(copyObject(key->expr)), 1, pstrdup("k"), false));
     strip_to_rows(q);
     return pg_get_querydef(q, false);

@@ -118,6 +118,12 @@ Bitmapset* foreign_outputs(Query* q, Index target_rti, Bitmapset* foreign_attnos
 bool needed_rtis(Query* q, Index target_rti, Bitmapset* foreign_attnos, Node* held, Node* wanted,
                  Bitmapset** out);
 
+// The key query `q` (rewritten for transition rows `enrname`, its key
+// `key_expr`) as its EXISTS subquery alone, projecting the subquery's
+// column that the correlation equates with the key, or nullptr
+// (key_through_sublink.cpp).
+Query* key_query_through_sublink(Query* q, Node* key_expr, const char* enrname);
+
 // A copy of the query with every non-recursive CTE inlined as a subquery.
 Query* inline_ctes_copy(Query* query);
 
@@ -158,6 +164,9 @@ struct ArrayNodeC {
 
 // The expression under its binary casts (RelabelType).
 Node* strip_relabel(Node* expr);
+// Whether equality under `collation` (InvalidOid: not collatable) means the
+// same image.
+bool deterministic_collation(Oid collation);
 // The keys (of String) of jsonb_build_object(k1, v1, ...) when they are
 // constants and distinct; NIL for anything else.
 List* constant_object_keys(Node* expr);
