@@ -82,6 +82,21 @@ SELECT p.pk_post, p.fk_user,
                            WHERE pt.fk_post = p.pk_post), '[]'::jsonb)) AS data
 FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
 
+-- level 1: a user with their posts, each with its comments and their
+-- commenters (arrays inside array elements: a title, a body, a name patch in
+-- place)
+CREATE TABLE tv_user_tree AS
+SELECT u.pk_user AS pk_user_tree,
+       jsonb_build_object(
+         'name', u.name,
+         'posts', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', p.pk_post, 'title', p.title,
+                      'comments', COALESCE((SELECT jsonb_agg(jsonb_build_object('body', c.body, 'by', cu.name)
+                                                             ORDER BY c.pk_comment)
+                                            FROM tb_comment c LEFT JOIN tb_user cu ON cu.pk_user = c.fk_user
+                                            WHERE c.fk_post = p.pk_post), '[]'::jsonb)) ORDER BY p.pk_post)
+                            FROM tb_post p WHERE p.fk_user = u.pk_user), '[]'::jsonb)) AS data
+FROM tb_user u;
+
 -- level 1: counters per user from grouped subqueries in LEFT JOINs
 CREATE TABLE tv_user_stats AS
 SELECT u.pk_user AS pk_user_stats, COALESCE(pc.posts, 0) AS posts, pc.last_post,
@@ -551,6 +566,10 @@ BEGIN
     SELECT (SELECT count(*) FROM (SELECT * FROM v EXCEPT ALL SELECT * FROM t) d),
            (SELECT count(*) FROM (SELECT * FROM t EXCEPT ALL SELECT * FROM v) d) INTO missing, extra;
     IF missing + extra > 0 THEN RETURN format('tv_user_code: %s missing, %s extra', missing, extra); END IF;
+    WITH v AS MATERIALIZED (SELECT * FROM v_user_tree), t AS MATERIALIZED (SELECT * FROM tv_user_tree)
+    SELECT (SELECT count(*) FROM (SELECT * FROM v EXCEPT ALL SELECT * FROM t) d),
+           (SELECT count(*) FROM (SELECT * FROM t EXCEPT ALL SELECT * FROM v) d) INTO missing, extra;
+    IF missing + extra > 0 THEN RETURN format('tv_user_tree: %s missing, %s extra', missing, extra); END IF;
     RETURN NULL;
 END $$;
 
@@ -613,7 +632,8 @@ BEGIN
             RAISE WARNING 'random_blog: seed %, transaction %: %', st.seed, txn, diff
                 USING DETAIL = E'the transaction ran:\n' || log;
             PERFORM pg_tviews_refresh(t)
-               FROM unnest(ARRAY['tv_post', 'tv_user_stats', 'tv_quiet_post', 'tv_user', 'tv_tag', 'tv_board', 'tv_post_ref', 'tv_user_code']) t;
+               FROM unnest(ARRAY['tv_post', 'tv_user_stats', 'tv_quiet_post', 'tv_user', 'tv_tag', 'tv_board', 'tv_post_ref', 'tv_user_code',
+                           'tv_user_tree']) t;
             UPDATE rb_state SET differences = differences + 1;
             COMMIT;
             diff := rb_diff();

@@ -265,6 +265,29 @@ struct DocCall {
     std::string args;
 };
 
+// The specification of an array at `path` whose elements hold `leaves`
+// (all in this array, `depth` nested arrays down): {"a": path, "l": [...]}
+// with the leaves of this level, then one such object per array nested in
+// the elements, in the order the leaves first name them.
+std::string element_spec(const std::vector<std::string>& path, const std::vector<const PatchLeaf*>& leaves,
+                         std::size_t depth) {
+    std::string entries;
+    std::vector<std::vector<std::string>> nested;
+    for (const PatchLeaf* leaf : leaves) {
+        if (leaf->nest.size() == depth)
+            entries += (entries.empty() ? "" : ",") + json_path(leaf->element_path);
+        else if (std::find(nested.begin(), nested.end(), leaf->nest[depth]) == nested.end())
+            nested.push_back(leaf->nest[depth]);
+    }
+    for (const auto& inner : nested) {
+        std::vector<const PatchLeaf*> below;
+        for (const PatchLeaf* leaf : leaves)
+            if (leaf->nest.size() > depth && leaf->nest[depth] == inner) below.push_back(leaf);
+        entries += (entries.empty() ? "" : ",") + element_spec(inner, below, depth + 1);
+    }
+    return "{\"a\":" + json_path(path) + ",\"l\":[" + entries + "]}";
+}
+
 std::vector<DocCall> doc_calls(const std::vector<PatchLeaf>& leaves, std::map<std::string, int>& index) {
     std::vector<DocCall> calls;
     for (const PatchLeaf& leaf : leaves)
@@ -288,15 +311,10 @@ std::vector<DocCall> doc_calls(const std::vector<PatchLeaf>& leaves, std::map<st
     int arrays = 0;
     for (const PatchLeaf& leaf : leaves) arrays = std::max(arrays, leaf.array + 1);
     for (int j = 0; j < arrays; j++) {
-        std::string column, elements;
-        std::vector<std::string> path;
-        for (const PatchLeaf& leaf : leaves) {
-            if (leaf.array != j) continue;
-            column = leaf.column;
-            path = leaf.path;
-            elements += (elements.empty() ? "" : ",") + json_path(leaf.element_path);
-        }
-        add(calls[index.at(column)], "{\"a\":" + json_path(path) + ",\"l\":[" + elements + "]}",
+        std::vector<const PatchLeaf*> in_array;
+        for (const PatchLeaf& leaf : leaves)
+            if (leaf.array == j) in_array.push_back(&leaf);
+        add(calls[index.at(in_array.front()->column)], element_spec(in_array.front()->path, in_array, 0),
             fmt::format("s.a{}", j + 1));
     }
     return calls;

@@ -376,3 +376,24 @@ TEST(PatchSql, SpecificationPathsAreJsonStrings) {
     // JSON escapes inside, then the SQL literal doubles the quote.
     EXPECT_TRUE(contains(sql, "'[{\"a\":[\"a\\\"b\",\"c\\\\d\"],\"l\":[[\"it''s\"]]}]'::pg_catalog.jsonb")) << sql;
 }
+
+TEST(PatchSql, NestedArraysAreEntriesOfTheirElements) {
+    RefreshTarget t = post_target();
+    // users[*].name, users[*].posts[*].title, users[*].posts[*].tags[*],
+    // users[*].posts[*].title again (one entry per leaf), users[*].badges[*]
+    auto nested = [](std::vector<std::vector<std::string>> nest, std::vector<std::string> element_path) {
+        PatchLeaf l = element_leaf("data", {"users"}, 0, std::move(element_path));
+        l.nest = std::move(nest);
+        return l;
+    };
+    std::vector<PatchLeaf> leaves = {nested({{"posts"}}, {"title"}), element_leaf("data", {"users"}, 0, {"name"}),
+                                     nested({{"posts"}, {"tags"}}, {}), nested({{"badges"}}, {}),
+                                     nested({{"posts"}}, {"by", "name"})};
+    std::string sql = patch_sql(t, "SELECT 1 AS k", leaves, "f");
+    // the element's own leaves first, then each nested array in the order
+    // the leaves first name it, its own leaves, then its nested arrays
+    EXPECT_TRUE(contains(sql, "'[{\"a\":[\"users\"],\"l\":[[\"name\"],{\"a\":[\"posts\"],\"l\":[[\"title\"],"
+                              "[\"by\",\"name\"],{\"a\":[\"tags\"],\"l\":[[]]}]},{\"a\":[\"badges\"],\"l\":[[]]}]}]'"
+                              "::pg_catalog.jsonb, s.a1) p1"))
+        << sql;
+}

@@ -83,7 +83,12 @@ std::string upsert_one_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail:
 // path is `path`; `element_path` inside each element) come from s.a<j+1>
 // after the scalar leaves' values: a jsonb[] with one entry per element in
 // the array's order (the leaf, or a jsonb array of the leaves of that
-// array). A jsonb column holding such leaves is patched by
+// array). A leaf in an array nested in the elements (`nest`: the path of
+// each nested array inside the element of the one before, outermost
+// first) is one of those entries too: per element, after its own leaves,
+// one jsonb array per nested array (in the order the leaves first name
+// them) of that array's elements, read the same way.
+// A jsonb column holding such leaves is patched by
 // `patch_function` (pg_tviews_patch_doc, qualified), which also says when
 // a stored document does not have the shape the values describe. Then the
 // statement returns (key, rows written): one row per document to recompute
@@ -93,6 +98,7 @@ struct PatchLeaf {
     std::vector<std::string> path;
     int array = -1;
     std::vector<std::string> element_path;
+    std::vector<std::vector<std::string>> nest;
 };
 std::string patch_sql(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves,
                       const std::string& patch_function = "");

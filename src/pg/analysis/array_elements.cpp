@@ -116,30 +116,54 @@ SubLink* array_link(Node* value) {
 
 // ---- unique columns ------------------------------------------------------------
 
-// Whether column `attno` of `relid` is unique by itself (a unique index on
-// it alone, immediate, without predicate or expression), in operator family
-// `*opfamily`; `not_null`: also never null (primary key or NOT NULL).
-bool unique_column(Oid relid, AttrNumber attno, bool not_null, List** opfamilies) {
+// A unique index on one column alone: valid, immediate, without predicate
+// or expression.
+struct UniqueColumn {
+    Oid index;
+    AttrNumber attno;
+    bool primary;
+    bool not_null;  // the column is never null (a primary key, or NOT NULL)
+    bool one_null;  // NULLS NOT DISTINCT: at most one row is null
+};
+
+List* unique_columns(Oid relid) {
     Relation rel = relation_open(relid, AccessShareLock);
-    bool column_not_null = attno > 0 && attno <= RelationGetNumberOfAttributes(rel) &&
-                           TupleDescAttr(RelationGetDescr(rel), attno - 1)->attnotnull;
+    TupleDesc desc = RelationGetDescr(rel);
     List* indexes = RelationGetIndexList(rel);
-    relation_close(rel, NoLock);
-    bool found = false;
+    List* out = NIL;
     ListCell* lc;
     foreach (lc, indexes) {
-        Oid index = lfirst_oid(lc);
-        HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+        HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
         if (!HeapTupleIsValid(tup)) continue;
         auto* form = reinterpret_cast<Form_pg_index>(GETSTRUCT(tup));
-        bool usable = form->indisunique && form->indimmediate && form->indisvalid && form->indnkeyatts == 1 &&
-                      form->indkey.values[0] == attno && heap_attisnull(tup, Anum_pg_index_indpred, nullptr) &&
-                      heap_attisnull(tup, Anum_pg_index_indexprs, nullptr) &&
-                      (!not_null || form->indisprimary || column_not_null || form->indnullsnotdistinct);
+        AttrNumber a = form->indnkeyatts == 1 ? form->indkey.values[0] : 0;
+        if (a > 0 && a <= desc->natts && form->indisunique && form->indimmediate && form->indisvalid &&
+            heap_attisnull(tup, Anum_pg_index_indpred, nullptr) && heap_attisnull(tup, Anum_pg_index_indexprs, nullptr)) {
+            auto* u = static_cast<UniqueColumn*>(palloc(sizeof(UniqueColumn)));
+            u->index = lfirst_oid(lc);
+            u->attno = a;
+            u->primary = form->indisprimary;
+            u->not_null = form->indisprimary || TupleDescAttr(desc, a - 1)->attnotnull;
+            u->one_null = form->indnullsnotdistinct;
+            out = lappend(out, u);
+        }
         ReleaseSysCache(tup);
-        if (!usable) continue;
+    }
+    relation_close(rel, NoLock);
+    return out;
+}
+
+// Whether column `attno` of `relid` is unique by itself; `not_null`: also
+// never null, or null in one row at most (no two rows tie). The operator families of its unique indexes go to
+// `*opfamilies`.
+bool unique_column(Oid relid, AttrNumber attno, bool not_null, List** opfamilies) {
+    bool found = false;
+    ListCell* lc;
+    foreach (lc, unique_columns(relid)) {
+        auto* u = static_cast<UniqueColumn*>(lfirst(lc));
+        if (u->attno != attno || (not_null && !u->not_null && !u->one_null)) continue;
         found = true;
-        if (opfamilies) *opfamilies = lappend_oid(*opfamilies, get_opclass_family(get_index_column_opclass(index, 1)));
+        if (opfamilies) *opfamilies = lappend_oid(*opfamilies, get_opclass_family(get_index_column_opclass(u->index, 1)));
     }
     return found;
 }
@@ -147,26 +171,12 @@ bool unique_column(Oid relid, AttrNumber attno, bool not_null, List** opfamilies
 }  // namespace
 
 AttrNumber identity_column(Oid relid) {
-    Relation rel = relation_open(relid, AccessShareLock);
-    TupleDesc desc = RelationGetDescr(rel);
-    List* indexes = RelationGetIndexList(rel);
-    relation_close(rel, NoLock);
     AttrNumber best = 0;
     ListCell* lc;
-    foreach (lc, indexes) {
-        HeapTuple tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-        if (!HeapTupleIsValid(tup)) continue;
-        auto* form = reinterpret_cast<Form_pg_index>(GETSTRUCT(tup));
-        AttrNumber a = form->indnkeyatts == 1 ? form->indkey.values[0] : 0;
-        bool usable = a > 0 && form->indisunique && form->indimmediate && form->indisvalid &&
-                      heap_attisnull(tup, Anum_pg_index_indpred, nullptr) &&
-                      heap_attisnull(tup, Anum_pg_index_indexprs, nullptr) &&
-                      (form->indisprimary || TupleDescAttr(desc, a - 1)->attnotnull);
-        bool primary = form->indisprimary;
-        ReleaseSysCache(tup);
-        if (!usable) continue;
-        if (primary || best == 0) best = a;
-        if (primary) break;
+    foreach (lc, unique_columns(relid)) {
+        auto* u = static_cast<UniqueColumn*>(lfirst(lc));
+        if (u->primary) return u->attno;
+        if (u->not_null && best == 0) best = u->attno;
     }
     return best;
 }
@@ -358,24 +368,31 @@ struct Finder {
     List* nodes;
 };
 
-void add_node(Finder* f, int column, List* path, SubLink* link) {
+void find_in_value(Finder* f, int column, int parent, List* path, Node* value);
+
+// Adds the array of `link` (at `path` of output column `column`, or of the
+// elements of node `parent`), then the arrays inside its elements.
+void add_node(Finder* f, int column, int parent, List* path, SubLink* link) {
     auto* sub = reinterpret_cast<Query*>(link->subselect);
     Aggref* agg = array_aggregate(sub);
     if (agg == nullptr) return;
     auto* node = static_cast<ArrayNodeC*>(palloc0(sizeof(ArrayNodeC)));
     node->column = column;
+    node->parent = parent;
     node->path = list_copy(path);
     node->link = link;
     node->sub = sub;
     node->agg = agg;
     node->element = aggregated_value(agg);
-    node->ordered = node->element != nullptr && order_is_total(sub, agg);
+    node->ordered = node->element != nullptr && order_is_total(sub, agg) &&
+                    (parent < 0 || static_cast<ArrayNodeC*>(list_nth(f->nodes, parent))->ordered);
     f->nodes = lappend(f->nodes, node);
+    if (node->element != nullptr) find_in_value(f, column, list_length(f->nodes) - 1, NIL, node->element);
 }
 
-void find_in_value(Finder* f, int column, List* path, Node* value) {
+void find_in_value(Finder* f, int column, int parent, List* path, Node* value) {
     if (SubLink* link = array_link(value)) {
-        add_node(f, column, path, link);
+        add_node(f, column, parent, path, link);
         return;
     }
     Node* bare = strip_relabel(value);
@@ -383,7 +400,7 @@ void find_in_value(Finder* f, int column, List* path, Node* value) {
     if (keys == NIL) return;
     auto* obj = reinterpret_cast<FuncExpr*>(bare);
     for (int i = 0; i < list_length(keys); i++)
-        find_in_value(f, column, lappend(list_copy(path), list_nth(keys, i)),
+        find_in_value(f, column, parent, lappend(list_copy(path), list_nth(keys, i)),
                       static_cast<Node*>(list_nth(obj->args, 2 * i + 1)));
 }
 
@@ -391,7 +408,7 @@ void find_in_value(Finder* f, int column, List* path, Node* value) {
 
 List* find_array_nodes(Query* q, const ViewShapeC* shape) {
     Finder f{NIL};
-    for_each_document_column(q, shape, [&](int column, Node* expr) { find_in_value(&f, column, NIL, expr); });
+    for_each_document_column(q, shape, [&](int column, Node* expr) { find_in_value(&f, column, -1, NIL, expr); });
     return f.nodes;
 }
 

@@ -163,17 +163,31 @@ void value_leaves(Node* value, int column, List* path, Leaves* ctx) {
                      lappend(list_copy(path), list_nth(keys, i)), ctx);
 }
 
-// "data.author.name", "data.comments[*].author.name", or "title" for a
-// whole output column.
-char* leaf_text(const ViewShapeC* shape, const PatchLeafC* leaf) {
+// "data.author.name", "data.comments[*].author.name",
+// "data.users[*].posts[*].title", or "title" for a whole output column.
+// `nodes`: the array nodes, when leaf->array is a node's index (the leaves
+// as found); NIL when the leaf carries its nest (the leaves kept).
+void append_path(StringInfo buf, List* path) {
+    ListCell* lc;
+    foreach (lc, path) appendStringInfo(buf, ".%s", strVal(lfirst(lc)));
+}
+
+void append_node_path(StringInfo buf, List* nodes, int n) {
+    auto* node = static_cast<ArrayNodeC*>(list_nth(nodes, n));
+    if (node->parent >= 0) append_node_path(buf, nodes, node->parent);
+    append_path(buf, node->path);
+    appendStringInfoString(buf, "[*]");
+}
+
+char* leaf_text(const ViewShapeC* shape, const PatchLeafC* leaf, List* nodes) {
     StringInfoData buf;
     initStringInfo(&buf);
     appendStringInfoString(&buf, strVal(list_nth(shape->column_names, leaf->column)));
-    ListCell* lc;
-    foreach (lc, leaf->path) appendStringInfo(&buf, ".%s", strVal(lfirst(lc)));
-    if (leaf->array >= 0) {
-        appendStringInfoString(&buf, "[*]");
-        foreach (lc, leaf->element_path) appendStringInfo(&buf, ".%s", strVal(lfirst(lc)));
+    if (leaf->array < 0) {
+        append_path(&buf, leaf->path);
+    } else {
+        append_node_path(&buf, nodes, leaf->array);
+        append_path(&buf, leaf->element_path);
     }
     return buf.data;
 }
@@ -192,6 +206,19 @@ ColumnUseC* use(Oid relid, AttrNumber attno, bool patch, const char* why) {
     u->patch = patch;
     u->why = why;
     return u;
+}
+
+// COALESCE(value, 'null'::jsonb): an element's image is never SQL NULL,
+// which pg_tviews_patch_doc() reads as "leave this element as it is".
+Node* json_image(Node* value) {
+    auto* json_null = makeConst(JSONBOID, -1, InvalidOid, -1, DirectFunctionCall1(jsonb_in, CStringGetDatum("null")),
+                                false, false);
+    auto* image = makeNode(CoalesceExpr);
+    image->coalescetype = JSONBOID;
+    image->coalescecollid = InvalidOid;
+    image->args = list_make2(value, json_null);
+    image->location = -1;
+    return reinterpret_cast<Node*>(image);
 }
 
 // jsonb for one element's leaves: the leaf (to_jsonb unless it is jsonb),
@@ -235,16 +262,9 @@ Node* only_changed(Node* value, Index rti, Oid relid, AttrNumber identity) {
     all->nulltesttype = IS_NULL;
     all->argisrow = false;
     all->location = -1;
-    auto* json_null = makeConst(JSONBOID, -1, InvalidOid, -1, DirectFunctionCall1(jsonb_in, CStringGetDatum("null")),
-                                false, false);
-    auto* image = makeNode(CoalesceExpr);
-    image->coalescetype = JSONBOID;
-    image->coalescecollid = InvalidOid;
-    image->args = list_make2(value, json_null);
-    image->location = -1;
     auto* when = makeNode(CaseWhen);
     when->expr = reinterpret_cast<Expr*>(makeBoolExpr(OR_EXPR, list_make2(all, any), -1));
-    when->result = reinterpret_cast<Expr*>(image);
+    when->result = reinterpret_cast<Expr*>(json_image(value));
     when->location = -1;
     auto* c = makeNode(CaseExpr);
     c->casetype = JSONBOID;
@@ -256,31 +276,78 @@ Node* only_changed(Node* value, Index rti, Oid relid, AttrNumber identity) {
     return reinterpret_cast<Node*>(c);
 }
 
+// The leaves a plan keeps (those of patchable columns): scalar ones first
+// (v1..vn), then per array of the document that has any, inside its
+// elements or in arrays nested in them (a1..am, numbered again). Per array
+// node (its index in the nodes list): its own leaves' values and whether it
+// or a nested array has kept leaves.
+struct Kept {
+    List* leaves = NIL;
+    List* values = NIL;
+    List* roots = NIL;             // of int: the arrays of the document, a1..am
+    List** node_values = nullptr;  // per node
+    bool* node_kept = nullptr;     // per node
+    bool restricts = false;        // some root reads only the changed rows (only_changed)
+};
+
+bool has_kept_children(const Kept& k, List* nodes, int n) {
+    for (int c = n + 1; c < list_length(nodes); c++)
+        if (k.node_kept[c] && static_cast<ArrayNodeC*>(list_nth(nodes, c))->parent == n) return true;
+    return false;
+}
+
+// One element's jsonb of node n: its leaves, then per nested array with
+// kept leaves the jsonb array of that array's elements; alone, or in a
+// jsonb array when there are several (pg_tviews_patch_doc reads them so).
+Node* node_value(const Kept& k, List* nodes, int n) {
+    List* entries = list_copy(k.node_values[n]);
+    bool nested = false;
+    for (int c = n + 1; c < list_length(nodes); c++) {
+        auto* child = static_cast<ArrayNodeC*>(list_nth(nodes, c));
+        if (!k.node_kept[c] || child->parent != n) continue;
+        Node* link = array_values_link(child, node_value(k, nodes, c));
+        Node* json = reinterpret_cast<Node*>(
+            makeFuncExpr(F_TO_JSONB, JSONBOID, list_make1(link), InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));
+        auto* empty = makeConst(JSONBOID, -1, InvalidOid, -1, DirectFunctionCall1(jsonb_in, CStringGetDatum("[]")),
+                                false, false);
+        auto* c_expr = makeNode(CoalesceExpr);
+        c_expr->coalescetype = JSONBOID;
+        c_expr->coalescecollid = InvalidOid;
+        c_expr->args = list_make2(json, empty);
+        c_expr->location = -1;
+        entries = lappend(entries, c_expr);
+        nested = true;
+    }
+    if (nested && list_length(entries) == 1) return static_cast<Node*>(linitial(entries));
+    return element_value(entries);
+}
+
 // The (k, v1..vn, a1..am) query of a plan: the view's query with only the
 // key, the scalar leaf values and, per array, its elements' leaves
 // (array_values_link; only of the changed rows when the relation has an
-// identity) as output, deparsed schema-qualified.
-char* select_sql_of(Query* q, const ViewShapeC* shape, List* values, List* arrays, List* array_values,
-                    List* array_rtis, Oid relid, AttrNumber identity) {
+// identity and the array no nested array with leaves) as output, deparsed
+// schema-qualified.
+char* select_sql_of(Query* q, const ViewShapeC* shape, const Kept& k, List* nodes, const std::vector<Index>& rtis,
+                    Oid relid, AttrNumber identity) {
     auto* copy = static_cast<Query*>(copyObject(q));
     TargetEntry* key = key_entry(copy, shape->key_index);
     List* tlist = list_make1(makeTargetEntry(static_cast<Expr*>(copyObject(key->expr)), 1, pstrdup("k"), false));
     int i = 1;
     ListCell* lc;
-    foreach (lc, values) {
+    foreach (lc, k.values) {
         i++;
         tlist = lappend(tlist, makeTargetEntry(static_cast<Expr*>(copyObject(lfirst(lc))), static_cast<AttrNumber>(i),
                                                psprintf("v%d", i - 1), false));
     }
-    ListCell* ac;
-    ListCell* vc;
-    ListCell* rc;
     int j = 0;
-    forthree (ac, arrays, vc, array_values, rc, array_rtis) {
+    foreach (lc, k.roots) {
         i++;
-        Node* value = element_value(static_cast<List*>(lfirst(vc)));
-        if (identity != 0) value = only_changed(value, static_cast<Index>(lfirst_int(rc)), relid, identity);
-        Node* link = array_values_link(static_cast<ArrayNodeC*>(lfirst(ac)), value);
+        int n = lfirst_int(lc);
+        Node* value = node_value(k, nodes, n);
+        Index rti = rtis[static_cast<std::size_t>(n)];
+        value = identity != 0 && rti != 0 && !has_kept_children(k, nodes, n) ? only_changed(value, rti, relid, identity)
+                                                                             : json_image(value);
+        Node* link = array_values_link(static_cast<ArrayNodeC*>(list_nth(nodes, n)), value);
         tlist = lappend(tlist, makeTargetEntry(reinterpret_cast<Expr*>(link), static_cast<AttrNumber>(i),
                                                psprintf("a%d", ++j), false));
     }
@@ -350,7 +417,7 @@ Occurrence locate(Query* q, Oid relid, List* nodes) {
 // whether its changes patch (and which paths) or recompute, and why.
 template <typename Patchable>
 void add_uses(List** uses, Oid relid, int natts, bool known, const int* refs, bool whole_row, const char* refusal,
-              const ViewShapeC* shape, List* kept_leaves, Patchable&& patchable) {
+              const ViewShapeC* shape, List* kept_leaves, List* nodes, Patchable&& patchable) {
     if (!known) {
         // Not known which columns are read: one row for the relation.
         *uses = lappend(*uses, use(relid, 0, false,
@@ -365,7 +432,7 @@ void add_uses(List** uses, Oid relid, int natts, bool known, const int* refs, bo
             ListCell* lc;
             foreach (lc, kept_leaves) {
                 auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
-                if (leaf->attno == a) u->paths = lappend(u->paths, makeString(leaf_text(shape, leaf)));
+                if (leaf->attno == a) u->paths = lappend(u->paths, makeString(leaf_text(shape, leaf, nodes)));
             }
             *uses = lappend(*uses, u);
         } else {
@@ -425,21 +492,13 @@ RelationLeaves relation_leaves(Query* q, const ViewShapeC* shape, List* nodes, c
     return r;
 }
 
-// The leaves a plan keeps (those of patchable columns): scalar ones first
-// (v1..vn), then per array that has any (a1..am, numbered again), with
-// each array's leaf values and the relation's occurrence in it.
-struct Kept {
-    List* leaves = NIL;
-    List* values = NIL;
-    List* arrays = NIL;
-    List* array_values = NIL;  // of List*
-    List* array_rtis = NIL;
-};
-
 template <typename Patchable>
 Kept keep_leaves(const RelationLeaves& r, List* nodes, const Occurrence& o, Patchable&& patchable) {
     Kept k;
-    std::vector<int> number(static_cast<std::size_t>(list_length(nodes)), -1);
+    int nnodes = list_length(nodes);
+    k.node_values = static_cast<List**>(palloc0(sizeof(List*) * (nnodes + 1)));
+    k.node_kept = static_cast<bool*>(palloc0(sizeof(bool) * (nnodes + 1)));
+    std::vector<int> number(static_cast<std::size_t>(nnodes), -1);
     ListCell* lc;
     ListCell* vc;
     forboth (lc, r.found, vc, r.values) {
@@ -451,19 +510,31 @@ Kept keep_leaves(const RelationLeaves& r, List* nodes, const Occurrence& o, Patc
     forboth (lc, r.found, vc, r.values) {
         auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
         if (leaf->array < 0 || !patchable(leaf->attno)) continue;
-        auto node = static_cast<std::size_t>(leaf->array);
-        if (number[node] < 0) {
-            number[node] = list_length(k.arrays);
-            k.arrays = lappend(k.arrays, list_nth(nodes, leaf->array));
-            k.array_values = lappend(k.array_values, NIL);
-            k.array_rtis = lappend_int(k.array_rtis, static_cast<int>(o.in_arrays[node]));
+        // The array of the document holding it, and the nested arrays down to it.
+        int root = leaf->array;
+        List* nest = NIL;
+        while (static_cast<ArrayNodeC*>(list_nth(nodes, root))->parent >= 0) {
+            nest = lcons(static_cast<ArrayNodeC*>(list_nth(nodes, root))->path, nest);
+            root = static_cast<ArrayNodeC*>(list_nth(nodes, root))->parent;
         }
-        ListCell* slot = list_nth_cell(k.array_values, number[node]);
-        lfirst(slot) = lappend(static_cast<List*>(lfirst(slot)), lfirst(vc));
+        auto r_index = static_cast<std::size_t>(root);
+        if (number[r_index] < 0) {
+            number[r_index] = list_length(k.roots);
+            k.roots = lappend_int(k.roots, root);
+        }
+        k.node_values[leaf->array] = lappend(k.node_values[leaf->array], lfirst(vc));
+        for (int n = leaf->array; n >= 0; n = static_cast<ArrayNodeC*>(list_nth(nodes, n))->parent)
+            k.node_kept[n] = true;
         auto* kept = static_cast<PatchLeafC*>(palloc(sizeof(PatchLeafC)));
         *kept = *leaf;
-        kept->array = number[node];
+        kept->array = number[r_index];
+        kept->path = static_cast<ArrayNodeC*>(list_nth(nodes, root))->path;
+        kept->nest = nest;
         k.leaves = lappend(k.leaves, kept);
+    }
+    foreach (lc, k.roots) {
+        int n = lfirst_int(lc);
+        if (o.in_arrays[static_cast<std::size_t>(n)] != 0 && !has_kept_children(k, nodes, n)) k.restricts = true;
     }
     return k;
 }
@@ -491,7 +562,7 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
         auto patchable = [&](AttrNumber a) {
             return refusal == nullptr && o.known && !whole_row && r.refs[a] > 0 && r.refs[a] == r.leaf_refs[a];
         };
-        if (uses) add_uses(uses, relid, natts, o.known, r.refs, whole_row, refusal, shape, r.found, patchable);
+        if (uses) add_uses(uses, relid, natts, o.known, r.refs, whole_row, refusal, shape, r.found, nodes, patchable);
         if (!o.known) continue;
         Kept kept = keep_leaves(r, nodes, o, patchable);
         List* others = NIL;
@@ -502,10 +573,9 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
         plan->relid = relid;
         plan->leaves = kept.leaves;
         plan->others = others;
-        plan->identity = kept.arrays == NIL ? 0 : identity_column(relid);
+        plan->identity = kept.restricts ? identity_column(relid) : 0;
         if (plan->identity != 0) plan->identity_type = get_atttype(relid, plan->identity);
-        plan->select_sql = select_sql_of(q, shape, kept.values, kept.arrays, kept.array_values, kept.array_rtis, relid,
-                                         plan->identity);
+        plan->select_sql = select_sql_of(q, shape, kept, nodes, o.in_arrays, relid, plan->identity);
         plans = lappend(plans, plan);
     }
     return plans;

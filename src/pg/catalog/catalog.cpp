@@ -322,6 +322,11 @@ void copy_patches(TviewDef& d, List* patches) {
             foreach (pcell, leaf->path) l.path.push_back(strVal(lfirst(pcell)));
             l.array = leaf->array;
             foreach (pcell, leaf->element_path) l.element_path.push_back(strVal(lfirst(pcell)));
+            ListCell* ncell;
+            foreach (ncell, leaf->nest) {
+                l.nest.emplace_back();
+                foreach (pcell, static_cast<List*>(lfirst(ncell))) l.nest.back().push_back(strVal(lfirst(pcell)));
+            }
             p.leaves.push_back(std::move(l));
         }
         ListCell* oc;

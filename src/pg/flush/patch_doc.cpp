@@ -4,13 +4,18 @@
 //
 // `spec` (a constant of the statement) lists, in the order of `values`:
 //   {"p": [path]}                     a scalar leaf; its value is jsonb
-//   {"a": [path], "l": [[leaf path], ...]}
+//   {"a": [path], "l": [[leaf path] or {"a": ..., "l": ...}, ...]}
 //                                     the elements of the array at `path`;
 //                                     its value is jsonb[], one entry per
-//                                     element in the array's order: the leaf
-//                                     itself (one leaf path) or a jsonb array
-//                                     of the leaves' values (several); NULL
-//                                     for an element to leave as it is
+//                                     element in the array's order: the
+//                                     value of the one entry of "l", or a
+//                                     jsonb array of one value per entry
+//                                     (several); NULL for an element to
+//                                     leave as it is. An entry {"a", "l"} is
+//                                     an array inside each element (at that
+//                                     path in it): its value is a jsonb
+//                                     array of its elements' values, read
+//                                     the same way (every one set)
 // Returns (fits, doc): doc is the document with every leaf that differs set
 // (NULL: none differs); fits is false when the stored document does not
 // have the shape the values describe (a leaf's path is missing, an array
@@ -41,11 +46,18 @@ struct Path {
     JsonbStep* steps;  // keys
 };
 
+struct Entry;
+
 struct SpecItem {
     Path path;       // of the leaf, or of the array
     bool array;
-    int nleaves;
-    Path* leaves;    // inside each element
+    int nentries;
+    Entry* entries;  // inside each element
+};
+
+struct Entry {
+    Path leaf;        // a leaf inside the element
+    SpecItem* inner;  // or an array inside the element
 };
 
 struct Spec {
@@ -82,6 +94,30 @@ JsonbValue* field(JsonbContainer* obj, const char* key) {
     return findJsonbValueFromContainer(obj, JB_FOBJECT, &k);
 }
 
+constexpr int kMostNestedArrays = 16;
+
+// {"a": path, "l": entries} into `it`; `depth` arrays above it.
+void parse_array(JsonbContainer* obj, SpecItem& it, int depth) {
+    if (depth > kMostNestedArrays) bad_spec();
+    it.array = true;
+    it.path = path_of(field(obj, "a"));
+    JsonbValue* entries = field(obj, "l");
+    if (entries == nullptr || entries->type != jbvBinary || !JsonContainerIsArray(entries->val.binary.data))
+        bad_spec();
+    it.nentries = static_cast<int>(JsonContainerSize(entries->val.binary.data));
+    if (it.nentries == 0) bad_spec();
+    it.entries = static_cast<Entry*>(palloc0(sizeof(Entry) * it.nentries));
+    for (int j = 0; j < it.nentries; j++) {
+        JsonbValue* e = getIthJsonbValueFromContainer(entries->val.binary.data, static_cast<uint32>(j));
+        if (e != nullptr && e->type == jbvBinary && JsonContainerIsObject(e->val.binary.data)) {
+            it.entries[j].inner = static_cast<SpecItem*>(palloc0(sizeof(SpecItem)));
+            parse_array(e->val.binary.data, *it.entries[j].inner, depth + 1);
+        } else {
+            it.entries[j].leaf = path_of(e);
+        }
+    }
+}
+
 Spec* parse_spec(Jsonb* spec_doc, MemoryContext cxt) {
     MemoryContext old = MemoryContextSwitchTo(cxt);
     if (!JB_ROOT_IS_ARRAY(spec_doc) || JB_ROOT_IS_SCALAR(spec_doc)) bad_spec();
@@ -99,16 +135,7 @@ Spec* parse_spec(Jsonb* spec_doc, MemoryContext cxt) {
             it.path = path_of(p);
             continue;
         }
-        it.array = true;
-        it.path = path_of(field(obj, "a"));
-        JsonbValue* leaves = field(obj, "l");
-        if (leaves == nullptr || leaves->type != jbvBinary || !JsonContainerIsArray(leaves->val.binary.data))
-            bad_spec();
-        it.nleaves = static_cast<int>(JsonContainerSize(leaves->val.binary.data));
-        if (it.nleaves == 0) bad_spec();
-        it.leaves = static_cast<Path*>(palloc(sizeof(Path) * it.nleaves));
-        for (int j = 0; j < it.nleaves; j++)
-            it.leaves[j] = path_of(getIthJsonbValueFromContainer(leaves->val.binary.data, static_cast<uint32>(j)));
+        parse_array(obj, it, 0);
     }
     MemoryContextSwitchTo(old);
     return spec;
@@ -126,24 +153,27 @@ struct Doc {
     bool fits;
 };
 
-// The steps prefix, then element `index` (when >= 0), then rest.
-JsonbStep* steps_of(const Path& prefix, int index, const Path* rest, int* n) {
-    *n = prefix.n + (index >= 0 ? 1 : 0) + (rest ? rest->n : 0);
-    auto* steps = static_cast<JsonbStep*>(palloc(sizeof(JsonbStep) * (*n + 1)));
-    int at = 0;
-    for (int i = 0; i < prefix.n; i++) steps[at++] = prefix.steps[i];
-    if (index >= 0) steps[at++] = JsonbStep{nullptr, 0, index};
-    if (rest)
-        for (int i = 0; i < rest->n; i++) steps[at++] = rest->steps[i];
-    return steps;
+// A path under construction: the steps to an element, then more.
+struct Steps {
+    int n;
+    JsonbStep* steps;
+};
+
+// `at`, then `rest` (keys), then element `index` when >= 0.
+Steps extend(const Steps& at, const Path& rest, int index) {
+    Steps out{at.n + rest.n + (index >= 0 ? 1 : 0), nullptr};
+    out.steps = static_cast<JsonbStep*>(palloc(sizeof(JsonbStep) * (out.n + 1)));
+    int k = 0;
+    for (int i = 0; i < at.n; i++) out.steps[k++] = at.steps[i];
+    for (int i = 0; i < rest.n; i++) out.steps[k++] = rest.steps[i];
+    if (index >= 0) out.steps[k++] = JsonbStep{nullptr, 0, index};
+    return out;
 }
 
-// Sets the leaf at `path` (prefix, then index, then rest) to `value` when
-// its image differs; a missing leaf means the document has another shape.
-void set_leaf(Doc& d, const Path& prefix, int index, const Path* rest, Jsonb* value) {
-    int n = 0;
-    JsonbStep* steps = steps_of(prefix, index, rest, &n);
-    JsonbPlace place = jsonb_locate(d.doc, steps, n);
+// Sets the leaf at `path` to `value` when its image differs; a missing
+// leaf means the document has another shape.
+void set_leaf(Doc& d, const Steps& path, Jsonb* value) {
+    JsonbPlace place = jsonb_locate(d.doc, path.steps, path.n);
     if (!place.found) {
         d.fits = false;
         return;
@@ -155,10 +185,61 @@ void set_leaf(Doc& d, const Path& prefix, int index, const Path* rest, Jsonb* va
 
 // The number of elements of the array at `path`, or -1 when it is not an
 // array; a JSON null or a missing array (no rows, no COALESCE) counts 0.
-int array_length_at(Jsonb* doc, const Path& path) {
+int array_length_at(Jsonb* doc, const Steps& path) {
     JsonbPlace place = jsonb_locate(doc, path.steps, path.n);
     if (!place.found) return path.n > 0 ? 0 : -1;
     return jsonb_array_length_at(doc, place);
+}
+
+void patch_element(Doc& d, const SpecItem& it, const Steps& element, const JsonbValue* value);
+
+// The elements at `array` against `values` (a JSON array, or null for none).
+void patch_nested(Doc& d, const SpecItem& it, const Steps& array, const JsonbValue* values) {
+    int n = 0;
+    JsonbContainer* c = nullptr;
+    if (values->type == jbvBinary && JsonContainerIsArray(values->val.binary.data)) {
+        c = values->val.binary.data;
+        n = static_cast<int>(JsonContainerSize(c));
+    } else if (values->type != jbvNull) {
+        bad_spec();
+    }
+    if (array_length_at(d.doc, array) != n) {
+        d.fits = false;
+        return;
+    }
+    for (int e = 0; e < n && d.fits; e++) {
+        JsonbValue* v = getIthJsonbValueFromContainer(c, static_cast<uint32>(e));
+        patch_element(d, it, extend(array, Path{0, nullptr}, e), v);
+    }
+}
+
+// One element's entries from its value: the value of the one entry, or a
+// JSON array of one value per entry.
+void patch_element(Doc& d, const SpecItem& it, const Steps& element, const JsonbValue* value) {
+    for (int j = 0; j < it.nentries && d.fits; j++) {
+        const JsonbValue* v = value;
+        if (it.nentries > 1) {
+            v = value->type == jbvBinary && JsonContainerIsArray(value->val.binary.data)
+                    ? getIthJsonbValueFromContainer(value->val.binary.data, static_cast<uint32>(j))
+                    : nullptr;
+            if (v == nullptr) bad_spec();
+        }
+        const Entry& entry = it.entries[j];
+        if (entry.inner)
+            patch_nested(d, *entry.inner, extend(element, entry.inner->path, -1), v);
+        else
+            set_leaf(d, extend(element, entry.leaf, -1), JsonbValueToJsonb(const_cast<JsonbValue*>(v)));
+    }
+}
+
+// The root value of a jsonb (a scalar's, or its container).
+JsonbValue root_value(Jsonb* j) {
+    if (JB_ROOT_IS_SCALAR(j)) return *getIthJsonbValueFromContainer(&j->root, 0);
+    JsonbValue v;
+    v.type = jbvBinary;
+    v.val.binary.data = &j->root;
+    v.val.binary.len = static_cast<int>(VARSIZE(j) - VARHDRSZ);
+    return v;
 }
 
 void patch_elements(Doc& d, const SpecItem& it, ArrayType* values) {
@@ -169,8 +250,8 @@ void patch_elements(Doc& d, const SpecItem& it, ArrayType* values) {
         if (ARR_ELEMTYPE(values) != JSONBOID) bad_spec();
         deconstruct_array(values, JSONBOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
     }
-    int have = array_length_at(d.doc, it.path);
-    if (have != n) {
+    Steps array = extend(Steps{0, nullptr}, it.path, -1);
+    if (array_length_at(d.doc, array) != n) {
         d.fits = false;
         return;
     }
@@ -178,18 +259,14 @@ void patch_elements(Doc& d, const SpecItem& it, ArrayType* values) {
         // NULL: an element the statement did not read again (its row did
         // not change); JSON null is written 'null'.
         if (nulls[e]) continue;
-        Jsonb* element = DatumGetJsonbP(elems[e]);
-        for (int j = 0; j < it.nleaves && d.fits; j++) {
-            Jsonb* value = element;
-            if (it.nleaves > 1) {
-                JsonbValue* v = JB_ROOT_IS_ARRAY(element) && !JB_ROOT_IS_SCALAR(element)
-                                    ? getIthJsonbValueFromContainer(&element->root, static_cast<uint32>(j))
-                                    : nullptr;
-                if (v == nullptr) bad_spec();
-                value = JsonbValueToJsonb(v);
-            }
-            set_leaf(d, it.path, e, &it.leaves[j], value);
+        Steps element = extend(array, Path{0, nullptr}, e);
+        if (it.nentries == 1 && it.entries[0].inner == nullptr) {
+            // One leaf (an embedded document, say): the value as it came.
+            set_leaf(d, extend(element, it.entries[0].leaf, -1), DatumGetJsonbP(elems[e]));
+            continue;
         }
+        JsonbValue v = root_value(DatumGetJsonbP(elems[e]));
+        patch_element(d, it, element, &v);
     }
 }
 
@@ -219,7 +296,8 @@ Datum patch_doc(FunctionCallInfo fcinfo) {
             patch_elements(d, it, PG_ARGISNULL(2 + i) ? nullptr : PG_GETARG_ARRAYTYPE_P(2 + i));
         } else {
             if (type != JSONBOID) bad_spec();
-            set_leaf(d, it.path, -1, nullptr, PG_ARGISNULL(2 + i) ? json_null() : PG_GETARG_JSONB_P(2 + i));
+            set_leaf(d, extend(Steps{0, nullptr}, it.path, -1),
+                     PG_ARGISNULL(2 + i) ? json_null() : PG_GETARG_JSONB_P(2 + i));
         }
     }
     Datum values[2] = {BoolGetDatum(d.fits), d.fits && d.changed ? JsonbPGetDatum(d.doc) : Datum(0)};

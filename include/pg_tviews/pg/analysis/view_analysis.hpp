@@ -144,16 +144,21 @@ struct PatchLeafC {
     List* path;          // of String
     int array;           // -1: a scalar leaf
     List* element_path;  // of String
+    List* nest;          // arrays inside the elements, outermost first: per array, its path (of String) inside
+                         // the element of the one before; the leaf is at element_path in the last one's elements
 };
 
 // An array whose elements patch (array_elements.cpp): the value at `path`
-// of output column `column` is (COALESCE of) a scalar subquery `link`
-// returning jsonb_agg(element ORDER BY ...) over its FROM and WHERE.
-// `ordered`: the ORDER BY puts the subquery's rows in one order (a unique,
-// not null column of a relation whose rows no join multiplies), so the
-// n-th element is always the n-th row.
+// of output column `column` (or, when `parent` >= 0, of each element of the
+// array node `parent`: an array inside an array) is (COALESCE of) a scalar
+// subquery `link` returning jsonb_agg(element ORDER BY ...) over its FROM
+// and WHERE. `ordered`: the ORDER BY puts the subquery's rows in one order
+// (a unique, not null column of a relation whose rows no join multiplies),
+// and so does every enclosing array's, so the n-th element is always the
+// n-th row. Nodes come parent first (find_array_nodes).
 struct ArrayNodeC {
     int column;
+    int parent;  // -1: an array of the document itself
     List* path;
     SubLink* link;
     Query* sub;
