@@ -261,6 +261,36 @@ UPDATE tb_comment SET body = 'c101 v3' WHERE pk_comment = 101;
 SELECT jsonb_array_length(data -> 'posts') AS posts FROM tv_tree WHERE pk_tree = 2;
 SELECT * FROM checks();
 
+-- 16 arrays, one inside the elements of the other, patch; with a 17th the
+-- relation recomputes (pg_tviews_patch_doc follows at most 16)
+CREATE FUNCTION deep_select(levels int, entity text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE q text := '''[]''::jsonb';
+BEGIN
+    FOR n IN REVERSE levels..1 LOOP
+        q := format('COALESCE((SELECT jsonb_agg(jsonb_build_object(''title'', t%1$s.title, ''in'', %2$s) ORDER BY t%1$s.pk_post)'
+                    ' FROM tb_post t%1$s WHERE %3$s), ''[]''::jsonb)',
+                    n, q, CASE WHEN n = 1 THEN 't1.fk_user = u.pk_user' ELSE format('t%s.pk_post = t%s.pk_post', n, n - 1) END);
+    END LOOP;
+    RETURN format('SELECT u.pk_user AS pk_%1$s, jsonb_build_object(''check'', tv_recomputed(''tv_%1$s'', u.pk_user), ''posts'', %2$s)'
+                  ' AS data FROM tb_user u', entity, q);
+END $$;
+SELECT l AS levels, c->>'column' AS column_name, c->>'change' AS change, jsonb_array_length(c->'leaves') AS leaves
+  FROM (VALUES (16), (17)) v(l),
+       jsonb_array_elements(pg_tviews_analyze_select(deep_select(l, 'deep'))->'relations') r,
+       jsonb_array_elements(r->'columns') c
+ WHERE c->>'column' IN ('patching.tb_post', 'patching.tb_post.title') ORDER BY 1;
+DO $$
+BEGIN
+    EXECUTE 'CREATE TABLE tv_deep AS ' || deep_select(16, 'deep');
+    EXECUTE 'CREATE TABLE tv_deeper AS ' || deep_select(17, 'deeper');
+END $$;
+SET patching.trace = on;
+UPDATE tb_post SET title = title || ' d' WHERE pk_post = 10;
+SET patching.trace = off;
+SELECT pk_deep, data #> '{posts,0,in,0,in,0,in,0,in,0,in,0,in,0,in,0,in,0,in,0,in,0,in,0,in,0,in,0,in,0,in,0,title}' AS title_16
+  FROM tv_deep WHERE pk_deep = 2;
+SELECT * FROM checks() WHERE tview LIKE 'tv_deep%';
+
 -- a stored document whose array has another number of elements than the
 -- rows (written behind pg_tviews' back, which takes a superuser) is
 -- recomputed, not patched: 4 comments again, not 5
@@ -286,6 +316,21 @@ SELECT * FROM pg_tviews_patch_doc('{"c": 1}', '[{"p": ["c", "x"]}]', '1'::jsonb)
 SELECT sqlstate_of($$SELECT pg_tviews_patch_doc('{}', '{"p": 1}', '1'::jsonb)$$);
 SELECT sqlstate_of($$SELECT pg_tviews_patch_doc('{}', '[{"p": ["a"]}]', 'x'::text)$$);
 SELECT sqlstate_of($$SELECT pg_tviews_patch_doc('{}', '[{"p": ["a"]}]')$$);
+-- an array inside the elements of an array: each element's value lists its
+-- leaves' values and, for the inner array, one value per inner element; an
+-- inner array of another length does not fit; more than 16 arrays deep, or
+-- an element value that is not a list of its entries, is refused
+SELECT * FROM pg_tviews_patch_doc('{"c": [{"d": 1, "e": [{"f": 1}, {"f": 2}]}, {"d": 2, "e": []}]}',
+                                  '[{"a": ["c"], "l": [["d"], {"a": ["e"], "l": [["f"]]}]}]',
+                                  ARRAY['[1, [1, 5]]', '[3, []]']::jsonb[]);
+SELECT * FROM pg_tviews_patch_doc('{"c": [{"d": 1, "e": [{"f": 1}, {"f": 2}]}]}',
+                                  '[{"a": ["c"], "l": [["d"], {"a": ["e"], "l": [["f"]]}]}]',
+                                  ARRAY['[1, [1]]']::jsonb[]);
+SELECT sqlstate_of(format($$SELECT pg_tviews_patch_doc('{}', %L, NULL::jsonb[])$$,
+                          '[' || repeat('{"a": ["e"], "l": [', 17) || '["f"]' || repeat(']}', 17) || ']'));
+SELECT sqlstate_of($$SELECT pg_tviews_patch_doc('{"c": [{"d": 1, "e": []}]}',
+                                                '[{"a": ["c"], "l": [["d"], {"a": ["e"], "l": [["f"]]}]}]',
+                                                ARRAY['1']::jsonb[])$$);
 
 -- The splice agrees with jsonb_set(): arrays and objects of 1 to 40
 -- children (every 32nd holds an offset), numerics and containers after

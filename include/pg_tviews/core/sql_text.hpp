@@ -93,6 +93,9 @@ std::string upsert_one_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail:
 // a stored document does not have the shape the values describe. Then the
 // statement returns (key, rows written): one row per document to recompute
 // instead (key NULL in a single row when there is none).
+// The most arrays one inside the elements of the other that patching
+// follows (deeper ones recompute); pg_tviews_patch_doc refuses deeper specs.
+constexpr int kMostNestedArrays = 16;
 struct PatchLeaf {
     std::string column;
     std::vector<std::string> path;

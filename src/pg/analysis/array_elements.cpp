@@ -13,6 +13,7 @@
 // limit or read anything but tables and joins.
 //
 // Server C style (palloc, List, ereport); called inside pg_call.
+#include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/analysis/view_analysis.hpp"
 
 extern "C" {
@@ -372,7 +373,11 @@ void find_in_value(Finder* f, int column, int parent, List* path, Node* value);
 
 // Adds the array of `link` (at `path` of output column `column`, or of the
 // elements of node `parent`), then the arrays inside its elements.
+// Arrays deeper than kMostNestedArrays are not nodes: what they show recomputes.
 void add_node(Finder* f, int column, int parent, List* path, SubLink* link) {
+    int depth = 0;
+    for (int p = parent; p >= 0; p = static_cast<ArrayNodeC*>(list_nth(f->nodes, p))->parent) depth++;
+    if (depth >= kMostNestedArrays) return;
     auto* sub = reinterpret_cast<Query*>(link->subselect);
     Aggref* agg = array_aggregate(sub);
     if (agg == nullptr) return;

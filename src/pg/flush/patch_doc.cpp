@@ -23,6 +23,7 @@
 // A pure function of its arguments: it reads no table and takes no lock.
 //
 // Server C style (palloc, ereport), called inside pg_call.
+#include "pg_tviews/core/sql_text.hpp"
 #include "pg_tviews/pg/border/border.hpp"
 #include "pg_tviews/pg/flush/jsonb_splice.hpp"
 
@@ -94,11 +95,9 @@ JsonbValue* field(JsonbContainer* obj, const char* key) {
     return findJsonbValueFromContainer(obj, JB_FOBJECT, &k);
 }
 
-constexpr int kMostNestedArrays = 16;
-
 // {"a": path, "l": entries} into `it`; `depth` arrays above it.
 void parse_array(JsonbContainer* obj, SpecItem& it, int depth) {
-    if (depth > kMostNestedArrays) bad_spec();
+    if (depth >= kMostNestedArrays) bad_spec();
     it.array = true;
     it.path = path_of(field(obj, "a"));
     JsonbValue* entries = field(obj, "l");
