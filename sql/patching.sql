@@ -126,6 +126,21 @@ COMMIT;
 SELECT pk_post, title, data->'author'->>'name' AS author, data->'comments' AS comments FROM tv_post ORDER BY 1;
 SELECT * FROM checks();
 
+-- a user renamed: the user's tv_user document has two patches (its name from
+-- tb_user, the copy of the user's post from tv_post): recomputed once, one
+-- write (tuples updated in this transaction), not one write per patch
+-- (the counters a backend has not reported yet: a difference)
+BEGIN;
+SET LOCAL patching.trace = off;
+SELECT pg_stat_get_xact_tuples_updated('tv_user'::regclass) AS user_before,
+       pg_stat_get_xact_tuples_updated('tv_post'::regclass) AS post_before \gset
+UPDATE tb_user SET name = 'ann 2' WHERE pk_user = 1;
+SELECT data->>'name' AS name, data #>> '{posts,0,author,name}' AS post_author FROM tv_user WHERE pk_user = 1;
+SELECT pg_stat_get_xact_tuples_updated('tv_user'::regclass) - :user_before AS tv_user_writes,
+       pg_stat_get_xact_tuples_updated('tv_post'::regclass) - :post_before AS tv_post_writes;
+COMMIT;
+SELECT * FROM checks();
+
 -- Array elements: the comments of a post with their authors, in the order
 -- of the comment's primary key (every element keeps its position: patched),
 -- and the same names ordered by the comment's body (ties: recomputed).

@@ -117,9 +117,43 @@ KeyQueue::Batch KeyQueue::take(TviewId tview) {
                                 std::back_inserter(only));
             if (!only.empty()) b.patches.emplace(patch, std::move(only));
         }
+        recompute_shared(b);
     }
     pending_.erase(it);
     return b;
+}
+
+// A key in two or more patch sets would be written once per patch
+// statement: it is recomputed instead, once.
+void KeyQueue::recompute_shared(Batch& b) {
+    if (b.patches.size() < 2) return;
+    std::vector<Key> seen, shared;
+    for (const auto& [patch, set] : b.patches) {
+        std::vector<Key> again, merged;
+        std::set_intersection(seen.begin(), seen.end(), set.begin(), set.end(), std::back_inserter(again));
+        if (!again.empty()) {
+            std::vector<Key> more;
+            std::set_union(shared.begin(), shared.end(), again.begin(), again.end(), std::back_inserter(more));
+            shared.swap(more);
+        }
+        std::set_union(seen.begin(), seen.end(), set.begin(), set.end(), std::back_inserter(merged));
+        seen.swap(merged);
+    }
+    if (shared.empty()) return;
+    for (auto it = b.patches.begin(); it != b.patches.end();) {
+        std::vector<Key> only;
+        std::set_difference(it->second.begin(), it->second.end(), shared.begin(), shared.end(),
+                            std::back_inserter(only));
+        if (only.empty()) {
+            it = b.patches.erase(it);
+        } else {
+            it->second.swap(only);
+            ++it;
+        }
+    }
+    std::vector<Key> keys;
+    std::set_union(b.keys.begin(), b.keys.end(), shared.begin(), shared.end(), std::back_inserter(keys));
+    b.keys.swap(keys);
 }
 
 std::vector<Key> KeyQueue::peek(TviewId tview) {

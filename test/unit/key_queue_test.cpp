@@ -299,12 +299,28 @@ TEST(KeyQueue, PatchedKeysAlsoRecomputedAreRecomputed) {
     EXPECT_EQ(q.peek(7), (Keys{1, 3, 5, 9}));
     EXPECT_EQ(q.size(), 4u);
     KeyQueue::Batch b = q.take(7);
-    EXPECT_EQ(b.keys, Keys{3});
+    // 9 is in both patches: recomputed once rather than written twice.
+    EXPECT_EQ(b.keys, (Keys{3, 9}));
     ASSERT_EQ(b.patches.size(), 2u);
-    EXPECT_EQ(b.patches[100], (Keys{5, 9}));
-    EXPECT_EQ(b.patches[200], (Keys{1, 9}));
+    EXPECT_EQ(b.patches[100], (Keys{5}));
+    EXPECT_EQ(b.patches[200], (Keys{1}));
     EXPECT_EQ(b.all_keys(), (Keys{1, 3, 5, 9}));
     EXPECT_TRUE(q.empty());
+}
+
+TEST(KeyQueue, KeysOfTwoPatchesAreRecomputedOnce) {
+    KeyQueue q;
+    q.add_patch(7, 100, {4, 2, 8});
+    q.add_patch(7, 200, {8, 6});
+    q.add_patch(7, 300, {2});
+    q.add_patch(7, 400, {10});
+    KeyQueue::Batch b = q.take(7);
+    EXPECT_EQ(b.keys, (Keys{2, 8}));
+    ASSERT_EQ(b.patches.size(), 3u);  // 300's only key is recomputed
+    EXPECT_EQ(b.patches[100], (Keys{4}));
+    EXPECT_EQ(b.patches[200], (Keys{6}));
+    EXPECT_EQ(b.patches[400], (Keys{10}));
+    EXPECT_EQ(b.all_keys(), (Keys{2, 4, 6, 8, 10}));
 }
 
 TEST(KeyQueue, PatchesOfAFullRefreshVanish) {

@@ -56,7 +56,8 @@ public:
         TviewId tview = 0;
         bool full = false;
         std::vector<Key> keys;  // sorted ascending, distinct: recompute these
-        // Per patch: sorted, distinct, none of them in `keys`; empty when full.
+        // Per patch: sorted, distinct, none of them in `keys` nor in another
+        // patch (a key two patches would write is recomputed); empty when full.
         std::map<std::uint32_t, std::vector<Key>> patches;
         // Every key of the batch (recomputed or patched), sorted and distinct.
         std::vector<Key> all_keys() const;
@@ -95,6 +96,7 @@ private:
     };
     static void compact(KeySet& p);
     static void append(KeySet& set, const std::vector<Key>& keys);
+    static void recompute_shared(Batch& b);
 
     std::map<TviewId, Pending> pending_;
     struct Flushed {
