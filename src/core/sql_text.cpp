@@ -285,7 +285,10 @@ std::string element_spec(const std::vector<std::string>& path, const std::vector
             if (leaf->nest.size() > depth && leaf->nest[depth] == inner) below.push_back(leaf);
         entries += (entries.empty() ? "" : ",") + element_spec(inner, below, depth + 1);
     }
-    return "{\"a\":" + json_path(path) + ",\"l\":[" + entries + "]}";
+    std::string key = depth == 0 && !leaves.empty() && !leaves.front()->locator.empty()
+                          ? ",\"k\":" + json_path(leaves.front()->locator)
+                          : "";
+    return "{\"a\":" + json_path(path) + key + ",\"l\":[" + entries + "]}";
 }
 
 std::vector<DocCall> doc_calls(const std::vector<PatchLeaf>& leaves, std::map<std::string, int>& index) {
@@ -315,7 +318,7 @@ std::vector<DocCall> doc_calls(const std::vector<PatchLeaf>& leaves, std::map<st
         for (const PatchLeaf& leaf : leaves)
             if (leaf.array == j) in_array.push_back(&leaf);
         add(calls[index.at(in_array.front()->column)], element_spec(in_array.front()->path, in_array, 0),
-            fmt::format("s.a{}", j + 1));
+            fmt::format("{}.a{}", in_array.front()->locator.empty() ? "s" : "m", j + 1));
     }
     return calls;
 }
@@ -325,7 +328,7 @@ std::vector<DocCall> doc_calls(const std::vector<PatchLeaf>& leaves, std::map<st
 // locks keep every other maintainer away, and the guard triggers every
 // other writer); those that do not fit are returned.
 std::string patch_with_arrays(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves,
-                              const std::string& patch_function) {
+                              const std::string& patch_function, const std::string& map_sql) {
     std::map<std::string, int> index;
     std::vector<DocCall> calls = doc_calls(leaves, index);
     ScalarPart part = scalar_part(leaves, "n", index);
@@ -349,23 +352,25 @@ std::string patch_with_arrays(const RefreshTarget& t, const std::string& select_
     }
     if (!part.old_images.empty()) changed += " OR " + images_differ(part);
     return fmt::format(
-        "WITH s AS MATERIALIZED (SELECT q.* FROM ({select}) q WHERE q.k {eq} ANY ($1)), "
-        "n AS MATERIALIZED (SELECT {values} FROM s JOIN {tbl} t ON t.{key} {eq} s.k{laterals}), "
+        "WITH s AS MATERIALIZED (SELECT q.* FROM ({select}) q WHERE q.k {eq} ANY ($1)), {map}"
+        "n AS MATERIALIZED (SELECT {values} FROM s JOIN {tbl} t ON t.{key} {eq} s.k{maps}{laterals}), "
         "up AS (UPDATE {tbl} AS t SET {set} FROM n WHERE t.ctid OPERATOR(pg_catalog.=) n.tid AND {fits} AND ({changed}) "
         "RETURNING 1) "
         "SELECT f.k, c.n FROM (SELECT pg_catalog.count(*) AS n FROM up) c "
         "LEFT JOIN (SELECT n.k FROM n WHERE NOT ({fits})) f ON true",
         fmt::arg("select", select_sql), fmt::arg("eq", t.key_eq), fmt::arg("values", values), fmt::arg("tbl", tbl),
         fmt::arg("key", key), fmt::arg("laterals", laterals), fmt::arg("set", set), fmt::arg("fits", fits),
-        fmt::arg("changed", changed));
+        fmt::arg("changed", changed),
+        fmt::arg("map", map_sql.empty() ? "" : "m AS MATERIALIZED (" + map_sql + "), "),
+        fmt::arg("maps", map_sql.empty() ? "" : " CROSS JOIN m"));
 }
 
 }  // namespace
 
 std::string patch_sql(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves,
-                      const std::string& patch_function) {
+                      const std::string& patch_function, const std::string& map_sql) {
     bool arrays = std::any_of(leaves.begin(), leaves.end(), [](const PatchLeaf& l) { return l.array >= 0; });
-    if (arrays) return patch_with_arrays(t, select_sql, leaves, patch_function);
+    if (arrays) return patch_with_arrays(t, select_sql, leaves, patch_function, map_sql);
     ScalarPart part = scalar_part(leaves, "s", {});
     return fmt::format(
         "WITH s AS MATERIALIZED (SELECT q.* FROM ({select}) q WHERE q.k {eq} ANY ($1)), "

@@ -397,3 +397,25 @@ TEST(PatchSql, NestedArraysAreEntriesOfTheirElements) {
                               "::pg_catalog.jsonb, s.a1) p1"))
         << sql;
 }
+
+TEST(PatchSql, KeyedArraysReadTheirValuesOnceFromTheMap) {
+    RefreshTarget t = post_target();
+    PatchLeaf by_name = element_leaf("data", {"comments"}, 0, {"by", "name"});
+    by_name.locator = {"by", "id"};
+    PatchLeaf by_score = by_name;
+    by_score.element_path = {"by", "score"};
+    std::vector<PatchLeaf> leaves = {leaf("data", {"author", "name"}), by_name, by_score,
+                                     element_leaf("data", {"tags"}, 1, {})};
+    std::string sql = patch_sql(t, "SELECT 1 AS k", leaves, "f", "SELECT 2 AS a1");
+    // The keyed array names its key's path and takes its one value from m;
+    // the other array still from s.
+    EXPECT_TRUE(contains(sql, "{\"a\":[\"comments\"],\"k\":[\"by\",\"id\"],\"l\":[[\"by\",\"name\"],[\"by\",\"score\"]]},"
+                              "{\"a\":[\"tags\"],\"l\":[[]]}]'::pg_catalog.jsonb, "
+                              "COALESCE(pg_catalog.to_jsonb(s.v1), 'null'::pg_catalog.jsonb), m.a1, s.a2) p1"))
+        << sql;
+    // m is one row, made once, beside every document.
+    EXPECT_TRUE(contains(sql, "m AS MATERIALIZED (SELECT 2 AS a1), n AS MATERIALIZED (")) << sql;
+    EXPECT_TRUE(contains(sql, "ON t.\"pk_post\" OPERATOR(pg_catalog.=) s.k CROSS JOIN m CROSS JOIN LATERAL f(")) << sql;
+    // Without a map statement, no m.
+    EXPECT_FALSE(contains(patch_sql(t, "SELECT 1 AS k", {element_leaf("data", {"tags"}, 0, {})}, "f"), " m ")) << sql;
+}

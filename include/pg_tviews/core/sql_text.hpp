@@ -88,6 +88,12 @@ std::string upsert_one_sql(const RefreshTarget& t, FeedDetail feed = FeedDetail:
 // first) is one of those entries too: per element, after its own leaves,
 // one jsonb array per nested array (in the order the leaves first name
 // them) of that array's elements, read the same way.
+// An array whose elements are found by a key inside them (`locator`: its
+// path inside each element, not empty; the same for every leaf of that
+// array) gets its values from m.a<j+1> instead, one row computed once per
+// statement by `map_sql`: a jsonb object from the text of each changed
+// row's key to the element's leaves (the leaf, or a jsonb array of them);
+// elements whose key it does not name are left as they are.
 // A jsonb column holding such leaves is patched by
 // `patch_function` (pg_tviews_patch_doc, qualified), which also says when
 // a stored document does not have the shape the values describe. Then the
@@ -102,9 +108,10 @@ struct PatchLeaf {
     int array = -1;
     std::vector<std::string> element_path;
     std::vector<std::vector<std::string>> nest;
+    std::vector<std::string> locator;
 };
 std::string patch_sql(const RefreshTarget& t, const std::string& select_sql, const std::vector<PatchLeaf>& leaves,
-                      const std::string& patch_function = "");
+                      const std::string& patch_function = "", const std::string& map_sql = "");
 // Any row of the view whose key is NULL (one row, or none).
 std::string null_key_sql(const RefreshTarget& t);
 // Every key a full refresh recomputes: those of the view and those of the

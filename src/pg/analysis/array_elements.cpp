@@ -21,11 +21,14 @@ extern "C" {
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
+#include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 }
 
 namespace pg_tviews::pg {
@@ -180,6 +183,19 @@ AttrNumber identity_column(Oid relid) {
         if (u->not_null && best == 0) best = u->attno;
     }
     return best;
+}
+
+bool locator_column(Oid relid, AttrNumber attno) {
+    Oid type = get_atttype(relid, attno);
+    if (type != INT2OID && type != INT4OID && type != INT8OID && type != UUIDOID && type != TEXTOID &&
+        type != VARCHAROID)
+        return false;
+    ListCell* lc;
+    foreach (lc, unique_columns(relid)) {
+        auto* u = static_cast<UniqueColumn*>(lfirst(lc));
+        if (u->attno == attno && u->not_null) return true;
+    }
+    return false;
 }
 
 bool deterministic_collation(Oid collation) {
@@ -435,6 +451,76 @@ Node* array_values_link(const ArrayNodeC* node, Node* value) {
         arg->expr = static_cast<Expr*>(copyObjectImpl(value));
         break;
     }
+    return reinterpret_cast<Node*>(link);
+}
+
+Node* keyed_map_link(const ArrayNodeC* node, Index rti, Oid relid, AttrNumber identity, AttrNumber key, Node* value) {
+    RangeTblEntry* rte = static_cast<RangeTblEntry*>(copyObjectImpl(rt_fetch(rti, node->sub->rtable)));
+    auto column = [&](AttrNumber attno) {
+        Oid type = InvalidOid;
+        int32 typmod = -1;
+        Oid collation = InvalidOid;
+        get_atttypetypmodcoll(relid, attno, &type, &typmod, &collation);
+        return makeVar(1, attno, type, typmod, collation, 0);
+    };
+    // The value's columns are those of occurrence `rti`: now the only one.
+    Node* mapped = static_cast<Node*>(copyObjectImpl(value));
+    ChangeVarNodes(mapped, static_cast<int>(rti), 1, 0);
+    auto* as_text = makeNode(CoerceViaIO);
+    as_text->arg = reinterpret_cast<Expr*>(column(key));
+    as_text->resulttype = TEXTOID;
+    as_text->resultcollid = DEFAULT_COLLATION_OID;
+    as_text->coerceformat = COERCE_EXPLICIT_CAST;
+    as_text->location = -1;
+    auto* agg = makeNode(Aggref);
+    agg->aggfnoid = F_JSONB_OBJECT_AGG;
+    agg->aggtype = JSONBOID;
+    agg->aggcollid = InvalidOid;
+    agg->inputcollid = DEFAULT_COLLATION_OID;
+    agg->aggtranstype = InvalidOid;
+    agg->aggargtypes = list_make2_oid(TEXTOID, JSONBOID);
+    agg->args = list_make2(makeTargetEntry(reinterpret_cast<Expr*>(as_text), 1, nullptr, false),
+                           makeTargetEntry(reinterpret_cast<Expr*>(mapped), 2, nullptr, false));
+    agg->aggkind = AGGKIND_NORMAL;
+    agg->agglevelsup = 0;
+    agg->aggsplit = AGGSPLIT_SIMPLE;
+    agg->aggno = -1;
+    agg->aggtransno = -1;
+    agg->location = -1;
+    // WHERE identity = ANY ($3)
+    Var* id = column(identity);
+    auto* rows = makeNode(Param);
+    rows->paramkind = PARAM_EXTERN;
+    rows->paramid = 3;
+    rows->paramtype = get_array_type(id->vartype);
+    rows->paramtypmod = -1;
+    rows->paramcollid = InvalidOid;
+    rows->location = -1;
+    TypeCacheEntry* tc = lookup_type_cache(id->vartype, TYPECACHE_EQ_OPR);
+    auto* any = makeNode(ScalarArrayOpExpr);
+    any->opno = tc->eq_opr;
+    any->opfuncid = get_opcode(tc->eq_opr);
+    any->useOr = true;
+    any->inputcollid = id->varcollid;
+    any->args = list_make2(id, rows);
+    any->location = -1;
+    auto* ref = makeNode(RangeTblRef);
+    ref->rtindex = 1;
+    Query* sub = makeNode(Query);
+    sub->commandType = CMD_SELECT;
+    sub->querySource = QSRC_ORIGINAL;
+    sub->canSetTag = true;
+    sub->rtable = list_make1(rte);
+    sub->jointree = makeFromExpr(list_make1(ref), reinterpret_cast<Node*>(any));
+    sub->targetList = list_make1(makeTargetEntry(reinterpret_cast<Expr*>(agg), 1, pstrdup("map"), false));
+    sub->hasAggs = true;
+    auto* link = makeNode(SubLink);
+    link->subLinkType = EXPR_SUBLINK;
+    link->subLinkId = 0;
+    link->testexpr = nullptr;
+    link->operName = NIL;
+    link->subselect = reinterpret_cast<Node*>(sub);
+    link->location = -1;
     return reinterpret_cast<Node*>(link);
 }
 

@@ -288,6 +288,7 @@ struct Kept {
     List** node_values = nullptr;  // per node
     bool* node_kept = nullptr;     // per node
     bool restricts = false;        // some root reads only the changed rows (only_changed)
+    List* keyed = NIL;             // of int: the roots found by a key inside their elements (map_sql_of)
 };
 
 bool has_kept_children(const Kept& k, List* nodes, int n) {
@@ -341,8 +342,12 @@ char* select_sql_of(Query* q, const ViewShapeC* shape, const Kept& k, List* node
     }
     int j = 0;
     foreach (lc, k.roots) {
-        i++;
         int n = lfirst_int(lc);
+        if (list_member_int(k.keyed, n)) {
+            ++j;  // its values come from map_sql_of
+            continue;
+        }
+        i++;
         Node* value = node_value(k, nodes, n);
         Index rti = rtis[static_cast<std::size_t>(n)];
         value = identity != 0 && rti != 0 && !has_kept_children(k, nodes, n) ? only_changed(value, rti, relid, identity)
@@ -357,6 +362,41 @@ char* select_sql_of(Query* q, const ViewShapeC* shape, const Kept& k, List* node
     (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
                             0, false);
     char* sql = pg_get_querydef(copy, false);
+    AtEOXact_GUC(true, nest);
+    return sql;
+}
+
+// The one row (a<j>: per keyed root, its map) that a plan with keyed
+// roots reads once per statement (keyed_map_link), deparsed
+// schema-qualified; NULL when it has none.
+char* map_sql_of(const Kept& k, List* nodes, const std::vector<Index>& rtis, Oid relid, AttrNumber identity,
+                 const std::vector<AttrNumber>& keys) {
+    if (k.keyed == NIL) return nullptr;
+    List* tlist = NIL;
+    int j = 0;
+    ListCell* lc;
+    foreach (lc, k.roots) {
+        int n = lfirst_int(lc);
+        ++j;
+        if (!list_member_int(k.keyed, n)) continue;
+        auto un = static_cast<std::size_t>(n);
+        Node* link = keyed_map_link(static_cast<ArrayNodeC*>(list_nth(nodes, n)), rtis[un], relid, identity, keys[un],
+                                    json_image(node_value(k, nodes, n)));
+        tlist = lappend(tlist, makeTargetEntry(reinterpret_cast<Expr*>(link),
+                                               static_cast<AttrNumber>(list_length(tlist) + 1), psprintf("a%d", j),
+                                               false));
+    }
+    Query* q = makeNode(Query);
+    q->commandType = CMD_SELECT;
+    q->querySource = QSRC_ORIGINAL;
+    q->canSetTag = true;
+    q->jointree = makeFromExpr(NIL, nullptr);
+    q->targetList = tlist;
+    q->hasSubLinks = true;
+    int nest = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+                            0, false);
+    char* sql = pg_get_querydef(q, false);
     AtEOXact_GUC(true, nest);
     return sql;
 }
@@ -417,7 +457,8 @@ Occurrence locate(Query* q, Oid relid, List* nodes) {
 // whether its changes patch (and which paths) or recompute, and why.
 template <typename Patchable>
 void add_uses(List** uses, Oid relid, int natts, bool known, const int* refs, bool whole_row, const char* refusal,
-              const ViewShapeC* shape, List* kept_leaves, List* nodes, Patchable&& patchable) {
+              const ViewShapeC* shape, List* kept_leaves, List* nodes, const std::vector<const char*>& reasons,
+              Patchable&& patchable) {
     if (!known) {
         // Not known which columns are read: one row for the relation.
         *uses = lappend(*uses, use(relid, 0, false,
@@ -436,8 +477,9 @@ void add_uses(List** uses, Oid relid, int natts, bool known, const int* refs, bo
             }
             *uses = lappend(*uses, u);
         } else {
-            const char* why = refusal      ? refusal
-                              : whole_row ? "the relation's rows are read whole"
+            const char* why = refusal                             ? refusal
+                              : reasons[static_cast<std::size_t>(a)] ? reasons[static_cast<std::size_t>(a)]
+                              : whole_row                           ? "the relation's rows are read whole"
                                           : "read outside a document leaf (the key, a join, a filter, an "
                                             "expression, an ordering, an aggregate, an array in no fixed order)";
             *uses = lappend(*uses, use(relid, a, false, why));
@@ -539,6 +581,77 @@ Kept keep_leaves(const RelationLeaves& r, List* nodes, const Occurrence& o, Patc
     return k;
 }
 
+// Keyed arrays: per array node, the column of the relation that keys its
+// elements (0: none; the elements are then placed by position) and the
+// path of its leaf inside them. A node is keyed when it is an array of the
+// document itself with no array inside its elements, the relation's
+// leaves in it are columns of its occurrence there (no join alias), one of
+// them is a locator_column, and another one patches.
+struct ElementKeys {
+    std::vector<AttrNumber> column;
+    std::vector<List*> path;
+    bool any = false;
+};
+
+template <typename Patchable>
+ElementKeys element_keys(const RelationLeaves& r, List* nodes, const Occurrence& o, Oid relid, AttrNumber identity,
+                         Patchable&& patchable) {
+    ElementKeys keys;
+    auto nnodes = static_cast<std::size_t>(list_length(nodes));
+    keys.column.assign(nnodes, 0);
+    keys.path.assign(nnodes, NIL);
+    if (identity == 0) return keys;
+    for (std::size_t n = 0; n < nnodes; n++) {
+        Index rti = o.in_arrays[n];
+        auto* node = static_cast<ArrayNodeC*>(list_nth(nodes, static_cast<int>(n)));
+        if (rti == 0 || node->parent >= 0 || !node->ordered) continue;
+        bool nested = false;
+        for (std::size_t c = 0; c < nnodes; c++)
+            if (static_cast<ArrayNodeC*>(list_nth(nodes, static_cast<int>(c)))->parent == static_cast<int>(n))
+                nested = true;
+        if (nested) continue;
+        AttrNumber key = 0;
+        List* path = NIL;
+        bool direct = true;
+        ListCell* lc;
+        ListCell* vc;
+        forboth (lc, r.found, vc, r.values) {
+            auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
+            if (leaf->array != static_cast<int>(n)) continue;
+            Node* bare = strip_relabel(static_cast<Node*>(lfirst(vc)));
+            if (bare == nullptr || !IsA(bare, Var) || static_cast<Index>(reinterpret_cast<Var*>(bare)->varno) != rti ||
+                reinterpret_cast<Var*>(bare)->varlevelsup != 0)
+                direct = false;
+            if (key == 0 && locator_column(relid, leaf->attno)) {
+                key = leaf->attno;
+                path = leaf->element_path;
+            }
+        }
+        if (!direct || key == 0) continue;
+        bool patches = false;
+        forboth (lc, r.found, vc, r.values) {
+            auto* leaf = static_cast<PatchLeafC*>(lfirst(lc));
+            if (leaf->array == static_cast<int>(n) && leaf->attno != key && leaf->attno != identity &&
+                patchable(leaf->attno))
+                patches = true;
+        }
+        if (!patches) continue;
+        keys.column[n] = key;
+        keys.path[n] = path;
+        keys.any = true;
+    }
+    return keys;
+}
+
+// "data.comments[*]": where node n is.
+char* node_text(const ViewShapeC* shape, List* nodes, int n) {
+    StringInfoData buf;
+    initStringInfo(&buf);
+    appendStringInfoString(&buf, strVal(list_nth(shape->column_names, static_cast<ArrayNodeC*>(list_nth(nodes, n))->column)));
+    append_node_path(&buf, nodes, n);
+    return buf.data;
+}
+
 }  // namespace
 
 List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
@@ -559,15 +672,42 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
         if (o.known) r = relation_leaves(q, shape, nodes, o, natts);
         // Which columns patch: read only as leaves (and no whole-row use).
         bool whole_row = o.known && r.refs[0] > 0;
-        auto patchable = [&](AttrNumber a) {
+        auto leaf_only = [&](AttrNumber a) {
             return refusal == nullptr && o.known && !whole_row && r.refs[a] > 0 && r.refs[a] == r.leaf_refs[a];
         };
-        if (uses) add_uses(uses, relid, natts, o.known, r.refs, whole_row, refusal, shape, r.found, nodes, patchable);
+        // The columns keying array elements, and the identity of the rows
+        // then, must keep their values (with each other: as pairs) for a
+        // patch to find the elements: changing them recomputes.
+        AttrNumber identity = o.known && refusal == nullptr && !whole_row ? identity_column(relid) : 0;
+        ElementKeys keys;
+        if (o.known) keys = element_keys(r, nodes, o, relid, identity, leaf_only);
+        std::vector<const char*> reasons(static_cast<std::size_t>(natts) + 1, nullptr);
+        for (std::size_t n = 0; n < keys.column.size(); n++) {
+            if (keys.column[n] == 0) continue;
+            char* where = node_text(shape, nodes, static_cast<int>(n));
+            reasons[static_cast<std::size_t>(keys.column[n])] =
+                psprintf("keys the elements of %s: patches find them by it", where);
+            if (reasons[static_cast<std::size_t>(identity)] == nullptr)
+                reasons[static_cast<std::size_t>(identity)] =
+                    psprintf("identifies the changed rows whose elements of %s patches find by key", where);
+        }
+        auto patchable = [&](AttrNumber a) { return leaf_only(a) && reasons[static_cast<std::size_t>(a)] == nullptr; };
+        if (uses)
+            add_uses(uses, relid, natts, o.known, r.refs, whole_row, refusal, shape, r.found, nodes, reasons, patchable);
         if (!o.known) continue;
         Kept kept = keep_leaves(r, nodes, o, patchable);
+        ListCell* kc;
+        foreach (kc, kept.leaves) {
+            auto* leaf = static_cast<PatchLeafC*>(lfirst(kc));
+            if (leaf->array < 0) continue;
+            int n = list_nth_int(kept.roots, leaf->array);
+            if (keys.column[static_cast<std::size_t>(n)] == 0) continue;
+            leaf->locator = keys.path[static_cast<std::size_t>(n)];
+            if (!list_member_int(kept.keyed, n)) kept.keyed = lappend_int(kept.keyed, n);
+        }
         List* others = NIL;
         for (AttrNumber a = 1; a <= natts; a++)
-            if (r.refs[a] > 0 && !patchable(a)) others = lappend_int(others, a);
+            if ((r.refs[a] > 0 || (keys.any && a == identity)) && !patchable(a)) others = lappend_int(others, a);
         if (kept.leaves == NIL) continue;
         auto* plan = static_cast<PatchPlanC*>(palloc0(sizeof(PatchPlanC)));
         plan->relid = relid;
@@ -576,6 +716,7 @@ List* build_patch_plans(Query* q, const ViewShapeC* shape, List** uses) {
         plan->identity = kept.restricts ? identity_column(relid) : 0;
         if (plan->identity != 0) plan->identity_type = get_atttype(relid, plan->identity);
         plan->select_sql = select_sql_of(q, shape, kept, nodes, o.in_arrays, relid, plan->identity);
+        plan->map_sql = map_sql_of(kept, nodes, o.in_arrays, relid, plan->identity, keys.column);
         plans = lappend(plans, plan);
     }
     return plans;

@@ -15,11 +15,12 @@ namespace pg_tviews::pg {
 
 namespace {
 
-// Beyond this the patch reads every element: `= ANY ($2)` compares each row
-// with every value (PostgreSQL hashes only constant arrays), which made a
-// bulk rename quadratic (1,000 authors: 36.5 s against 10.1 s for the
-// hand-written statement triggers, default-scale bench of 2026-12-02).
-constexpr int kMostPatchedRowsKept = 64;
+// Beyond this the patch is told "unknown" (flush.cpp passes the values
+// to arrays placed by position only up to 64 of them: there `= ANY ($2)`
+// compares each row with every value, PostgreSQL hashing only constant
+// arrays; keyed arrays look the values up through the relation's index).
+// As many as a statement may patch (capture.cpp kMostPatchedRows).
+constexpr int kMostPatchedRowsKept = 10000;
 
 struct Kept {
     ArrayBuildState* values = nullptr;  // in TopTransactionContext
@@ -50,14 +51,16 @@ void patched_rows_add(Oid table, Oid relid, Tuplestorestate* rows, TupleDesc des
     });
 }
 
-Datum patched_rows_take(Oid table, Oid relid, bool* isnull) {
+Datum patched_rows_take(Oid table, Oid relid, bool* isnull, int* count) {
     auto it = kept().find({table, relid});
     *isnull = true;
+    *count = 0;
     if (it == kept().end()) return Datum(0);
     Kept k = it->second;
     kept().erase(it);
     if (k.unknown || k.values == nullptr) return Datum(0);
     *isnull = false;
+    *count = k.count;
     return pg_call([&] { return makeArrayResult(k.values, CurrentMemoryContext); });
 }
 

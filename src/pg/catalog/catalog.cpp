@@ -327,11 +327,13 @@ void copy_patches(TviewDef& d, List* patches) {
                 l.nest.emplace_back();
                 foreach (pcell, static_cast<List*>(lfirst(ncell))) l.nest.back().push_back(strVal(lfirst(pcell)));
             }
+            foreach (pcell, leaf->locator) l.locator.push_back(strVal(lfirst(pcell)));
             p.leaves.push_back(std::move(l));
         }
         ListCell* oc;
         foreach (oc, pc->others) p.others.attnos.push_back(static_cast<AttrNumber>(lfirst_int(oc)));
-        p.sql = patch_sql(target, pc->select_sql, p.leaves, patch_function);
+        p.keyed = pc->map_sql != nullptr;
+        p.sql = patch_sql(target, pc->select_sql, p.leaves, patch_function, p.keyed ? pc->map_sql : "");
         p.identity = pc->identity;
         p.identity_type = pc->identity_type;
         if (p.identity != 0) p.identity_array_type = pg_call([&] { return get_array_type(pc->identity_type); });

@@ -19,6 +19,7 @@ struct Statement {
     std::string sql;
     Oid param = InvalidOid;
     Oid param2 = InvalidOid;
+    Oid param3 = InvalidOid;
 };
 
 Statement statement_of(const TviewDef& d, PlanKind kind, std::size_t variant) {
@@ -36,7 +37,7 @@ Statement statement_of(const TviewDef& d, PlanKind kind, std::size_t variant) {
         case PlanKind::kKeyNew: return {d.sources.at(variant).sql_new};
         case PlanKind::kPatch: {
             const PatchPlan& p = d.patches.at(variant);
-            return {p.sql, d.key.array_type, p.identity_array_type};
+            return {p.sql, d.key.array_type, p.identity_array_type, p.identity_array_type};
         }
     }
     return {};
@@ -67,8 +68,9 @@ SPIPlanPtr PlanCache::get(const TviewDef& d, PlanKind kind, std::size_t variant)
         return it->second;
     }
     Statement s = statement_of(d, kind, variant);
-    Oid types[2] = {s.param, s.param2};
-    SPIPlanPtr plan = prepare_kept(s.sql, s.param == InvalidOid ? 0 : s.param2 == InvalidOid ? 1 : 2, types);
+    Oid types[3] = {s.param, s.param2, s.param3};
+    int nparams = s.param == InvalidOid ? 0 : s.param2 == InvalidOid ? 1 : s.param3 == InvalidOid ? 2 : 3;
+    SPIPlanPtr plan = prepare_kept(s.sql, nparams, types);
     plans_.emplace(slot, plan);
     if (count) count_cache(cache, false);
     return plan;

@@ -218,13 +218,21 @@ std::uint64_t run_patch(const TviewDef& d, const PatchPlan& patch, const std::ve
     SPIPlanPtr plan = plan_cache().get(d, PlanKind::kPatch, static_cast<std::size_t>(&patch - d.patches.data()));
     KeyDictionary& dict = backend().queue.dictionary();
     std::uint64_t written = 0;
-    // $2: the changed rows' identities (NULL: read every element).
-    bool all_rows = true;
-    Datum changed = patch.identity != 0 ? patched_rows_take(d.table_oid, patch.relid, &all_rows) : Datum(0);
-    const char nulls[3] = {' ', all_rows ? 'n' : ' ', '\0'};
+    // $3: the changed rows' identities; $2: the same for the arrays placed
+    // by position, up to kMostPositionalRows (NULL: read every element).
+    constexpr int kMostPositionalRows = 64;
+    bool unknown = true;
+    int count = 0;
+    Datum changed = patch.identity != 0 ? patched_rows_take(d.table_oid, patch.relid, &unknown, &count) : Datum(0);
+    if (patch.keyed && unknown) {
+        // Arrays found by key need every changed row: recompute instead.
+        recompute.insert(recompute.end(), keys.begin(), keys.end());
+        return 0;
+    }
+    const char nulls[4] = {' ', unknown || count > kMostPositionalRows ? 'n' : ' ', unknown ? 'n' : ' ', '\0'};
     for_each_slice(keys, chunk, [&](const std::vector<Key>& slice, std::size_t) {
         check_not_stale(d, slice, false);
-        Datum arg[2] = {key_array(d.key, dict, slice), changed};
+        Datum arg[3] = {key_array(d.key, dict, slice), changed, changed};
         uint64 rows = execute_plan(plan, arg, patch.identity != 0 ? nulls : nullptr, false);
         int count_column = pg_call([&] { return SPI_tuptable->tupdesc->natts; });
         pg_call([&] {

@@ -16,6 +16,13 @@
 //                                     path in it): its value is a jsonb
 //                                     array of its elements' values, read
 //                                     the same way (every one set)
+//   {"a": [path], "k": [key path], "l": [...]}
+//                                     the same, its elements found by the
+//                                     key at `key path` inside each: its
+//                                     value is a jsonb object from the text
+//                                     of a key to that element's value (as
+//                                     above); elements whose key it does
+//                                     not name are left as they are
 // Returns (fits, doc): doc is the document with every leaf that differs set
 // (NULL: none differs); fits is false when the stored document does not
 // have the shape the values describe (a leaf's path is missing, an array
@@ -52,6 +59,8 @@ struct Entry;
 struct SpecItem {
     Path path;       // of the leaf, or of the array
     bool array;
+    bool keyed;      // an array whose elements are found by `key`
+    Path key;
     int nentries;
     Entry* entries;  // inside each element
 };
@@ -135,6 +144,13 @@ Spec* parse_spec(Jsonb* spec_doc, MemoryContext cxt) {
             continue;
         }
         parse_array(obj, it, 0);
+        if (JsonbValue* k = field(obj, "k")) {
+            it.keyed = true;
+            it.key = path_of(k);
+            if (it.key.n == 0) bad_spec();
+            for (int j = 0; j < it.nentries; j++)
+                if (it.entries[j].inner) bad_spec();  // keyed arrays hold no arrays
+        }
     }
     MemoryContextSwitchTo(old);
     return spec;
@@ -269,6 +285,78 @@ void patch_elements(Doc& d, const SpecItem& it, ArrayType* values) {
     }
 }
 
+// The text a keyed array's map names an element by (the text of the
+// column, as `::text` prints it): a JSON string's characters, a number's
+// digits; false for anything else (no element to find).
+bool key_text(const JsonbValue* v, const char** text, int* len) {
+    if (v->type == jbvString) {
+        *text = v->val.string.val;
+        *len = v->val.string.len;
+        return true;
+    }
+    if (v->type == jbvNumeric) {
+        *text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+        *len = static_cast<int>(strlen(*text));
+        return true;
+    }
+    return false;
+}
+
+// The value at the keys `path` below container value `v`, or nullptr.
+JsonbValue* value_below(JsonbValue* v, const Path& path) {
+    for (int i = 0; i < path.n; i++) {
+        if (v == nullptr || v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data)) return nullptr;
+        JsonbValue k;
+        k.type = jbvString;
+        k.val.string.val = const_cast<char*>(path.steps[i].key);
+        k.val.string.len = path.steps[i].len;
+        v = findJsonbValueFromContainer(v->val.binary.data, JB_FOBJECT, &k);
+    }
+    return v;
+}
+
+// A keyed array: each element whose key `map` names gets that value. An
+// element without the key (another shape) makes the document not fit.
+void patch_keyed(Doc& d, const SpecItem& it, Jsonb* map) {
+    if (map == nullptr) return;  // no changed row: nothing to find
+    if (JB_ROOT_IS_SCALAR(map) || !JB_ROOT_IS_OBJECT(map)) bad_spec();
+    if (JB_ROOT_COUNT(map) == 0) return;
+    // The elements as stored: setting leaves makes new documents, the
+    // positions stay.
+    JsonbValue root = root_value(d.doc);
+    JsonbValue* at = value_below(&root, it.path);
+    if (at == nullptr || at->type == jbvNull) return;  // no array (no rows, no COALESCE): nothing to find
+    if (at->type != jbvBinary || !JsonContainerIsArray(at->val.binary.data)) {
+        d.fits = false;
+        return;
+    }
+    Steps array = extend(Steps{0, nullptr}, it.path, -1);
+    JsonbContainer* elements = at->val.binary.data;
+    int n = static_cast<int>(JsonContainerSize(elements));
+    for (int e = 0; e < n && d.fits; e++) {
+        JsonbValue* element = getIthJsonbValueFromContainer(elements, static_cast<uint32>(e));
+        JsonbValue* key = value_below(element, it.key);
+        if (key == nullptr) {
+            d.fits = false;
+            return;
+        }
+        const char* text = nullptr;
+        int len = 0;
+        if (!key_text(key, &text, &len)) continue;
+        JsonbValue name;
+        name.type = jbvString;
+        name.val.string.val = const_cast<char*>(text);
+        name.val.string.len = len;
+        JsonbValue* value = findJsonbValueFromContainer(&map->root, JB_FOBJECT, &name);
+        if (value == nullptr) continue;
+        Steps at_element = extend(array, Path{0, nullptr}, e);
+        if (it.nentries == 1)
+            set_leaf(d, extend(at_element, it.entries[0].leaf, -1), JsonbValueToJsonb(value));
+        else
+            patch_element(d, it, at_element, value);
+    }
+}
+
 Datum patch_doc(FunctionCallInfo fcinfo) {
     TupleDesc result_desc;
     if (get_call_result_type(fcinfo, nullptr, &result_desc) != TYPEFUNC_COMPOSITE)
@@ -290,7 +378,10 @@ Datum patch_doc(FunctionCallInfo fcinfo) {
     for (int i = 0; i < spec->n && d.fits; i++) {
         const SpecItem& it = spec->items[i];
         Oid type = get_fn_expr_argtype(fcinfo->flinfo, 2 + i);
-        if (it.array) {
+        if (it.keyed) {
+            if (type != JSONBOID) bad_spec();
+            patch_keyed(d, it, PG_ARGISNULL(2 + i) ? nullptr : PG_GETARG_JSONB_P(2 + i));
+        } else if (it.array) {
             if (type != JSONBARRAYOID) bad_spec();
             patch_elements(d, it, PG_ARGISNULL(2 + i) ? nullptr : PG_GETARG_ARRAYTYPE_P(2 + i));
         } else {

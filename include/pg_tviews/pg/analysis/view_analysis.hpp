@@ -146,6 +146,7 @@ struct PatchLeafC {
     List* element_path;  // of String
     List* nest;          // arrays inside the elements, outermost first: per array, its path (of String) inside
                          // the element of the one before; the leaf is at element_path in the last one's elements
+    List* locator;       // a keyed array (array_elements.cpp): the path (of String) of the key inside each element
 };
 
 // An array whose elements patch (array_elements.cpp): the value at `path`
@@ -197,6 +198,16 @@ List* find_array_nodes(Query* q, const ViewShapeC* shape);
 // The same subquery returning array_agg(`value` ORDER BY ...) instead: one
 // jsonb per element, in the elements' order.
 Node* array_values_link(const ArrayNodeC* node, Node* value);
+// Whether column `attno` of `relid` can key the elements of an array: the
+// one column of a unique index (valid, immediate, without predicate or
+// expression), never null, of a type whose text is its jsonb image's
+// (integers, uuid, text, varchar).
+bool locator_column(Oid relid, AttrNumber attno);
+// A scalar subquery, correlated to nothing, returning the jsonb object
+// {key::text: value} over the rows of occurrence `rti` of the array's
+// subquery whose `identity` is in $3 (the changed rows): the subquery's
+// FROM reduced to that relation, its WHERE to that test.
+Node* keyed_map_link(const ArrayNodeC* node, Index rti, Oid relid, AttrNumber identity, AttrNumber key, Node* value);
 
 // How changes to one base relation can patch documents: `leaves` hold
 // every column of it that reaches the documents only as leaves; `others`
@@ -215,6 +226,10 @@ struct PatchPlanC {
     char* select_sql;
     AttrNumber identity;  // 0: $2 not used
     Oid identity_type;
+    // Keyed arrays (their leaves' locator is set): `map_sql` returns one row
+    // (a1..am, only the keyed arrays' numbers) of maps read with $3 (the
+    // changed rows' identities, never NULL); NULL when there are none.
+    char* map_sql;
 };
 
 // Whether changes to one column of a base relation patch or recompute.

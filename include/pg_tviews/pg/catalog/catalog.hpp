@@ -62,6 +62,7 @@ struct PatchPlan {
     AttrNumber identity = 0;
     Oid identity_type = InvalidOid;
     Oid identity_array_type = InvalidOid;
+    bool keyed = false;  // some array's elements are found by a key: $3 holds every changed row's identity
 };
 
 struct TviewDef {
