@@ -146,14 +146,19 @@ UPDATE tb_user SET name = 'kept' WHERE pk_user = 5;
 COMMIT;
 SELECT * FROM checks();
 
--- a stored document whose element lost its key (written by hand, behind
--- pg_tviews' back): that document is recomputed instead
+-- a stored document whose element lost its key (written behind pg_tviews'
+-- back, which takes a superuser: the guard triggers refuse other writers and
+-- keep an owner from disabling them): that document is recomputed instead,
+-- so the element has its key and the new name again
 SET keyed.trace = off;
-ALTER TABLE tv_post DISABLE TRIGGER USER;
+SELECT rolsuper AS superuser FROM pg_roles WHERE rolname = current_user \gset
+\if :superuser
+SET session_replication_role = replica;
 UPDATE tv_post SET data = data #- '{comments,0,by,id}' WHERE pk_post = 1;
-ALTER TABLE tv_post ENABLE TRIGGER USER;
-SET keyed.trace = on;
+RESET session_replication_role;
+\endif
 UPDATE tb_user SET name = 'six again' WHERE pk_user = 6;
+SELECT data #> '{comments,0,by}' AS first_commenter FROM tv_post WHERE pk_post = 1;
 SELECT * FROM checks();
 
 -- more users in one transaction than are kept (10,000): the documents with
