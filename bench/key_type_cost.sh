@@ -25,7 +25,15 @@ fi
 
 DIR="$(make_tmpdir)"
 trap 'stop_server "$DIR/srv" >/dev/null 2>&1 || true; rm -rf "$DIR"' EXIT
-start_server "$DIR/srv" "shared_preload_libraries = 'pg_tviews'" "fsync = off" "synchronous_commit = off" >/dev/null
+# The settings of bench/run.sh's server: no full-page images (fsync is off, they
+# would protect nothing; uuid keys insert all over their indexes, so a
+# checkpoint inside one side's rounds would add far more of them to that side),
+# no checkpoint by time or WAL volume during the run, no autovacuum worker
+# taking one of the CPUs in the middle of one side's round (each round starts
+# on a freshly vacuumed database instead).
+start_server "$DIR/srv" "shared_preload_libraries = 'pg_tviews'" "fsync = off" "synchronous_commit = off" \
+    "shared_buffers = 1GB" "max_wal_size = 8GB" "checkpoint_timeout = 30min" "full_page_writes = off" \
+    "autovacuum = off" >/dev/null
 psqlq() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 # build DB TYPE KEY_EXPR: KEY_EXPR turns the integer n into a key of TYPE.
@@ -79,6 +87,7 @@ for r in $(seq 1 $ROUNDS); do
     for w in post rename comment; do
         for c in 1 4; do
             for v in "${VARIANTS[@]}"; do
+                psqlq -d "kt_$v" -c VACUUM
                 before="$(lsn)"
                 out="$(pgbench -n -c $c -j $c -T $T -f "$DIR/$w.sql" "kt_$v" 2>/dev/null)"
                 after="$(lsn)"
