@@ -8,7 +8,9 @@
 # title (2 documents), one author's name (~40 documents: their posts, the
 # posts they commented on, the users embedding those), a comment inserted
 # (2 documents). ROUNDS interleaved pgbench rounds of T seconds, 1 and 4
-# clients; figure = best round. Every round starts from a fresh copy of its
+# clients; figure = best round. The two sides take turns going first (odd
+# rounds bigint first, even rounds uuid first), so neither always runs right
+# after the other's CREATE DATABASE and round. Every round starts from a fresh copy of its
 # side's database (CREATE DATABASE ... TEMPLATE): the comments a round inserts
 # would otherwise grow the documents of the later rounds, more on the side
 # that ran faster. Prints latencies, the ratio uuid/bigint
@@ -20,7 +22,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 source "$HERE/../test/lib/common.sh"
 require_root
 
-ROUNDS="${ROUNDS:-3}" T="${T:-5}" NUSERS=2000
+ROUNDS="${ROUNDS:-5}" T="${T:-5}" NUSERS=2000
 if [ "${1:-}" = --quick ]; then
     ROUNDS=1 T=2 NUSERS=500
     shift
@@ -94,8 +96,8 @@ printf '%s\n' "\\set pid random(1, $((NUSERS * 10)))" "\\set uid random(1, $NUSE
 
 lsn() { psql -X -At -d postgres -c "SELECT pg_current_wal_insert_lsn()"; }
 declare -A BEST=() WAL=()
-VARIANTS=(bigint uuid)
 for r in $(seq 1 $ROUNDS); do
+    if [ $((r % 2)) = 1 ]; then VARIANTS=(bigint uuid); else VARIANTS=(uuid bigint); fi
     for w in post rename comment; do
         for c in 1 4; do
             for v in "${VARIANTS[@]}"; do
