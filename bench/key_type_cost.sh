@@ -10,10 +10,10 @@
 # (2 documents). ROUNDS interleaved pgbench rounds of T seconds, 1 and 4
 # clients; figure = best round. The two sides take turns going first (odd
 # rounds bigint first, even rounds uuid first), so neither always runs right
-# after the other's CREATE DATABASE and round. Every round starts from a fresh copy of its
-# side's database (CREATE DATABASE ... TEMPLATE): the comments a round inserts
-# would otherwise grow the documents of the later rounds, more on the side
-# that ran faster. Prints latencies, the ratio uuid/bigint
+# after the other's CREATE DATABASE and round. Every round starts from a
+# fresh copy of its side's database (CREATE DATABASE ... TEMPLATE): the
+# comments a round inserts would otherwise grow the documents of the later
+# rounds, more on the side that ran faster. Prints latencies, the ratio uuid/bigint
 # (issue 10's target: within 1.2) and the WAL bytes per transaction.
 #
 #   bash bench/key_type_cost.sh [--quick]     (ROUNDS, T in the environment)
