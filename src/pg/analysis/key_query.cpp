@@ -51,6 +51,8 @@ struct Locate {
     Bitmapset* top_col_rtis;
     AttrNumber link_attno;  // key = this column of the changed rows (see key_via_link)
     int key_index;          // 0-based position of the key column (the top level's output)
+    Bitmapset* occurrence_reads;  // the target's selectedCols, once found
+    bool occurrence_found;
 };
 
 bool rewrite_level(Query* q, Locate* loc, Mode mode, Bitmapset** tainted_out, Bitmapset** foreign_out = nullptr);
@@ -470,6 +472,8 @@ Index find_in_rtable(Query* q, Locate* loc, bool* found_relation, Bitmapset** su
         auto* rte = static_cast<RangeTblEntry*>(lfirst(lc));
         if (rte->rtekind == RTE_RELATION && rte->relid == loc->relid) {
             if (loc->counter++ == loc->target) {
+                loc->occurrence_reads = bms_copy(rte->selectedCols);
+                loc->occurrence_found = true;
                 to_transition_rows(rte, loc->enrname);
                 *found_relation = true;
                 return rti;
@@ -843,6 +847,8 @@ List* build_key_sources(Query* rewritten, const ViewShapeC* shape) {
                         ks->mode = kKeyQuery;
                     }
                     ks->sql_new = sql_new;
+                    ks->reads = loc.occurrence_reads;
+                    ks->reads_known = loc.occurrence_found;
                     ks->sql_old = key_query_sql(branch, relid, i, "pg_tviews_old", shape->key_index, &loc);
                 }
                 sources = lappend(sources, ks);

@@ -58,6 +58,23 @@ bool old_rows_find_nothing_new(const TviewDef& tview, std::size_t source, const 
     return same_rows_in(changes.old_rows, changes.new_rows, desc, plan_cache().key_columns(tview, source));
 }
 
+// An UPDATE that left every column key source `source` (one occurrence of
+// the relation in the view) reads anywhere in the query as it was: the view
+// sees the same rows through that occurrence, so no document changes
+// through it and it finds no keys (moving a user to another company changes
+// the posts they wrote, not those they commented on, which show only their
+// name). Rows are compared as multisets of those columns. Not for a
+// relation under row-level security (its policies read columns the view's
+// own record does not list), nor for statements above 10,000 rows (the
+// comparison holds every row's image in memory).
+bool occurrence_unchanged(const KeySource& src, const ChangeSet& changes, TupleDesc desc) {
+    if (!src.reads_known || changes.old_rows == nullptr || changes.new_rows == nullptr) return false;
+    if (changes.relation->rd_rel->relrowsecurity) return false;
+    constexpr int64 kMostComparedRows = 10000;
+    if (pg_call([&] { return tuplestore_tuple_count(changes.new_rows); }) > kMostComparedRows) return false;
+    return same_rows_in(changes.old_rows, changes.new_rows, desc, src.reads);
+}
+
 // The patch plan that handles this change of `relid` for `tview`, or
 // nullptr: patching on, an UPDATE, and the columns the TVIEW reads other
 // than its leaves the same before and after (as multisets).
@@ -230,6 +247,7 @@ void find_keys(const Catalog::Reader& r, const ChangeSet& changes, TupleDesc des
     const TviewDef& tview = *r.tview;
     for (std::size_t i : r.sources) {
         const KeySource& src = tview.sources[i];
+        if (occurrence_unchanged(src, changes, desc)) continue;
         if (src.mode == kKeyFull) {
             b.queue.mark_full(tview.table_oid);
         } else if (src.mode == kKeyDirect) {

@@ -300,6 +300,17 @@ void copy_key_sources(TviewDef& d, List* sources) {
         s.attno = ks->attno;
         s.sql_old = text_of(ks->sql_old);
         s.sql_new = text_of(ks->sql_new);
+        s.reads_known = ks->reads_known;
+        int member = -1;
+        while (s.reads_known && (member = pg_call([&] { return bms_next_member(ks->reads, member); })) >= 0) {
+            int attno = member + FirstLowInvalidHeapAttributeNumber;
+            if (attno == InvalidAttrNumber)
+                s.reads.whole_row = true;
+            else if (attno < 0)
+                s.reads_known = false;  // a system column (ctid, xmin): an UPDATE always changes it
+            else
+                s.reads.attnos.push_back(static_cast<AttrNumber>(attno));
+        }
         d.sources.push_back(std::move(s));
     }
 }

@@ -35,6 +35,11 @@ struct KeySourceC {
     char* sql_old;       // kKeyQuery: key query over pg_tviews_old
     char* sql_new;       // kKeyQuery: key query over pg_tviews_new
     const char* reason;  // kKeyFull: why
+    // The columns of relid this occurrence reads anywhere in the query
+    // (its range table entry's selectedCols: bit = attno -
+    // FirstLowInvalidHeapAttributeNumber), when reads_known.
+    Bitmapset* reads;
+    bool reads_known;
 };
 
 struct RelationReadC {

@@ -34,6 +34,12 @@ struct KeySource {
     AttrNumber attno = 0;
     std::string sql_old;  // the key queries (their plans: plan_cache.hpp)
     std::string sql_new;
+    // What this occurrence reads of the relation anywhere in the view
+    // (from the parser's record of the columns it selects). An UPDATE that
+    // leaves those columns as they were changes no document through it.
+    // reads_known is false when the occurrence reads a system column.
+    ReadColumns reads;
+    bool reads_known = false;
 };
 
 // One equality link of a TVIEW's query, as seen from one of its relations:
