@@ -45,6 +45,7 @@ UPDATE tb_user SET name = 'BOB' WHERE pk_user = 2;
 UPDATE tb_post SET hits = hits + 1
 WHERE pk_post IN (SELECT pk_post FROM tv_post WHERE data->>'author' = 'BOB');
 SELECT pk_post, hits FROM tb_post ORDER BY 1;
+-- (no TVIEW reads hits: that UPDATE queued nothing)
 SELECT pg_tviews_debug_queue() AS queue_after_reads;
 COMMIT;
 SELECT * FROM tv_check();

@@ -356,7 +356,8 @@ RESET search_path;
 SET ROLE regress_tv_migrator;
 CREATE FUNCTION sec.slow(bigint) RETURNS bigint LANGUAGE plpgsql STABLE
     AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN $1; END $$;
-CREATE TABLE sec.tv_slow AS SELECT u.pk_user AS pk_slow, sec.slow(u.pk_user) AS v FROM sec.tb_user u WHERE u.pk_user = 1;
+CREATE TABLE sec.tv_slow AS SELECT u.pk_user AS pk_slow, sec.slow(u.pk_user) AS v, upper(u.name) AS shout
+    FROM sec.tb_user u WHERE u.pk_user = 1;
 SET pg_tviews.flush_timeout = '50ms';
 UPDATE sec.tb_user SET name = 'slow' WHERE pk_user = 1;
 SELECT name FROM sec.tb_user WHERE pk_user = 1;

@@ -47,9 +47,13 @@ FULL JOIN (SELECT fk_user AS k, count(*) AS comments FROM tb_comment GROUP BY fk
 SELECT entity, dependencies FROM pg_tview_meta WHERE entity IN ('post', 'clean', 'lonely', 'pair') ORDER BY 1;
 SELECT * FROM tv_check();
 
--- the keys queued for a change are the affected ones only
+-- the keys queued for a change are the affected ones only: a column that
+-- no TVIEW reads (body) queues nothing; moving comment 4 (post 5, user 1)
+-- to post 6 and user 2 reaches all four
 BEGIN;
 UPDATE tb_comment SET body = 'probe' WHERE pk_comment = 4;
+SELECT pg_tviews_debug_queue();
+UPDATE tb_comment SET fk_post = 6, fk_user = 2 WHERE pk_comment = 4;
 SELECT pg_tviews_debug_queue();
 ROLLBACK;
 

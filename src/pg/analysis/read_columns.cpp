@@ -133,14 +133,65 @@ ReadColumns read_columns(SPIPlanPtr plan) {
     return out;
 }
 
+namespace {
+
+std::vector<AttrNumber> attnos_of(TupleDesc desc, const ReadColumns& cols) {
+    if (!cols.whole_row) return cols.attnos;
+    std::vector<AttrNumber> attnos;
+    for (int i = 0; i < desc->natts; i++)
+        if (!TupleDescAttr(desc, i)->attisdropped) attnos.push_back(static_cast<AttrNumber>(i + 1));
+    return attnos;
+}
+
+// A slot reading `rows` from its start with a read pointer of its own.
+TupleTableSlot* start_reading(Tuplestorestate* rows, TupleDesc desc) {
+    return pg_call([&] {
+        TupleTableSlot* s = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+        int ptr = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
+        tuplestore_select_read_pointer(rows, ptr);
+        tuplestore_rescan(rows);
+        return s;
+    });
+}
+
+void stop_reading(Tuplestorestate* rows, TupleTableSlot* slot) {
+    pg_call([&] {
+        tuplestore_select_read_pointer(rows, 0);
+        ExecDropSingleTupleTableSlot(slot);
+    });
+}
+
+}  // namespace
+
 bool same_rows_in(Tuplestorestate* a, Tuplestorestate* b, TupleDesc desc, const ReadColumns& cols) {
-    std::vector<AttrNumber> attnos = cols.attnos;
-    if (cols.whole_row) {
-        attnos.clear();
-        for (int i = 0; i < desc->natts; i++)
-            if (!TupleDescAttr(desc, i)->attisdropped) attnos.push_back(static_cast<AttrNumber>(i + 1));
-    }
+    std::vector<AttrNumber> attnos = attnos_of(desc, cols);
     return images(a, desc, attnos) == images(b, desc, attnos);
+}
+
+bool same_rows_pairwise(Tuplestorestate* a, Tuplestorestate* b, TupleDesc desc, const ReadColumns& cols) {
+    if (a == nullptr || b == nullptr) return false;
+    if (pg_call([&] { return tuplestore_tuple_count(a) != tuplestore_tuple_count(b); })) return false;
+    std::vector<AttrNumber> attnos = attnos_of(desc, cols);
+    TupleTableSlot* slot_a = start_reading(a, desc);
+    TupleTableSlot* slot_b = start_reading(b, desc);
+    bool same = true;
+    for (;;) {
+        // Each store has its own selected read pointer: the two reads do
+        // not disturb each other.
+        bool more_a = pg_call([&] { return tuplestore_gettupleslot(a, true, false, slot_a); });
+        bool more_b = pg_call([&] { return tuplestore_gettupleslot(b, true, false, slot_b); });
+        if (!more_a || !more_b) {
+            same = more_a == more_b;
+            break;
+        }
+        if (image_of(slot_a, desc, attnos) != image_of(slot_b, desc, attnos)) {
+            same = false;
+            break;
+        }
+    }
+    stop_reading(a, slot_a);
+    stop_reading(b, slot_b);
+    return same;
 }
 
 }  // namespace pg_tviews::pg

@@ -63,16 +63,14 @@ bool old_rows_find_nothing_new(const TviewDef& tview, std::size_t source, const 
 // sees the same rows through that occurrence, so no document changes
 // through it and it finds no keys (moving a user to another company changes
 // the posts they wrote, not those they commented on, which show only their
-// name). Rows are compared as multisets of those columns. Not for a
-// relation under row-level security (its policies read columns the view's
-// own record does not list), nor for statements above 10,000 rows (the
-// comparison holds every row's image in memory).
+// name). Each OLD row is compared with its NEW row over those columns (the
+// first pair that differs ends the comparison). Not for a relation under
+// row-level security: its policies read columns the view's own record does
+// not list.
 bool occurrence_unchanged(const KeySource& src, const ChangeSet& changes, TupleDesc desc) {
     if (!src.reads_known || changes.old_rows == nullptr || changes.new_rows == nullptr) return false;
     if (changes.relation->rd_rel->relrowsecurity) return false;
-    constexpr int64 kMostComparedRows = 10000;
-    if (pg_call([&] { return tuplestore_tuple_count(changes.new_rows); }) > kMostComparedRows) return false;
-    return same_rows_in(changes.old_rows, changes.new_rows, desc, src.reads);
+    return same_rows_pairwise(changes.old_rows, changes.new_rows, desc, src.reads);
 }
 
 // The patch plan that handles this change of `relid` for `tview`, or

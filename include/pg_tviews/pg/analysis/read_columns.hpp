@@ -28,4 +28,10 @@ ReadColumns read_columns(SPIPlanPtr plan);
 // multisets, compared by binary image; NULLs equal).
 bool same_rows_in(Tuplestorestate* a, Tuplestorestate* b, TupleDesc desc, const ReadColumns& cols);
 
+// True when the n-th row of `a` equals the n-th row of `b` over `cols` for
+// every n (same count). Stops at the first pair that differs, and holds one
+// pair at a time: cheap to ask of any number of rows. (It implies
+// same_rows_in; rows exchanging their values count as changed.)
+bool same_rows_pairwise(Tuplestorestate* a, Tuplestorestate* b, TupleDesc desc, const ReadColumns& cols);
+
 }  // namespace pg_tviews::pg
