@@ -143,24 +143,6 @@ std::vector<AttrNumber> attnos_of(TupleDesc desc, const ReadColumns& cols) {
     return attnos;
 }
 
-// A slot reading `rows` from its start with a read pointer of its own.
-TupleTableSlot* start_reading(Tuplestorestate* rows, TupleDesc desc) {
-    return pg_call([&] {
-        TupleTableSlot* s = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-        int ptr = tuplestore_alloc_read_pointer(rows, EXEC_FLAG_REWIND);
-        tuplestore_select_read_pointer(rows, ptr);
-        tuplestore_rescan(rows);
-        return s;
-    });
-}
-
-void stop_reading(Tuplestorestate* rows, TupleTableSlot* slot) {
-    pg_call([&] {
-        tuplestore_select_read_pointer(rows, 0);
-        ExecDropSingleTupleTableSlot(slot);
-    });
-}
-
 }  // namespace
 
 bool same_rows_in(Tuplestorestate* a, Tuplestorestate* b, TupleDesc desc, const ReadColumns& cols) {
@@ -178,8 +160,8 @@ bool same_rows_pairwise(Tuplestorestate* a, Tuplestorestate* b, TupleDesc desc, 
     for (;;) {
         // Each store has its own selected read pointer: the two reads do
         // not disturb each other.
-        bool more_a = pg_call([&] { return tuplestore_gettupleslot(a, true, false, slot_a); });
-        bool more_b = pg_call([&] { return tuplestore_gettupleslot(b, true, false, slot_b); });
+        bool more_a = next_row(a, slot_a);
+        bool more_b = next_row(b, slot_b);
         if (!more_a || !more_b) {
             same = more_a == more_b;
             break;
